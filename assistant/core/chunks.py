@@ -1,0 +1,73 @@
+"""Build Chunks from a parsed document: verbatim text, contextual embed text, stable ids.
+
+The embedded text carries the document title and heading trail (or a row's column names),
+because MiniLM sees only 256 word pieces and a bare paragraph loses its context.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.core.models import Chunk, Label, ParsedDocument, sha256_text
+from assistant.core.text import chunk_spans
+
+
+def split_pipe_row(line: str) -> list[str]:
+    """The cells of a Markdown pipe-table row."""
+    inner = line.strip().removeprefix("|").removesuffix("|")
+    return [cell.strip() for cell in inner.split("|")]
+
+
+def chunk_id(root: str, source: str, doc_hash: str, ordinal: int) -> str:
+    """A stable id for the ordinal-th chunk of one version of one document."""
+    return sha256_text(f"{root}\x00{source}\x00{doc_hash}\x00{ordinal}")[:32]
+
+
+def make_chunks(
+    doc: ParsedDocument, *, root: str, source: str, doc_hash: str, label: Label, target_words: int
+) -> list[Chunk]:
+    """Cut a parsed document into Chunks with locators, hashes and embed texts."""
+    chunks: list[Chunk] = []
+    for start, end, block in chunk_spans(doc, target_words):
+        text = doc.text[start:end]
+        if not text.strip():
+            continue
+        section = " > ".join(block.trail) if block.trail else None
+        embed_text = _embed_text(doc.title, block.trail, text, block.columns, block.sheet, block.row)
+        ordinal = len(chunks)
+        chunks.append(
+            Chunk(
+                id=chunk_id(root, source, doc_hash, ordinal),
+                root=root,
+                source=source,
+                ordinal=ordinal,
+                text=text,
+                embed_text=embed_text,
+                start=start,
+                end=end,
+                page=block.page,
+                section=section,
+                sheet=block.sheet,
+                row=block.row,
+                chunk_hash=sha256_text(embed_text),
+                doc_hash=doc_hash,
+                label=label,
+                title=doc.title,
+            )
+        )
+    return chunks
+
+
+def _embed_text(
+    title: str, trail: tuple[str, ...], text: str, columns: tuple[str, ...], sheet: str | None, row: int | None
+) -> str:
+    """Title and heading trail, then the text; a pipe-table row becomes `column: value` pairs."""
+    context = " > ".join([title, *[t for t in trail if t != sheet]]) if trail else title
+    if sheet:
+        context += f" > {sheet}"
+    if columns:
+        cells = split_pipe_row(text)
+        text = "; ".join(f"{name}: {value}" for name, value in zip(columns, cells) if value)
+    elif row is not None:
+        text = re.sub(r"\n", "; ", text)
+    return f"{context}\n{text}"

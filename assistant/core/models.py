@@ -1,0 +1,147 @@
+"""Domain models shared by ingestion, retrieval and every front end.
+
+Plain pydantic models so that the CLI's JSON, the TUI and the evals render the same objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Label(StrEnum):
+    """A document's classification, from least to most sensitive."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        """0 for public up to 3 for restricted, so the most sensitive of several markers wins."""
+        return list(Label).index(self)
+
+
+class Block(BaseModel):
+    """A structural unit of a parsed document: a section's text on one page, or one table row.
+
+    Blocks never cross a heading or a page, so every chunk cut from a block has one locator.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(description="Offset of the block in the document's extracted text.")
+    end: int
+    trail: tuple[str, ...] = ()
+    page: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+    record: bool = Field(default=False, description="A table row: one chunk, never split or merged.")
+    columns: tuple[str, ...] = Field(default=(), description="Column names of a pipe-table row.")
+
+
+class ParsedDocument(BaseModel):
+    """What a parser extracts from one file: its text, its structure and its label hints.
+
+    `text` is the canonical text every span and quote refers to.
+    """
+
+    title: str
+    text: str
+    blocks: list[Block]
+    format: str
+    metadata_label: str | None = Field(default=None, description="Label from the file's own metadata.")
+    header_text: str = Field(default="", description="Page headers and opening text searched for a marker.")
+
+
+class Chunk(BaseModel):
+    """One retrievable passage with every locator a citation needs.
+
+    `text` is a verbatim slice `document text[start:end]`; `embed_text` adds the title and
+    heading trail (or the column names of a row) for the embedding model and BM25 only.
+    """
+
+    id: str
+    root: str
+    source: str
+    ordinal: int
+    text: str
+    embed_text: str
+    start: int
+    end: int
+    page: int | None = None
+    section: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    chunk_hash: str
+    doc_hash: str
+    label: Label
+    title: str
+
+
+class DocumentRecord(BaseModel):
+    """One ingested file as the manifest remembers it."""
+
+    root: str
+    source: str
+    doc_hash: str
+    size: int
+    mtime_ns: int
+    format: str
+    title: str
+    label: Label
+    label_origin: str
+    chunk_count: int
+    ingested_at: str
+
+
+class FileFailure(BaseModel):
+    """A file that could not be ingested, with a reason a person can act on."""
+
+    source: str
+    reason: str
+
+
+class Rename(BaseModel):
+    """A file that moved: its content (and its vectors) were re-used under the new name."""
+
+    old: str = Field(alias="from")
+    new: str = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class IngestReport(BaseModel):
+    """The outcome of one `aims ingest`: what changed, what failed and what it cost."""
+
+    roots: list[str] = []
+    added: list[str] = []
+    updated: list[str] = []
+    removed: list[str] = []
+    renamed: list[Rename] = []
+    unchanged: list[str] = []
+    failed: list[FileFailure] = []
+    skipped: list[FileFailure] = Field(default=[], description="Files of a kind the assistant does not read.")
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_total: int = 0
+    chunks_embedded: int = Field(default=0, description="Chunks sent to the model (the rest re-used vectors).")
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file went in, 3 when some failed (the CLI's contract)."""
+        return 3 if self.failed else 0
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of a text; the stable content key of chunks and cached vectors."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of a file's bytes; a document's identity across renames."""
+    return hashlib.sha256(data).hexdigest()

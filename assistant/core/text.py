@@ -1,0 +1,182 @@
+"""Sentence spans, word counts, heading patterns and chunk cutting over plain strings.
+
+Pure functions on offsets into a document's canonical text, so that every chunk and every
+quote stays a verbatim slice of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from assistant.core.models import Block, ParsedDocument
+
+# A sentence ends at . ! ? (optionally closed by a quote or bracket) before whitespace and a
+# capital, digit, bullet or opening quote; or at a line break that ends a list item.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9•\-–])|\n+")
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^\n]{1,100})$")
+_NAMED_HEADING = re.compile(
+    r"^(Appendix|Annex|ANNEX|Schedule|Part|PART|Chapter|CHAPTER|Section|SECTION|Article|Title|TITLE)"
+    r"\s+([0-9IVXLC]+[A-Za-z]?)\b[.:]?(.{0,100})$"
+)
+_NAMED_LEVEL = {"annex": 1, "appendix": 1, "schedule": 1, "part": 1, "title": 1, "chapter": 1,
+                "section": 2, "article": 3}
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated words: the unit chunk sizes are measured in."""
+    return len(text.split())
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences in text[start:end], trimmed of surrounding whitespace.
+
+    Used to cut long blocks into chunks and, later, to quote single sentences.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        _append_trimmed(text, cursor, match.start(), spans)
+        cursor = match.end()
+    _append_trimmed(text, cursor, end, spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def heading_level(line: str) -> int | None:
+    """The level of a numbered or named heading line ('3.2 Risk criteria', 'Article 5'), else None.
+
+    Plain-text and PDF documents mark structure only this way.
+    """
+    line = line.strip()
+    if not line or len(line) > 110 or line[-1] in ".,;:" and not _NAMED_HEADING.match(line):
+        return None
+    numbered = _NUMBERED_HEADING.match(line)
+    if numbered:
+        title = numbered.group(2)
+        if len(title.split()) > 12 or title.rstrip()[-1:] in ".,;" or title.count(",") > 1:
+            return None
+        return numbered.group(1).count(".") + 1
+    named = _NAMED_HEADING.match(line)
+    if named and len(line.split()) <= 14:
+        return _NAMED_LEVEL[named.group(1).lower()]
+    return None
+
+
+def update_trail(trail: list[tuple[int, str]], level: int, heading: str) -> None:
+    """Replace the headings at `level` and deeper with `heading`: the trail a section sits under."""
+    while trail and trail[-1][0] >= level:
+        trail.pop()
+    trail.append((level, heading))
+
+
+def trail_titles(trail: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The heading texts of a trail, outermost first."""
+    return tuple(title for _, title in trail)
+
+
+def chunk_spans(doc: ParsedDocument, target_words: int) -> Iterator[tuple[int, int, Block]]:
+    """Cut a parsed document into chunk spans that never cross a heading, page or table row.
+
+    Adjacent prose blocks under the same heading and page are packed up to `target_words`;
+    a longer block is cut at sentence ends (and, for run-on text, at word or character limits).
+    """
+    group: list[Block] = []
+    words = 0
+    for block in doc.blocks:
+        block_words = word_count(doc.text[block.start : block.end])
+        if block.record:
+            yield from _flush(doc, group, target_words)
+            group, words = [], 0
+            if block_words <= target_words * 3 and block.end - block.start <= target_words * 36:
+                yield block.start, block.end, block
+            else:  # a row with a huge cell: cut it like prose rather than embed one giant chunk
+                for piece_start, piece_end in _split_long(doc.text, block.start, block.end, target_words):
+                    yield piece_start, piece_end, block
+            continue
+        same_place = group and _place(group[-1]) == _place(block)
+        if group and (not same_place or words + block_words > target_words):
+            yield from _flush(doc, group, target_words)
+            group, words = [], 0
+        group.append(block)
+        words += block_words
+    yield from _flush(doc, group, target_words)
+
+
+def _place(block: Block) -> tuple:
+    return (block.trail, block.page, block.sheet)
+
+
+def _flush(doc: ParsedDocument, group: list[Block], target_words: int) -> Iterator[tuple[int, int, Block]]:
+    if not group:
+        return
+    first = group[0]
+    start, end = group[0].start, group[-1].end
+    if word_count(doc.text[start:end]) <= target_words and end - start <= target_words * 12:
+        yield start, end, first
+        return
+    for block in group:
+        for piece_start, piece_end in _split_long(doc.text, block.start, block.end, target_words):
+            yield piece_start, piece_end, block
+
+
+def _split_long(text: str, start: int, end: int, target_words: int) -> Iterable[tuple[int, int]]:
+    """Pack the sentences of text[start:end] into pieces of at most target_words words."""
+    max_chars = target_words * 12
+    pieces: list[tuple[int, int]] = []
+    cur_start, cur_end, cur_words = None, None, 0
+    for s_start, s_end in _bounded_sentences(text, start, end, target_words, max_chars):
+        s_words = word_count(text[s_start:s_end])
+        too_big = cur_start is not None and (
+            cur_words + s_words > target_words or s_end - cur_start > max_chars
+        )
+        if too_big:
+            pieces.append((cur_start, cur_end))
+            cur_start, cur_words = None, 0
+        if cur_start is None:
+            cur_start = s_start
+        cur_end = s_end
+        cur_words += s_words
+    if cur_start is not None:
+        pieces.append((cur_start, cur_end))
+    return pieces
+
+
+def _bounded_sentences(
+    text: str, start: int, end: int, target_words: int, max_chars: int
+) -> Iterator[tuple[int, int]]:
+    """Sentences, with any sentence longer than a chunk cut at word (or character) limits."""
+    for s_start, s_end in sentence_spans(text, start, end):
+        if word_count(text[s_start:s_end]) <= target_words and s_end - s_start <= max_chars:
+            yield s_start, s_end
+            continue
+        yield from _cut_run_on(text, s_start, s_end, target_words, max_chars)
+
+
+def _cut_run_on(text: str, start: int, end: int, target_words: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Cut a run-on span at whitespace every target_words words, never past max_chars."""
+    cursor = start
+    while cursor < end:
+        limit = min(end, cursor + max_chars)
+        words = 0
+        cut = limit
+        for match in re.finditer(r"\s+", text[cursor:limit]):
+            words += 1
+            if words >= target_words:
+                cut = cursor + match.start()
+                break
+        if cut <= cursor:
+            cut = limit
+        spans: list[tuple[int, int]] = []
+        _append_trimmed(text, cursor, cut, spans)
+        yield from spans
+        cursor = cut

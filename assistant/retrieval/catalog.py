@@ -1,0 +1,205 @@
+"""The manifest: documents, chunks, cached vectors and failures in one SQLite file.
+
+SQLite is the source of truth for what is indexed: a chunk counts only once its document's
+transaction here has committed, so a killed ingest never exposes half a document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from assistant.core.models import Chunk, DocumentRecord, FileFailure, Label
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents(
+    root TEXT NOT NULL, source TEXT NOT NULL, doc_hash TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
+    format TEXT, title TEXT, label TEXT, label_origin TEXT, labels_fp TEXT, chunk_count INTEGER,
+    ingested_at TEXT, text TEXT, PRIMARY KEY(root, source));
+CREATE TABLE IF NOT EXISTS chunks(
+    id TEXT PRIMARY KEY, root TEXT NOT NULL, source TEXT NOT NULL, ordinal INTEGER, text TEXT,
+    embed_text TEXT, start INTEGER, "end" INTEGER, page INTEGER, section TEXT, sheet TEXT, row INTEGER,
+    chunk_hash TEXT, doc_hash TEXT, label TEXT, title TEXT);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(root, source);
+CREATE TABLE IF NOT EXISTS vectors(model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY(model, text_hash));
+CREATE TABLE IF NOT EXISTS failures(root TEXT NOT NULL, source TEXT NOT NULL, reason TEXT, at TEXT,
+    PRIMARY KEY(root, source));
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+"""
+
+_CHUNK_COLUMNS = ("id", "root", "source", "ordinal", "text", "embed_text", "start", "end", "page", "section",
+                  "sheet", "row", "chunk_hash", "doc_hash", "label", "title")
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class Catalog:
+    """Typed access to the manifest database; one connection per instance."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    # --- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A value from the meta table (model id, ingest state, BM25 fingerprint)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None, delete) a meta value, committed at once."""
+        with self.db:
+            if value is None:
+                self.db.execute("DELETE FROM meta WHERE key=?", (key,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
+
+    # --- documents ----------------------------------------------------------------------------
+    def documents(self, root: str | None = None) -> list[DocumentRecord]:
+        """Every indexed document (of one root, if given), ordered by root and source."""
+        query = ("SELECT root, source, doc_hash, size, mtime_ns, format, title, label, label_origin, chunk_count,"
+                 " ingested_at FROM documents")
+        params: tuple = ()
+        if root is not None:
+            query += " WHERE root=?"
+            params = (root,)
+        rows = self.db.execute(query + " ORDER BY root, source", params).fetchall()
+        keys = ("root", "source", "doc_hash", "size", "mtime_ns", "format", "title", "label", "label_origin",
+                "chunk_count", "ingested_at")
+        return [DocumentRecord(**dict(zip(keys, row))) for row in rows]
+
+    def document_state(self, root: str) -> dict[str, tuple[str, int, int, str]]:
+        """source -> (doc_hash, size, mtime_ns, labels fingerprint) for one root: the change detector."""
+        rows = self.db.execute(
+            "SELECT source, doc_hash, size, mtime_ns, labels_fp FROM documents WHERE root=?", (root,)
+        ).fetchall()
+        return {row[0]: (row[1], row[2], row[3], row[4] or "") for row in rows}
+
+    def document_text(self, root: str, source: str) -> str | None:
+        """The canonical text of an indexed document (what quotes are checked against)."""
+        row = self.db.execute("SELECT text FROM documents WHERE root=? AND source=?", (root, source)).fetchone()
+        return row[0] if row else None
+
+    def chunk_ids(self, root: str, source: str) -> list[str]:
+        """Ids of the chunks of one document."""
+        rows = self.db.execute("SELECT id FROM chunks WHERE root=? AND source=?", (root, source)).fetchall()
+        return [row[0] for row in rows]
+
+    def replace_document(self, record: DocumentRecord, labels_fp: str, text: str, chunks: list[Chunk]) -> None:
+        """Atomically swap a document's row and chunks for a new version (or add it)."""
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE root=? AND source=?", (record.root, record.source))
+            self.db.execute(
+                "INSERT OR REPLACE INTO documents VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (record.root, record.source, record.doc_hash, record.size, record.mtime_ns, record.format,
+                 record.title, record.label.value, record.label_origin, labels_fp, record.chunk_count,
+                 record.ingested_at, text),
+            )
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO chunks VALUES({','.join('?' * len(_CHUNK_COLUMNS))})",
+                [tuple(_chunk_value(chunk, name) for name in _CHUNK_COLUMNS) for chunk in chunks],
+            )
+            self.db.execute("DELETE FROM failures WHERE root=? AND source=?", (record.root, record.source))
+
+    def touch_document(self, root: str, source: str, size: int, mtime_ns: int) -> None:
+        """Record a new mtime for a file whose content did not change, so the next run skips hashing."""
+        with self.db:
+            self.db.execute("UPDATE documents SET size=?, mtime_ns=? WHERE root=? AND source=?",
+                            (size, mtime_ns, root, source))
+
+    def remove_document(self, root: str, source: str) -> list[str]:
+        """Delete a document and its chunks; returns the removed chunk ids."""
+        ids = self.chunk_ids(root, source)
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE root=? AND source=?", (root, source))
+            self.db.execute("DELETE FROM documents WHERE root=? AND source=?", (root, source))
+            self.db.execute("DELETE FROM failures WHERE root=? AND source=?", (root, source))
+        return ids
+
+    # --- chunks -------------------------------------------------------------------------------
+    def all_chunk_ids(self) -> set[str]:
+        """Every committed chunk id."""
+        return {row[0] for row in self.db.execute("SELECT id FROM chunks")}
+
+    def chunk_count(self) -> int:
+        """How many chunks are committed."""
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def iter_chunk_texts(self) -> Iterable[tuple[str, str, str]]:
+        """(id, embed_text, label) of every chunk in a stable order, for building BM25."""
+        yield from self.db.execute("SELECT id, embed_text, label FROM chunks ORDER BY id")
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, Chunk]:
+        """The committed chunks among ids (orphans of a killed ingest are simply absent)."""
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            cols = ",".join(f'"{c}"' for c in _CHUNK_COLUMNS)
+            for row in self.db.execute(f"SELECT {cols} FROM chunks WHERE id IN ({marks})", part):
+                data = dict(zip(_CHUNK_COLUMNS, row))
+                data["label"] = Label(data["label"])
+                found[data["id"]] = Chunk(**data)
+        return found
+
+    # --- vectors ------------------------------------------------------------------------------
+    def cached_vectors(self, model: str, text_hashes: list[str]) -> dict[str, np.ndarray]:
+        """Vectors already computed for these embedded texts by this model."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(text_hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for text_hash, blob in self.db.execute(
+                f"SELECT text_hash, vector FROM vectors WHERE model=? AND text_hash IN ({marks})", [model, *part]
+            ):
+                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def store_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Cache vectors by the hash of the text they embed, so renames and edits re-use them."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES(?,?,?)",
+                [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in vectors.items()],
+            )
+
+    # --- failures -----------------------------------------------------------------------------
+    def record_failure(self, root: str, source: str, reason: str) -> None:
+        """Remember why a file failed, for `aims status`."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO failures VALUES(?,?,?,?)", (root, source, reason, now_iso()))
+
+    def clear_failures(self, root: str, keep: set[str]) -> None:
+        """Forget failures of a root's files that no longer fail (or no longer exist)."""
+        rows = self.db.execute("SELECT source FROM failures WHERE root=?", (root,)).fetchall()
+        with self.db:
+            for (source,) in rows:
+                if source not in keep:
+                    self.db.execute("DELETE FROM failures WHERE root=? AND source=?", (root, source))
+
+    def failures(self) -> list[FileFailure]:
+        """Every file whose last ingest failed, with its reason."""
+        rows = self.db.execute("SELECT source, reason FROM failures ORDER BY root, source").fetchall()
+        return [FileFailure(source=source, reason=reason) for source, reason in rows]
+
+
+def _chunk_value(chunk: Chunk, name: str) -> object:
+    value = getattr(chunk, name)
+    return value.value if isinstance(value, Label) else value

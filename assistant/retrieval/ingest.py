@@ -1,0 +1,294 @@
+"""Incremental, crash-safe ingestion of corpus folders into the manifest, Chroma and BM25.
+
+Per document: parse, chunk, embed what is not cached, add the new vectors to Chroma, then swap
+the document's rows in one SQLite transaction, then delete the old vectors. Chroma entries not
+in the manifest are invisible to queries and swept by the next run, so a SIGKILL at any point
+leaves an index that answers for what it held and a next run that completes without duplicates.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.core.chunks import make_chunks
+from assistant.core.labels import LabelsFileError, load_label_patterns, resolve_label
+from assistant.core.models import (
+    Chunk,
+    DocumentRecord,
+    FileFailure,
+    IngestReport,
+    Label,
+    Rename,
+    sha256_bytes,
+)
+from assistant.retrieval.catalog import Catalog, now_iso
+from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.parsing import SUPPORTED_SUFFIXES, ParseError, parse_bytes
+from assistant.retrieval.vectors import VectorIndex
+
+ProgressFn = Callable[[int, int, int, str], None]
+"""Called with (files done, files total, chunks embedded so far, current file)."""
+
+EMBED_BATCH_CHUNKS = 256
+
+
+@dataclass
+class _Pending:
+    """A parsed document waiting for its vectors."""
+
+    record: DocumentRecord
+    labels_fp: str
+    text: str
+    chunks: list[Chunk]
+    old_ids: list[str]
+    kind: str
+
+
+@dataclass
+class _Walk:
+    """The files found under a root, and what could not even be looked at."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    failed: list[FileFailure] = field(default_factory=list)
+    skipped: list[FileFailure] = field(default_factory=list)
+
+
+class Ingestor:
+    """Brings the index up to date with one or more corpus folders (or single files)."""
+
+    def __init__(self, catalog: Catalog, vectors: Callable[[], VectorIndex], embedder: Embedder, *,
+                 chunk_words: int, max_file_mb: float, labels_file: str, progress: ProgressFn | None = None) -> None:
+        self.catalog = catalog
+        self._vector_factory = vectors
+        self.embedder = embedder
+        self.chunk_words = chunk_words
+        self.max_bytes = int(max_file_mb * 1024 * 1024)
+        self.labels_file = labels_file
+        self.progress = progress or (lambda *args: None)
+        self.report = IngestReport()
+        self._pending: list[_Pending] = []
+        self._files_done = 0
+        self._files_total = 0
+        self._removed_by_hash: dict[str, str] = {}
+
+    def run(self, paths: list[Path]) -> IngestReport:
+        """Ingest every path; returns what was added, updated, removed, renamed and failed."""
+        started = time.perf_counter()
+        self._prepare()
+        plans = [self._plan_root(Path(p)) for p in paths]
+        self._files_total = sum(len(walk.files) for _, walk, _ in plans)
+        for root, walk, single in plans:
+            self._ingest_root(root, walk, single)
+        self._flush()
+        self._detect_renames()
+        self.catalog.set_meta("ingest_state", "idle")
+        self.report.chunks_total = self.catalog.chunk_count()
+        self.report.seconds = round(time.perf_counter() - started, 3)
+        return self.report
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The Chroma side, opened only when something must be written (an unchanged run never does)."""
+        return self._vector_factory()
+
+    # --- set-up and recovery -------------------------------------------------------------------
+    def _prepare(self) -> None:
+        """Reset the index if the model changed; sweep orphans a killed run left in Chroma."""
+        model_id = self.embedder.model_id
+        stored = self.catalog.get_meta("model_id")
+        if stored is not None and stored != model_id:
+            self.vectors.delete(sorted(self.vectors.ids()))
+            for doc in self.catalog.documents():
+                self.catalog.remove_document(doc.root, doc.source)
+        self.catalog.set_meta("model_id", model_id)
+        if self.catalog.get_meta("ingest_state") == "running":
+            orphans = self.vectors.ids() - self.catalog.all_chunk_ids()
+            self.vectors.delete(sorted(orphans))
+        self.catalog.set_meta("ingest_state", "running")
+
+    def _plan_root(self, path: Path) -> tuple[str, _Walk, bool]:
+        path = path.expanduser()
+        if path.is_dir():
+            root = str(path.resolve())
+            return root, self._walk(Path(root)), False
+        root = str(path.resolve().parent) if path.exists() else str(path.absolute().parent)
+        walk = _Walk()
+        if path.exists() or path.is_symlink():
+            walk.files.append((path.name, path))
+        else:
+            walk.failed.append(FileFailure(source=str(path), reason="no such file or folder"))
+        return root, walk, True
+
+    def _walk(self, root: Path) -> _Walk:
+        """Every candidate file under root; symlinked folders are followed once, loops are refused."""
+        walk = _Walk()
+        seen_dirs: set[tuple[int, int]] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+            st = os.stat(dirpath)
+            if (st.st_dev, st.st_ino) in seen_dirs:
+                dirnames[:] = []
+                rel = Path(dirpath).relative_to(root).as_posix()
+                walk.skipped.append(FileFailure(source=rel, reason="folder already visited (symlink loop)"))
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or name == self.labels_file:
+                    continue
+                path = Path(dirpath) / name
+                rel = path.relative_to(root).as_posix()
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    reason = f"unsupported file type {path.suffix or '(none)'}"
+                    walk.skipped.append(FileFailure(source=rel, reason=reason))
+                    continue
+                walk.files.append((rel, path))
+        return walk
+
+    # --- one root ----------------------------------------------------------------------------------
+    def _ingest_root(self, root: str, walk: _Walk, single: bool) -> None:
+        self.report.roots.append(root)
+        self.report.failed.extend(walk.failed)
+        self.report.skipped.extend(walk.skipped)
+        try:
+            patterns, labels_fp = self._labels(Path(root))
+        except LabelsFileError as exc:
+            # Fail closed: without its labels a confidential file could be shown to staff.
+            self.report.failed.append(FileFailure(source=self.labels_file, reason=f"{exc}; folder not ingested"))
+            return
+        known = self.catalog.document_state(root)
+        present: set[str] = set()
+        failed_now: set[str] = set()
+        for source, path in walk.files:
+            present.add(source)
+            reason = self._ingest_file(root, source, path, patterns, labels_fp, known.get(source))
+            if reason:
+                failed_now.add(source)
+                self.report.failed.append(FileFailure(source=source, reason=reason))
+                self.catalog.record_failure(root, source, reason)
+            self._files_done += 1
+            self.progress(self._files_done, self._files_total, self.report.chunks_embedded, source)
+        if not single:
+            self._flush()
+            for source in sorted(set(known) - present):
+                self._removed_by_hash[known[source][0]] = source
+                ids = self.catalog.remove_document(root, source)
+                if ids:
+                    self.vectors.delete(ids)
+                self.report.removed.append(source)
+                self.report.chunks_removed += len(ids)
+            self.catalog.clear_failures(root, keep=failed_now)
+
+    def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
+        path = root / self.labels_file
+        if not path.exists():
+            return [], ""
+        return load_label_patterns(path), sha256_bytes(path.read_bytes())[:16]
+
+    def _ingest_file(self, root: str, source: str, path: Path, patterns, labels_fp: str, known) -> str | None:
+        """Queue one file if new or changed; returns a failure reason, or None."""
+        try:
+            st = path.stat()
+        except OSError as exc:
+            return _os_reason(exc)
+        if not path.is_file():
+            return "not a regular file"
+        if st.st_size > self.max_bytes:
+            return f"file too large ({st.st_size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB)"
+        if known and known[1] == st.st_size and known[2] == st.st_mtime_ns and known[3] == labels_fp:
+            self.report.unchanged.append(source)
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return _os_reason(exc)
+        doc_hash = sha256_bytes(data)
+        if known and known[0] == doc_hash and known[3] == labels_fp:
+            self.catalog.touch_document(root, source, st.st_size, st.st_mtime_ns)
+            self.report.unchanged.append(source)
+            return None
+        try:
+            parsed = parse_bytes(data, source)
+        except ParseError as exc:
+            return str(exc)
+        origin = "front matter" if parsed.format == "markdown" else "document metadata"
+        label, label_origin = resolve_label(source, patterns, parsed.metadata_label, origin, parsed.header_text)
+        chunks = make_chunks(parsed, root=root, source=source, doc_hash=doc_hash, label=label,
+                             target_words=self.chunk_words)
+        record = DocumentRecord(root=root, source=source, doc_hash=doc_hash, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                format=parsed.format, title=parsed.title, label=label, label_origin=label_origin,
+                                chunk_count=len(chunks), ingested_at=now_iso())
+        old_ids = self.catalog.chunk_ids(root, source) if known else []
+        self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, "updated" if known else "added"))
+        if sum(len(p.chunks) for p in self._pending) >= EMBED_BATCH_CHUNKS:
+            self._flush()
+        return None
+
+    # --- embedding and committing ------------------------------------------------------------------
+    def _flush(self) -> None:
+        """Embed the pending documents' uncached chunks in one batch, then commit each document."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        vectors = self._vectors_for([chunk for item in pending for chunk in item.chunks])
+        for item in pending:
+            chunk_vectors = np.stack([vectors[c.chunk_hash] for c in item.chunks]) if item.chunks else np.zeros((0, 1))
+            if item.chunks:
+                self.vectors.add(item.chunks, chunk_vectors)
+            self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
+            stale = sorted(set(item.old_ids) - {c.id for c in item.chunks})
+            if stale:
+                self.vectors.delete(stale)
+            getattr(self.report, item.kind).append(item.record.source)
+            self.report.chunks_added += len(item.chunks)
+            self.report.chunks_removed += len(stale)
+
+    def _vectors_for(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+        """Vectors by chunk hash: cached ones re-used, the rest embedded now and cached."""
+        model = self.embedder.model_id
+        hashes = [c.chunk_hash for c in chunks]
+        found = self.catalog.cached_vectors(model, hashes)
+        missing = {c.chunk_hash: c.embed_text for c in chunks if c.chunk_hash not in found}
+        if missing:
+            keys = list(missing)
+            new = dict(zip(keys, self._embed([missing[k] for k in keys])))
+            self.catalog.store_vectors(model, new)
+            found.update(new)
+            self.report.chunks_embedded += len(keys)
+        return found
+
+    def _embed(self, texts: list[str]) -> Iterator[np.ndarray]:
+        """Embed in slices so the progress bar moves during a long batch."""
+        step = max(self.embedder.batch_size * 2, 64)
+        for start in range(0, len(texts), step):
+            yield from self.embedder.encode(texts[start : start + step])
+            self.progress(self._files_done, self._files_total, self.report.chunks_embedded + start + step, "")
+
+    def _detect_renames(self) -> None:
+        """Report an added file whose content equals a removed one as a rename (its vectors were re-used)."""
+        if not self._removed_by_hash or not self.report.added:
+            return
+        added = {doc.source: doc.doc_hash for doc in self.catalog.documents() if doc.source in self.report.added}
+        for new_source, doc_hash in added.items():
+            old_source = self._removed_by_hash.get(doc_hash)
+            if old_source and old_source in self.report.removed and new_source in self.report.added:
+                self.report.removed.remove(old_source)
+                self.report.added.remove(new_source)
+                self.report.renamed.append(Rename(old=old_source, new=new_source))
+
+
+def _os_reason(exc: OSError) -> str:
+    """A plain reason for an OS error on a file."""
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno == errno.ENOENT:
+        return "broken symlink or file vanished"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return f"cannot read the file: {exc.strerror or exc}"

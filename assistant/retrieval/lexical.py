@@ -1,0 +1,111 @@
+"""The lexical side: a persisted BM25 index (bm25s + Snowball stemming) over the same chunks.
+
+Rebuilt from the manifest after every ingest that changed something, and written to a temp
+dir that replaces the old one in one rename, so a killed ingest leaves the previous index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+# Dotted clause and control IDs (A.6.2.6, 6.1.2) are kept whole; other tokens are words of 2+ chars.
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z]?\d+(?:\.\d+)+\b|\b\w\w+\b"
+
+
+def fingerprint(ids: list[str]) -> str:
+    """A digest of the chunk ids an index covers: tells whether BM25 matches the manifest."""
+    digest = hashlib.sha256()
+    for chunk_id in sorted(ids):
+        digest.update(chunk_id.encode())
+    return digest.hexdigest()[:24]
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-worded, stemmed tokens, the same for documents and queries."""
+    import bm25s
+
+    return bm25s.tokenize(texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=_stemmer(),
+                          return_ids=False, show_progress=False)
+
+
+class LexicalIndex:
+    """A BM25 index over chunk texts, with each chunk's label for filtering inside the search."""
+
+    def __init__(self, retriever, ids: list[str], labels: list[str], fp: str) -> None:
+        self.retriever = retriever
+        self.ids = ids
+        self.labels = np.array(labels)
+        self.fingerprint = fp
+
+    @classmethod
+    def build(cls, rows: list[tuple[str, str, str]]) -> LexicalIndex:
+        """Index (id, text, label) rows."""
+        import bm25s
+
+        retriever = bm25s.BM25()
+        ids = [row[0] for row in rows]
+        if rows:
+            retriever.index(tokenize([row[1] for row in rows]), show_progress=False)
+        return cls(retriever, ids, [row[2] for row in rows], fingerprint(ids))
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a sibling temp dir renamed over the old index."""
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self.retriever.save(str(tmp), show_progress=False)
+        (tmp / "chunks.json").write_text(
+            json.dumps({"ids": self.ids, "labels": self.labels.tolist(), "fingerprint": self.fingerprint})
+        )
+        old = path.with_name(path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            path.rename(old)
+        tmp.rename(path)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex | None:
+        """The saved index, or None when there is none (or it is unreadable)."""
+        import bm25s
+
+        meta_path = path / "chunks.json"
+        if not meta_path.exists():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text())
+            retriever = bm25s.BM25.load(str(path), show_progress=False) if meta["ids"] else bm25s.BM25()
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"])
+
+    def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.
+
+        The label mask is applied inside bm25s's scoring, never to its results.
+        """
+        if not self.ids:
+            return []
+        tokens = tokenize([query])[0]
+        vocab = self.retriever.vocab_dict
+        tokens = [token for token in tokens if token in vocab]
+        if not tokens:
+            return []
+        mask = np.isin(self.labels, list(labels)).astype(np.float32)
+        k = min(k, int(mask.sum()))
+        if k <= 0:
+            return []
+        docs, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
+        return [(self.ids[int(doc)], float(score)) for doc, score in zip(docs[0], scores[0]) if score > 0]

@@ -1,0 +1,103 @@
+"""DOCX: paragraphs under their Heading-style trail, and tables as one record per row.
+
+Reads the body in document order (paragraphs and tables interleaved) and the core
+properties for a classification label.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from assistant.core.models import ParsedDocument
+from assistant.core.text import trail_titles, update_trail
+from assistant.retrieval.parsing import ParseError, TextBuilder
+
+_HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
+
+
+def parse(data: bytes, stem: str) -> ParsedDocument:
+    """Parse a DOCX into blocks; a file that is not a Word document is refused with a reason."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ParseError("not a valid DOCX file (not a zip archive)")
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds here
+        raise ParseError(f"not a valid DOCX file: {type(exc).__name__}: {exc}") from exc
+    builder = TextBuilder()
+    trail: list[tuple[int, str]] = []
+    props = document.core_properties
+    title = (props.title or "").strip()
+    opening: list[str] = []
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = Paragraph(element, document)
+            text = paragraph.text.strip()
+            if len(opening) < 8 and text:
+                opening.append(text)
+            title = _add_paragraph(builder, trail, paragraph, text, title)
+        elif tag == "tbl":
+            _add_table(builder, trail, Table(element, document))
+    header_text = "\n".join(_section_headers(document) + opening)
+    return ParsedDocument(
+        title=title or stem,
+        text=builder.text,
+        blocks=builder.blocks,
+        format="docx",
+        metadata_label=props.category or (props.keywords if "classif" in (props.keywords or "").lower() else None),
+        header_text=header_text,
+    )
+
+
+def _add_paragraph(builder: TextBuilder, trail: list[tuple[int, str]], paragraph, text: str, title: str) -> str:
+    """Add a paragraph as a heading or a body block; return the (possibly found) title."""
+    if not text:
+        return title
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if style.lower() == "title":
+        builder.add_plain(text)
+        return title or text
+    heading = _HEADING_STYLE.match(style)
+    if heading:
+        update_trail(trail, int(heading.group(1)), text)
+        builder.add_plain(text)
+        return title
+    separator = "\n" if "list" in style.lower() and builder.blocks else "\n\n"
+    builder.add(text, separator=separator, trail=trail_titles(trail))
+    return title
+
+
+def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table) -> None:
+    """Add a table: one record block per body row with its header's column names."""
+    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+    rows = [_dedupe_merged(row) for row in rows if any(row)]
+    if not rows:
+        return
+    header = rows[0]
+    if len(rows) == 1:
+        builder.add(" | ".join(header), trail=trail_titles(trail))
+        return
+    for number, row in enumerate(rows[1:], start=2):
+        lines = [f"{name or f'Column {i + 1}'}: {value}" for i, (name, value) in enumerate(zip(header, row)) if value]
+        builder.add("\n".join(lines), trail=trail_titles(trail), row=number, record=True)
+
+
+def _dedupe_merged(row: list[str]) -> list[str]:
+    """Blank out repeats that python-docx returns for horizontally merged cells."""
+    return [cell if i == 0 or cell != row[i - 1] else "" for i, cell in enumerate(row)]
+
+
+def _section_headers(document) -> list[str]:
+    texts = []
+    for section in document.sections:
+        try:
+            texts.extend(p.text for p in section.header.paragraphs if p.text.strip())
+        except Exception:  # noqa: BLE001 - a broken header part must not lose the body
+            continue
+    return texts

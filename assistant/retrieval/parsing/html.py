@@ -1,0 +1,141 @@
+"""HTML: visible text in reading order under h1-h6 and legal headings (Article, ANNEX, CHAPTER).
+
+Scripts, styles, navigation and footers are dropped. Official journals such as EUR-Lex mark
+articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
+short paragraph that names an article, chapter, section or annex is a heading too.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from assistant.core.models import ParsedDocument
+from assistant.core.text import trail_titles, update_trail
+from assistant.retrieval.parsing import TextBuilder, decode_text
+
+_DROP = ("script", "style", "noscript", "template", "nav", "footer", "iframe", "svg", "form", "button", "head")
+_BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "caption", "figcaption", "address", "summary",
+           "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "article", "main", "body", "td", "th"}
+_LEGAL_HEADING = re.compile(
+    r"^(ANNEX|Annex|CHAPTER|Chapter|SECTION|Section|TITLE|Title|PART|Part|Article)\s+([0-9IVXLC]+[a-z]?)\b(.*)$"
+)
+_LEGAL_LEVEL = {"annex": 1, "title": 1, "part": 1, "chapter": 2, "section": 3, "article": 4}
+
+
+def parse(data: bytes, stem: str) -> ParsedDocument:
+    """Parse an HTML page into text blocks under their headings."""
+    from bs4 import BeautifulSoup
+
+    text = decode_text(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # XHTML read as HTML is what we want; bs4 warns about it
+        soup = BeautifulSoup(text, "lxml")
+    page_title = _page_title(soup)
+    meta_label = _meta_label(soup)
+    for tag in soup.find_all(_DROP):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"role": "navigation"}):
+        tag.decompose()
+    units = list(_units(soup.body or soup))
+    builder = TextBuilder()
+    trail: list[tuple[int, str]] = []
+    title = ""
+    i = 0
+    while i < len(units):
+        name, unit_text = units[i]
+        level, heading, consumed = _heading(units, i)
+        if level is not None:
+            title = title or (heading if name == "h1" else "")
+            update_trail(trail, level, heading)
+            builder.add_plain(heading)
+            i += consumed
+            continue
+        builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n", trail=trail_titles(trail))
+        i += 1
+    title = title or page_title
+    return ParsedDocument(title=title or stem, text=builder.text, blocks=builder.blocks, format="html",
+                          metadata_label=meta_label, header_text=builder.text[:600])
+
+
+def _page_title(soup) -> str:
+    """A document-title element (EUR-Lex's main title) or a <title> that is not a file name."""
+    main = soup.find(class_=re.compile(r"main-title|doc-title|document-title", re.I))
+    if main is not None and main.get_text(strip=True):
+        return _squash(main.get_text(" ", strip=True))[:200]
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    return title if " " in title else ""
+
+
+def _meta_label(soup) -> str | None:
+    for name in ("classification", "security-classification", "sensitivity", "dcterms.accessrights"):
+        tag = soup.find("meta", attrs={"name": re.compile(f"^{name}$", re.I)})
+        if tag and tag.get("content"):
+            return str(tag["content"])
+    return None
+
+
+def _units(root):
+    """Yield (tag name, text) for each leaf block and table row, in document order."""
+    from bs4 import NavigableString, Tag
+
+    stack = [root]
+    pending: list[str] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NavigableString):
+            if node.strip():
+                pending.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "tr":
+            yield from _flush_inline(pending)
+            cells = [c.get_text(" ", strip=True) for c in node.find_all(["td", "th"], recursive=False)]
+            row = " ".join(cell for cell in cells if cell)
+            if row:
+                yield "tr", _squash(row)
+            continue
+        if node.name in _BLOCKS and not node.find(list(_BLOCKS) + ["tr", "ul", "ol", "table"]):
+            yield from _flush_inline(pending)
+            block_text = node.get_text(" ", strip=True)
+            if block_text:
+                yield node.name, _squash(block_text)
+            continue
+        if node.name in _BLOCKS or node.name in ("ul", "ol", "table", "tbody", "thead"):
+            yield from _flush_inline(pending)
+        stack.extend(reversed(list(node.children)))
+    yield from _flush_inline(pending)
+
+
+def _flush_inline(pending: list[str]):
+    if pending:
+        joined = _squash(" ".join(pending))
+        pending.clear()
+        if joined:
+            yield "p", joined
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _heading(units: list[tuple[str, str]], i: int) -> tuple[int | None, str, int]:
+    """(level, heading text, units consumed) when units[i] is a heading, else (None, '', 0).
+
+    A bare legal label ("Article 5", "ANNEX III") takes the short title that follows it.
+    """
+    name, text = units[i]
+    if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return int(name[1]), text, 1
+    match = _LEGAL_HEADING.match(text)
+    if not match or len(text) > 160 or name == "tr":
+        return None, "", 0
+    level = _LEGAL_LEVEL[match.group(1).lower()]
+    if not match.group(3).strip() and i + 1 < len(units):
+        follower = units[i + 1][1]
+        if len(follower) <= 300 and not follower.endswith((".", ";", ":")) and not _LEGAL_HEADING.match(follower):
+            return level, f"{text} {follower}", 2
+    if match.group(3).strip() and text.endswith((".", ";")) and len(text.split()) > 12:
+        return None, "", 0
+    return level, text, 1

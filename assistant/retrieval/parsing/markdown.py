@@ -1,0 +1,122 @@
+"""Markdown: front matter, ATX headings, paragraphs and pipe tables (one record per row).
+
+The canonical text is the file itself (front matter included), so spans point into the
+document exactly as the author wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.core.models import Block, ParsedDocument
+from assistant.core.text import trail_titles, update_trail
+from assistant.retrieval.parsing import decode_text
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^(```|~~~)")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
+    """The `key: value` pairs of a leading `---` block and the offset where the body starts."""
+    if not text.startswith("---\n"):
+        return {}, 0
+    close = re.search(r"^---\s*$", text[4:], re.MULTILINE)
+    if close is None:
+        return {}, 0
+    fields: dict[str, str] = {}
+    for line in text[4 : 4 + close.start()].splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t", "-")):
+            fields[key.strip().lower()] = value.strip().strip("'\"")
+    return fields, 4 + close.end()
+
+
+def split_row(line: str) -> list[str]:
+    """The cells of a pipe-table row, stripped."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return [cell.strip() for cell in inner.split("|")]
+
+
+def parse(data: bytes, stem: str) -> ParsedDocument:
+    """Parse Markdown into blocks: a paragraph each, and a record per table row."""
+    text = decode_text(data)
+    front, body_start = parse_front_matter(text)
+    lines = _lines_with_offsets(text, body_start)
+    blocks: list[Block] = []
+    trail: list[tuple[int, str]] = []
+    title = front.get("title", "")
+    i, in_fence = 0, False
+    while i < len(lines):
+        start, line = lines[i]
+        if _FENCE.match(line.strip()):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if heading:
+            level, heading_text = len(heading.group(1)), _strip_inline(heading.group(2))
+            title = title or heading_text
+            if not (level == 1 and heading_text == title and not trail):
+                update_trail(trail, level, heading_text)
+            i += 1
+            continue
+        if not line.strip():
+            i += 1
+            continue
+        i = _consume_paragraph(text, lines, i, trail_titles(trail), blocks, in_fence)
+    return ParsedDocument(
+        title=title or stem,
+        text=text,
+        blocks=blocks,
+        format="markdown",
+        metadata_label=front.get("classification") or front.get("label"),
+        header_text=text[body_start : body_start + 600],
+    )
+
+
+def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:
+    lines = []
+    offset = start
+    for line in text[start:].split("\n"):
+        lines.append((offset, line))
+        offset += len(line) + 1
+    return lines
+
+
+def _consume_paragraph(
+    text: str, lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block], in_fence: bool
+) -> int:
+    """Add the paragraph or table starting at line i; return the index after it."""
+    if not in_fence and i + 1 < len(lines) and "|" in lines[i][1] and _TABLE_SEP.match(lines[i + 1][1]):
+        return _consume_table(lines, i, trail, blocks)
+    start = lines[i][0]
+    j = i
+    while j < len(lines) and lines[j][1].strip() and not _HEADING.match(lines[j][1]):
+        if j > i and _FENCE.match(lines[j][1].strip()):
+            break
+        j += 1
+    end = lines[j - 1][0] + len(lines[j - 1][1])
+    blocks.append(Block(start=start, end=end, trail=trail))
+    return max(j, i + 1)
+
+
+def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block]) -> int:
+    """One record block per body row, carrying the header's column names for its embedded text."""
+    header = [_strip_inline(cell) for cell in split_row(lines[i][1])]
+    j = i + 2
+    row_number = 1
+    while j < len(lines) and lines[j][1].strip().startswith("|"):
+        offset, line = lines[j]
+        row_number += 1
+        lead = len(line) - len(line.lstrip())
+        blocks.append(
+            Block(start=offset + lead, end=offset + len(line.rstrip()), trail=trail, row=row_number,
+                  columns=tuple(header), record=True)
+        )
+        j += 1
+    return j
+
+
+def _strip_inline(text: str) -> str:
+    return re.sub(r"[*_`]{1,3}([^*_`]+)[*_`]{1,3}", r"\1", text).strip()

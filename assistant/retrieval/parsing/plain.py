@@ -1,0 +1,42 @@
+"""Plain text: encoding detection, paragraphs, and numbered or named headings on their own line.
+
+The canonical text is the decoded file, so a Latin-1 document keeps its accents in quotes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.core.models import Block, ParsedDocument
+from assistant.core.text import heading_level, trail_titles, update_trail
+from assistant.retrieval.parsing import decode_text
+
+
+def parse(data: bytes, stem: str) -> ParsedDocument:
+    """Parse a text file into paragraph blocks under the headings that precede them."""
+    text = decode_text(data)
+    blocks: list[Block] = []
+    trail: list[tuple[int, str]] = []
+    title = ""
+    for start, end in _paragraph_spans(text):
+        paragraph = text[start:end]
+        first_line, _, rest = paragraph.partition("\n")
+        level = heading_level(first_line)
+        if not title and level is None and len(first_line) < 120:
+            title = first_line.strip()
+        if level is not None:
+            update_trail(trail, level, first_line.strip())
+            if not rest.strip():
+                continue
+            start = start + len(first_line) + 1
+            start += len(text[start:end]) - len(text[start:end].lstrip())
+        blocks.append(Block(start=start, end=end, trail=trail_titles(trail)))
+    return ParsedDocument(title=title or stem, text=text, blocks=blocks, format="text", header_text=text[:600])
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each blank-line separated paragraph, trimmed."""
+    spans = []
+    for match in re.finditer(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", text, re.DOTALL):
+        spans.append((match.start(), match.end()))
+    return spans

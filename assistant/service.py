@@ -1,0 +1,142 @@
+"""The one façade every front end calls: ingest, status, ask, and the benchmarks' raw parts.
+
+The CLI, the TUI and the evals all go through `Assistant`, so they share one behaviour; heavy
+parts (Chroma, the model, BM25) are opened on first use, not at construction.
+"""
+
+from __future__ import annotations
+
+import shutil
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.config import Settings
+from assistant.core.models import DocumentRecord, FileFailure, IngestReport
+
+
+class StatusReport(BaseModel):
+    """What `aims status` shows: the documents, their labels, failures, the model and the size."""
+
+    home: str
+    documents: list[DocumentRecord]
+    failures: list[FileFailure]
+    chunks: int
+    vectors: int | None
+    model: str
+    model_id: str | None
+    index_bytes: int
+    labels: dict[str, int]
+
+
+class Assistant:
+    """The assistant over one data dir (`settings.home`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = Path(settings.home)
+
+    # --- parts, opened lazily ---------------------------------------------------------------------
+    @cached_property
+    def catalog(self):
+        """The manifest (SQLite)."""
+        from assistant.retrieval.catalog import Catalog
+
+        return Catalog(self.home / "catalog.sqlite")
+
+    @cached_property
+    def embedder(self):
+        """The embedding model (weights load on first encode)."""
+        from assistant.retrieval.embedder import Embedder
+
+        return Embedder(self.settings.model_path, self.settings.embed_dtype, self.settings.embed_batch_size)
+
+    @cached_property
+    def vectors(self):
+        """The Chroma collection."""
+        from assistant.retrieval.vectors import VectorIndex
+
+        return VectorIndex(self.home / "chroma")
+
+    def lexical(self):
+        """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
+        from assistant.retrieval.lexical import LexicalIndex, fingerprint
+
+        cached = self.__dict__.get("_lexical")
+        current = self.catalog.get_meta("chunks_fp")
+        if cached is not None and cached.fingerprint == current:
+            return cached
+        index = LexicalIndex.load(self.home / "bm25")
+        if index is None or current is None or index.fingerprint != current:
+            rows = list(self.catalog.iter_chunk_texts())
+            index = LexicalIndex.build(rows)
+            index.save(self.home / "bm25")
+            self.catalog.set_meta("chunks_fp", fingerprint([row[0] for row in rows]))
+        self.__dict__["_lexical"] = index
+        return index
+
+    # --- operations -----------------------------------------------------------------------------
+    def ingest(self, paths: list[Path], progress=None) -> IngestReport:
+        """Bring the index up to date with `paths`; BM25 is rebuilt when the chunks changed."""
+        from assistant.retrieval.ingest import Ingestor
+        from assistant.retrieval.lexical import fingerprint
+
+        ingestor = Ingestor(
+            self.catalog, lambda: self.vectors, self.embedder, chunk_words=self.settings.chunk_words,
+            max_file_mb=self.settings.max_file_mb, labels_file=self.settings.labels_file, progress=progress,
+        )
+        report = ingestor.run(paths)
+        changed = report.added or report.updated or report.removed or report.renamed
+        if changed or not (self.home / "bm25" / "chunks.json").exists():
+            self.catalog.set_meta("chunks_fp", fingerprint(sorted(self.catalog.all_chunk_ids())))
+            self.lexical()
+        return report
+
+    def status(self) -> StatusReport:
+        """The state of the index, without loading the model."""
+        documents = self.catalog.documents()
+        labels: dict[str, int] = {}
+        for doc in documents:
+            labels[doc.label.value] = labels.get(doc.label.value, 0) + 1
+        vectors = self.vectors.count() if (self.home / "chroma").exists() else None
+        return StatusReport(
+            home=str(self.home),
+            documents=documents,
+            failures=self.catalog.failures(),
+            chunks=self.catalog.chunk_count(),
+            vectors=vectors,
+            model=str(self.embedder.model_path),
+            model_id=self.catalog.get_meta("model_id"),
+            index_bytes=_dir_size(self.home),
+            labels=labels,
+        )
+
+    def clear(self) -> None:
+        """Delete the whole index (the data dir's index files), e.g. before a benchmark."""
+        self.close()
+        for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"):
+            (self.home / name).unlink(missing_ok=True)
+        for name in ("chroma", "bm25"):
+            shutil.rmtree(self.home / name, ignore_errors=True)
+        for name in ("catalog", "vectors"):
+            self.__dict__.pop(name, None)
+        self.__dict__.pop("_lexical", None)
+
+    def close(self) -> None:
+        """Release the database connection."""
+        catalog = self.__dict__.get("catalog")
+        if catalog is not None:
+            catalog.close()
+
+
+def _dir_size(path: Path) -> int:
+    total = 0
+    if path.exists():
+        for item in path.rglob("*"):
+            try:
+                if item.is_file() and not item.is_symlink():
+                    total += item.stat().st_size
+            except OSError:
+                continue
+    return total
