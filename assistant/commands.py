@@ -79,3 +79,50 @@ def cmd_status(args) -> int:
     for failure in status.failures:
         out.write(f"FAILED {failure.source}: {failure.reason}\n")
     return EXIT_OK
+
+
+def _render_answer(answer) -> str:
+    lines = [answer.answer, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            where = ", ".join(x for x in (f"page {c.page}" if c.page else "", c.section or "") if x)
+            lines.append(f"  [{c.n}] {c.source}" + (f" ({where})" if where else ""))
+            lines.append(f"      \"{' '.join(c.quote.split())}\"")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_ask(args) -> int:
+    """`aims ask "QUESTION"` or `aims ask --batch FILE.jsonl`: cited answers, one JSON object each with --json."""
+    import json
+
+    if bool(args.question) == bool(args.batch):
+        raise UsageError("give either a QUESTION or --batch FILE.jsonl")
+    if args.k is not None and not 1 <= args.k <= 20:
+        raise UsageError("-k must be between 1 and 20")
+    assistant = _assistant(args)
+    if args.question:
+        answer = assistant.ask(args.question, role=args.role, k=args.k)
+        if args.json:
+            emit_json(answer.model_dump())
+        else:
+            sys.stdout.write(_render_answer(answer))
+        return EXIT_OK
+    try:
+        lines = Path(args.batch).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.batch}: {exc.strerror}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            question, role = item["question"], item.get("role") or args.role
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{args.batch} line {number}: expected {{\"id\", \"question\", \"role\"}} ({exc})") from exc
+        answer = assistant.ask(question, role=role, k=args.k)
+        if args.json:
+            emit_json({"id": item.get("id"), **answer.model_dump()})
+        else:
+            sys.stdout.write(f"# {item.get('id')}: {question}\n" + _render_answer(answer) + "\n")
+    return EXIT_OK

@@ -70,7 +70,11 @@ class Settings(BaseSettings):
     chunk_words: int = Field(
         default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
     )
-    top_k: int = Field(default=5, ge=1, le=100, description="Citations returned per answer.")
+    top_k: int = Field(default=4, ge=1, le=20, description="At most this many cited sentences per answer.")
+    answer_passages: int = Field(default=6, ge=1, le=50, description="Top passages whose sentences are scored.")
+    min_similarity: float = Field(
+        default=0.35, ge=-1, le=1, description="Below this sentence similarity the answer is a refusal."
+    )
     role_labels: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},
         description="Classification labels each role may see.",

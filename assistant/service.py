@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from assistant.config import Settings
-from assistant.core.models import DocumentRecord, FileFailure, IngestReport
+from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
 
 
 class StatusReport(BaseModel):
@@ -92,6 +92,30 @@ class Assistant:
             self.catalog.set_meta("chunks_fp", fingerprint(sorted(self.catalog.all_chunk_ids())))
             self.lexical()
         return report
+
+    def labels_for(self, role: str) -> list[str]:
+        """The classification labels a role may see (a setting)."""
+        try:
+            return list(self.settings.role_labels[role])
+        except KeyError as exc:
+            raise ValueError(f"unknown role {role!r}; known: {', '.join(self.settings.role_labels)}") from exc
+
+    def ask(self, question: str, role: str = "staff", k: int | None = None) -> Answer:
+        """Answer with quoted, cited sentences from the documents the role may see, or refuse."""
+        from assistant.answering.extractive import compose, refusal
+        from assistant.retrieval.search import hybrid_search
+
+        labels = self.labels_for(role)
+        question = " ".join(question.split())
+        if not question:
+            raise ValueError("the question is empty")
+        if self.catalog.chunk_count() == 0:
+            return refusal(question, role, [])
+        query_vector = self.embedder.encode([question])[0]
+        hits = hybrid_search(self.catalog, self.vectors, self.lexical(), query_vector, question, labels)
+        chunks = [hit.chunk for hit in hits[: self.settings.answer_passages]]
+        return compose(question, role, chunks, self.embedder.encode, k or self.settings.top_k,
+                       self.settings.min_similarity)
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""

@@ -145,3 +145,28 @@ def sha256_text(text: str) -> str:
 def sha256_bytes(data: bytes) -> str:
     """Hex SHA-256 of a file's bytes; a document's identity across renames."""
     return hashlib.sha256(data).hexdigest()
+
+
+class Citation(BaseModel):
+    """Evidence for one answer sentence: where it is and the exact words quoted."""
+
+    n: int
+    source: str
+    page: int | None = None
+    section: str | None = None
+    quote: str = Field(description="A verbatim substring of the source's extracted text.")
+    score: float
+
+
+class Answer(BaseModel):
+    """A question's answer: every sentence marked [n] and backed by citation n, or a refusal.
+
+    The field names and types are the `aims ask --json` contract.
+    """
+
+    question: str
+    role: str
+    answer: str
+    grounded: bool
+    citations: list[Citation] = []
+    controls: list[str] = []
