@@ -119,7 +119,8 @@ def cmd_ask(args) -> int:
             item = json.loads(line)
             question, role = item["question"], item.get("role") or args.role
         except (ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"{args.batch} line {number}: expected {{\"id\", \"question\", \"role\"}} ({exc})") from exc
+            expected = '{"id", "question", "role"}'
+            raise UsageError(f"{args.batch} line {number}: expected {expected} ({exc})") from exc
         answer = assistant.ask(question, role=role, k=args.k)
         if args.json:
             emit_json({"id": item.get("id"), **answer.model_dump()})

@@ -33,9 +33,11 @@ class StatusReport(BaseModel):
 class Assistant:
     """The assistant over one data dir (`settings.home`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, embedder=None) -> None:
         self.settings = settings
         self.home = Path(settings.home)
+        if embedder is not None:  # a loaded model shared by several assistants (tests, benchmarks)
+            self.__dict__["embedder"] = embedder
 
     # --- parts, opened lazily ---------------------------------------------------------------------
     @cached_property

@@ -75,10 +75,22 @@ def decode_text(data: bytes) -> str:
 
 
 def _decode_detected(data: bytes) -> str:
+    """Decode with charset-normalizer's guess; on a tie, Windows-1252 (Western European) wins.
+
+    Many single-byte code pages decode English text equally well, and the detector's first pick
+    among equals is arbitrary (it may read a Latin-1 '£' as cp1250's 'Ł').
+    """
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:1_000_000]).best()
-    encoding = best.encoding if best is not None else "cp1252"
+    results = list(from_bytes(data[:1_000_000]))
+    encoding = "cp1252"
+    if results:
+        best = results[0]
+        encoding = best.encoding
+        for result in results:
+            if result.chaos <= best.chaos + 0.01 and "cp1252" in result.could_be_from_charset:
+                encoding = "cp1252"
+                break
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError):

@@ -107,6 +107,8 @@ def _furniture(pages: list[str]) -> set[str]:
     counts: Counter[str] = Counter()
     for text in pages:
         lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) <= 4:  # a page this short has no room for furniture and body both
+            continue
         counts.update({_normalise(line) for line in lines[:2] + lines[-2:]})
     threshold = max(2, (len(pages) + 1) // 2)
     return {line for line, count in counts.items() if count >= threshold and len(line) < 80}

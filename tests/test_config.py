@@ -1,0 +1,47 @@
+"""Settings precedence: --index beats AIMS_HOME beats the TOML file beats the platform default."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from assistant.config import Settings, load_settings, reference_rows
+
+
+def test_index_flag_beats_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIMS_HOME", str(tmp_path / "from-env"))
+    assert load_settings(index=tmp_path / "from-flag").home == tmp_path / "from-flag"
+    assert load_settings().home == tmp_path / "from-env"
+
+
+def test_platform_default_when_nothing_set(monkeypatch):
+    monkeypatch.delenv("AIMS_HOME", raising=False)
+    home = load_settings().home
+    assert "aims-assistant" in str(home)
+
+
+def test_toml_file_is_read_and_env_beats_it(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('top_k = 7\nmax_file_mb = 3.5\nhome = "/tmp/from-toml"\n')
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    monkeypatch.delenv("AIMS_HOME", raising=False)
+    settings = Settings()
+    assert settings.top_k == 7 and settings.max_file_mb == 3.5 and settings.home == Path("/tmp/from-toml")
+    monkeypatch.setenv("AIMS_TOP_K", "3")
+    assert Settings().top_k == 3
+
+
+def test_unknown_keys_and_bad_values_are_rejected(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("no_such_setting = 1\n")
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    with pytest.raises(ValidationError):
+        Settings()
+    monkeypatch.setenv("AIMS_CONFIG", str(tmp_path / "absent.toml"))
+    with pytest.raises(ValidationError):
+        Settings(top_k=0)
+
+
+def test_reference_rows_cover_every_setting():
+    names = {row[0] for row in reference_rows()}
+    assert {f"AIMS_{name.upper()}" for name in Settings.model_fields} == names

@@ -1,0 +1,259 @@
+"""Incremental, safe ingestion with the real model and a real Chroma store."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import REPO, SAMPLE
+
+DOC_A = """---
+title: Model Release Procedure
+classification: internal
+---
+# Model Release Procedure
+
+## 1 Approval
+
+Every model release is approved by the review board before deployment to customers.
+The board meets every second Wednesday and keeps minutes of each decision.
+
+## 2 Monitoring
+
+Production models are monitored daily for drift and the on-call engineer is paged when drift exceeds 0.3.
+"""
+
+DOC_B = """# Vendor Checklist
+
+Each vendor completes a security questionnaire before onboarding.
+Contracts forbid vendors from training models on our data.
+"""
+
+DOC_C = """Staff Guidance on Chatbots
+
+1. Purpose
+
+Staff may use the approved assistant for drafting emails but never for customer personal data.
+
+2. Reporting
+
+Report any strange chatbot output to the service desk within one working day.
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "release.md").write_text(DOC_A)
+    (root / "vendors.md").write_text(DOC_B)
+    (root / "guidance.txt").write_text(DOC_C)
+    return root
+
+
+def _consistent(assistant):
+    """Chroma holds exactly the committed chunks: no stale duplicates, no orphans."""
+    catalog_ids = assistant.catalog.all_chunk_ids()
+    assert assistant.vectors.ids() == catalog_ids
+    return catalog_ids
+
+
+def test_incremental_add_unchanged_change_delete_rename(corpus, tmp_path, make_assistant):
+    assistant = make_assistant(tmp_path / "home")
+    first = assistant.ingest([corpus])
+    assert sorted(first.added) == ["guidance.txt", "release.md", "vendors.md"]
+    assert first.chunks_embedded == first.chunks_added > 0 and first.exit_code == 0
+    _consistent(assistant)
+
+    again = assistant.ingest([corpus])
+    assert sorted(again.unchanged) == ["guidance.txt", "release.md", "vendors.md"]
+    assert again.chunks_embedded == 0 and again.chunks_added == 0
+
+    (corpus / "release.md").write_text(DOC_A.replace("exceeds 0.3", "exceeds 0.25 for two days"))
+    changed = assistant.ingest([corpus])
+    assert changed.updated == ["release.md"] and changed.chunks_embedded >= 1
+    ids = _consistent(assistant)
+    texts = [c.text for c in assistant.catalog.chunks_by_id(sorted(ids)).values()]
+    assert not any("exceeds 0.3" in t for t in texts) and any("0.25 for two days" in t for t in texts)
+
+    (corpus / "vendors.md").unlink()
+    removed = assistant.ingest([corpus])
+    assert removed.removed == ["vendors.md"] and removed.chunks_removed > 0
+    ids = _consistent(assistant)
+    assert all(c.source != "vendors.md" for c in assistant.catalog.chunks_by_id(sorted(ids)).values())
+
+    (corpus / "guidance.txt").rename(corpus / "staff-guidance.txt")
+    renamed = assistant.ingest([corpus])
+    assert [(r.old, r.new) for r in renamed.renamed] == [("guidance.txt", "staff-guidance.txt")]
+    assert renamed.chunks_embedded == 0 and not renamed.added and not renamed.removed
+    _consistent(assistant)
+    assert {d.source for d in assistant.status().documents} == {"release.md", "staff-guidance.txt"}
+
+
+def test_touched_file_and_labels_change(corpus, tmp_path, make_assistant):
+    assistant = make_assistant(tmp_path / "home")
+    assistant.ingest([corpus])
+    os.utime(corpus / "vendors.md", ns=(1, 1))
+    touched = assistant.ingest([corpus])
+    assert "vendors.md" in touched.unchanged and touched.chunks_embedded == 0
+    (corpus / "aims-labels.toml").write_text('[labels]\n"vendors.md" = "confidential"\n')
+    relabelled = assistant.ingest([corpus])
+    assert relabelled.chunks_embedded == 0
+    labels = {d.source: d.label.value for d in assistant.status().documents}
+    assert labels["vendors.md"] == "confidential" and labels["release.md"] == "internal"
+    chunk_labels = {c.label.value for c in assistant.catalog.chunks_by_id(sorted(_consistent(assistant))).values()
+                    if c.source == "vendors.md"}
+    assert chunk_labels == {"confidential"}
+
+
+def test_broken_labels_file_fails_closed(corpus, tmp_path, make_assistant):
+    (corpus / "aims-labels.toml").write_text("[labels\n")
+    report = make_assistant(tmp_path / "home").ingest([corpus])
+    assert report.exit_code == 3 and not report.added
+    assert "not valid TOML" in report.failed[0].reason
+
+
+def _encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(str(SAMPLE / "ai-policy.pdf")).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_bad_files_never_stop_the_batch(corpus, tmp_path, make_assistant):
+    bad = {
+        "zero.pdf": b"",
+        "random.pdf": os.urandom(4096),
+        "truncated.pdf": (SAMPLE / "ai-policy.pdf").read_bytes()[:1500],
+        "locked.pdf": _encrypted_pdf(),
+        "notword.docx": b"plain text pretending to be a word document",
+        "binary.md": b"\x00\x89PNG\x00\x00" * 500,
+        "big.txt": b"word " * 30000,
+    }
+    for name, data in bad.items():
+        (corpus / name).write_bytes(data)
+    (corpus / "long-line.txt").write_text("Release approvals are logged by the board secretary. " * 1500)
+    (corpus / "loop.md").symlink_to(corpus / "loop.md")
+    (corpus / "dangling.md").symlink_to(corpus / "missing-target.md")
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "back").symlink_to(corpus, target_is_directory=True)
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    unreadable = corpus / "secret.md"
+    unreadable.write_text("# Secret\n\nUnreadable body text for the permission test.\n")
+    unreadable.chmod(0)
+    as_root = os.geteuid() == 0
+
+    assistant = make_assistant(tmp_path / "home", max_file_mb=0.1)
+    report = assistant.ingest([corpus])
+    reasons = {f.source: f.reason for f in report.failed}
+    assert "empty" in reasons["zero.pdf"]
+    assert "not a PDF" in reasons["random.pdf"]
+    assert "truncated.pdf" in reasons and reasons["truncated.pdf"]
+    assert "password" in reasons["locked.pdf"]
+    assert "not a valid DOCX" in reasons["notword.docx"]
+    assert "binary" in reasons["binary.md"]
+    assert "too large" in reasons["big.txt"]
+    assert "symlink loop" in reasons["loop.md"]
+    assert "broken symlink" in reasons["dangling.md"]
+    if not as_root:  # root reads a mode-000 file, so there is nothing to refuse
+        assert "permission denied" in reasons["secret.md"]
+    assert {s.source for s in report.skipped} >= {"image.png"}
+    added = set(report.added)
+    assert {"release.md", "vendors.md", "guidance.txt", "long-line.txt"} <= added
+    assert not added & set(bad)
+    assert report.exit_code == 3
+    _consistent(assistant)
+    status = assistant.status()
+    assert {f.source for f in status.failures} >= set(bad)
+
+    for name in bad:
+        (corpus / name).unlink()
+    (corpus / "loop.md").unlink()
+    (corpus / "dangling.md").unlink()
+    unreadable.chmod(0o644)
+    shutil.rmtree(corpus / "sub")
+    clean = assistant.ingest([corpus])
+    assert clean.exit_code == 0 and assistant.status().failures == []
+
+
+def _cli(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          env=env or os.environ.copy(), timeout=timeout, cwd=REPO)
+
+
+def test_cli_ingest_json_and_exit_codes(corpus, tmp_path):
+    import json
+
+    home = tmp_path / "cli-home"
+    ok = _cli("ingest", str(corpus), "--index", str(home), "--json")
+    assert ok.returncode == 0, ok.stderr
+    summary = json.loads(ok.stdout)
+    assert set(summary) >= {"added", "updated", "removed", "renamed", "unchanged", "failed", "chunks_added"}
+    assert sorted(summary["added"]) == ["guidance.txt", "release.md", "vendors.md"]
+    assert ok.stderr == ""  # no progress bar under --json
+
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7 broken")
+    partial = _cli("ingest", str(corpus), "--index", str(home), "--json")
+    assert partial.returncode == 3
+    assert json.loads(partial.stdout)["failed"][0]["source"] == "broken.pdf"
+
+    assert _cli("ingest", str(tmp_path / "nope"), "--index", str(home)).returncode == 2
+    assert _cli("ingest").returncode == 2
+    status = _cli("status", "--index", str(home), "--json")
+    payload = json.loads(status.stdout)
+    assert {d["source"] for d in payload["documents"]} == {"guidance.txt", "release.md", "vendors.md"}
+    assert payload["failures"][0]["source"] == "broken.pdf"
+
+
+def _committed_documents(home) -> int:
+    path = home / "catalog.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_mid_ingest_then_resume(tmp_path, make_assistant):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    home = tmp_path / "killed-home"
+    env = {**os.environ, "AIMS_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus), "--json"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while _committed_documents(home) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    assistant = make_assistant(home)
+    held = {d.source for d in assistant.status().documents}
+    assert 3 <= len(held) < 19
+    answer = assistant.ask("Who approves exceptions to the acceptable-use policy?", role="auditor")
+    assert answer.citations is not None  # the index answers for what it held
+    assert all(c.source in held for c in answer.citations)
+
+    report = assistant.ingest([corpus])
+    assert set(report.unchanged) == held and report.exit_code == 0
+    assert {d.source for d in assistant.status().documents} == {
+        p.name for p in SAMPLE.iterdir() if p.name != "aims-labels.toml"
+    }
+    _consistent(assistant)
+    assert len(assistant.catalog.all_chunk_ids()) == assistant.vectors.count()

@@ -1,0 +1,172 @@
+"""Parsers on real files: locators (page, heading trail, sheet and row), spans, encodings, HTML cleaning."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.core.chunks import make_chunks
+from assistant.core.models import Label
+from assistant.retrieval.parsing import ParseError, parse_bytes
+
+from .conftest import REFERENCE, SAMPLE
+
+
+def _parse(name: str):
+    return parse_bytes((SAMPLE / name).read_bytes(), name)
+
+
+def _chunks(name: str, words: int = 150):
+    doc = _parse(name)
+    return doc, make_chunks(doc, root="r", source=name, doc_hash="h", label=Label.INTERNAL, target_words=words)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLE.iterdir() if p.name != "aims-labels.toml"))
+def test_every_chunk_is_a_verbatim_slice_within_size(name):
+    doc, chunks = _chunks(name)
+    assert chunks, name
+    for chunk in chunks:
+        assert chunk.text == doc.text[chunk.start : chunk.end]
+        limit = 150 * 3 if chunk.row is not None else 150
+        assert len(chunk.text.split()) <= limit
+        assert chunk.embed_text.startswith(doc.title)
+
+
+def test_pdf_quote_has_its_page():
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(SAMPLE / "ai-policy.pdf"))
+    assert len(reader.pages) >= 3
+    doc, chunks = _chunks("ai-policy.pdf")
+    for page_number in (2, len(reader.pages) - 1):
+        lines = [ln for ln in reader.pages[page_number - 1].extract_text().splitlines() if len(ln.split()) >= 8]
+        line = lines[len(lines) // 2]
+        holders = [c for c in chunks if _squash(line) in _squash(c.text)]
+        assert holders, line
+        assert {c.page for c in holders} == {page_number}
+
+
+def test_pdf_numbered_headings_become_the_trail_and_furniture_is_dropped():
+    doc, chunks = _chunks("internal-audit-report-2026.pdf")
+    assert any(re.match(r"\d+(\.\d+)* ", c.section or "") for c in chunks)
+    assert not any(c.text.strip().startswith("CONFIDENTIAL") for c in chunks)
+    assert not any(re.fullmatch(r"Page \d+", line.strip()) for c in chunks for line in c.text.splitlines())
+
+
+def test_docx_paragraph_carries_its_heading_style_trail():
+    import docx
+
+    document = docx.Document(str(SAMPLE / "ai-acceptable-use-policy.docx"))
+    paragraphs = document.paragraphs
+    pairs = [
+        (p.text, nxt.text)
+        for p, nxt in zip(paragraphs, paragraphs[1:])
+        if p.style.name == "Heading 2" and nxt.style.name == "Normal" and len(nxt.text.split()) > 6
+    ]
+    assert pairs
+    _, chunks = _chunks("ai-acceptable-use-policy.docx")
+    for heading, body in pairs[:5]:
+        holder = next(c for c in chunks if body in c.text)
+        assert holder.section.endswith(heading)
+
+
+def test_xlsx_rows_are_records_with_sheet_and_row():
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(SAMPLE / "ai-risk-register.xlsx")
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    _, chunks = _chunks("ai-risk-register.xlsx")
+    for row_number in (2, 5, sheet.max_row):
+        first = sheet.cell(row=row_number, column=1).value
+        chunk = next(c for c in chunks if c.sheet == sheet.title and c.row == row_number)
+        assert chunk.text.startswith(f"{header[0]}: {first}")
+        assert f"{sheet.title} row" not in chunk.text  # locators live in fields, the text stays the row's
+
+
+def test_csv_rows_keep_column_names():
+    _, chunks = _chunks("ai-system-inventory.csv")
+    assert len(chunks) == 6
+    assert all(c.text.startswith("System ID: AIS-00") for c in chunks)
+    assert [c.row for c in chunks] == [2, 3, 4, 5, 6, 7]
+
+
+def test_markdown_front_matter_headings_and_table_rows():
+    doc, chunks = _chunks("statement-of-applicability-draft.md")
+    assert doc.metadata_label == "internal" and doc.title.startswith("Statement of Applicability")
+    rows = [c for c in chunks if c.row is not None]
+    assert all(c.text.startswith("|") for c in rows)
+    control_rows = [c for c in rows if c.text.startswith("| A.")]
+    assert len(control_rows) == 38 and len({c.row for c in control_rows}) == 38
+    assert any("Control: A.6.2.6" in c.embed_text for c in rows)
+
+
+def test_latin1_text_keeps_its_accents():
+    raw = (SAMPLE / "data-management-procedure.txt").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    doc = _parse("data-management-procedure.txt")
+    assert "René Dubois" in doc.text and "£" in doc.text
+    assert any(b.trail for b in doc.blocks)
+
+
+def test_html_drops_scripts_styles_and_navigation():
+    from bs4 import BeautifulSoup
+
+    name = "context-and-interested-parties.html"
+    soup = BeautifulSoup((SAMPLE / name).read_text(), "lxml")
+    hidden = [t.get_text(" ", strip=True) for t in soup.find_all(["script", "style", "nav"])]
+    doc = _parse(name)
+    for text in hidden:
+        for fragment in re.split(r"\s{2,}|\n", text):
+            if len(fragment) > 25:
+                assert fragment not in doc.text
+    assert any(len(b.trail) >= 2 for b in doc.blocks)
+
+
+@pytest.mark.skipif(not (REFERENCE / "eu-ai-act-2024-1689.html").exists(), reason="../shared/reference-texts absent")
+def test_eu_ai_act_parses_into_articles_and_annexes():
+    data = (REFERENCE / "eu-ai-act-2024-1689.html").read_bytes()
+    doc = parse_bytes(data, "eu-ai-act-2024-1689.html")
+    articles = {t.split()[1] for b in doc.blocks for t in b.trail if t.startswith("Article ")}
+    annexes = {t.split()[1] for b in doc.blocks for t in b.trail if t.startswith("ANNEX ")}
+    assert len(articles) == 113 and len(annexes) == 13
+    art5 = [b for b in doc.blocks if b.trail and b.trail[-1].startswith("Article 5 ")]
+    assert art5 and "Prohibited" in art5[0].trail[-1]
+    assert "ruxitagentjs" not in doc.text and doc.title.startswith("REGULATION (EU) 2024/1689")
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference-texts absent")
+@pytest.mark.parametrize("name", ["nist-ai-100-1-ai-rmf-1.0.md", "colorado-sb24-205-ai-act.md"])
+def test_reference_markdown_parses_with_structure(name):
+    doc = parse_bytes((REFERENCE / name).read_bytes(), name)
+    assert len(doc.blocks) > 50 and len({b.trail for b in doc.blocks}) > 5
+
+
+def test_plain_text_very_long_line_is_cut_into_chunks():
+    text = ("The committee reviews every model before release and records its decision " * 8000).encode()
+    doc = parse_bytes(text, "long.txt")
+    chunks = make_chunks(doc, root="r", source="long.txt", doc_hash="h", label=Label.INTERNAL, target_words=150)
+    assert len(chunks) > 300
+    assert all(len(c.text.split()) <= 150 and c.text == doc.text[c.start : c.end] for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.pdf", b"", "empty"),
+        ("random.pdf", bytes(range(256)) * 40, "not a PDF"),
+        ("fake.docx", b"this is plain text, not a word document", "not a valid DOCX"),
+        ("binary.md", b"\x00\x01\x02binary\x00" * 100, "binary"),
+        ("fake.xlsx", b"PK\x03\x04 broken", "XLSX"),
+        ("blank.txt", b"   \n\n  ", "no text"),
+    ],
+)
+def test_bad_bytes_give_a_plain_reason(name, data, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_bytes(data, name)
