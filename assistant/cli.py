@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", metavar="FILE.jsonl", help="answer every line {id, question, role}")
     common(ask)
 
+    config = sub.add_parser("config", help="show the settings in force, or the reference table")
+    config.add_argument("--reference", action="store_true", help="print the configuration reference (Markdown)")
+    common(config)
+
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
     bench.add_argument("what", choices=["ingest"])
     bench.add_argument("paths", nargs="*", metavar="PATH")
@@ -97,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except commands.UsageError as exc:
         print(f"aims: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `aims status | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def emit_json(payload: object) -> None:

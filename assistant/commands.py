@@ -127,3 +127,28 @@ def cmd_ask(args) -> int:
         else:
             sys.stdout.write(f"# {item.get('id')}: {question}\n" + _render_answer(answer) + "\n")
     return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    """`aims bench ingest [PATH...]`: measured figures, printed."""
+    from assistant.bench import bench_ingest
+
+    bench_ingest([Path(p) for p in args.paths], Path(args.index) if args.index else None)
+    return EXIT_OK
+
+
+def cmd_config(args) -> int:
+    """`aims config`: the settings in force (JSON with --json), or `--reference` for the README table."""
+    from assistant.config import reference_markdown, user_config_file
+
+    if args.reference:
+        sys.stdout.write(reference_markdown())
+        return EXIT_OK
+    settings = load_settings(index=args.index)
+    if args.json:
+        emit_json({"config_file": str(user_config_file()), **settings.model_dump(mode="json")})
+    else:
+        sys.stdout.write(f"config file: {user_config_file()}\n")
+        for name, value in settings.model_dump(mode="json").items():
+            sys.stdout.write(f"{name} = {value!r}\n")
+    return EXIT_OK

@@ -115,3 +115,11 @@ def reference_rows() -> list[tuple[str, str, str]]:
             default = "platform user data dir"
         rows.append((f"AIMS_{name.upper()}", str(default), field.description or ""))
     return rows
+
+
+def reference_markdown() -> str:
+    """The configuration reference as a Markdown table (README.md embeds exactly this)."""
+    lines = ["| variable (or TOML key in lower case without AIMS_) | default | meaning |", "|---|---|---|"]
+    for env, default, description in reference_rows():
+        lines.append(f"| `{env}` | `{default}` | {description} |")
+    return "\n".join(lines) + "\n"

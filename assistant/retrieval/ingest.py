@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,12 +263,18 @@ class Ingestor:
             self.report.chunks_embedded += len(keys)
         return found
 
-    def _embed(self, texts: list[str]) -> Iterator[np.ndarray]:
-        """Embed in slices so the progress bar moves during a long batch."""
-        step = max(self.embedder.batch_size * 2, 64)
-        for start in range(0, len(texts), step):
-            yield from self.embedder.encode(texts[start : start + step])
-            self.progress(self._files_done, self._files_total, self.report.chunks_embedded + start + step, "")
+    def _embed(self, texts: list[str]) -> list[np.ndarray]:
+        """Embed in length-sorted slices: padding stays small and the progress bar moves."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result: list[np.ndarray] = [None] * len(texts)  # type: ignore[list-item]
+        step = max(self.embedder.batch_size * 4, 128)
+        for start in range(0, len(order), step):
+            part = order[start : start + step]
+            for index, vector in zip(part, self.embedder.encode([texts[i] for i in part])):
+                result[index] = vector
+            done = self.report.chunks_embedded + min(start + step, len(order))
+            self.progress(self._files_done, self._files_total, done, "")
+        return result
 
     def _detect_renames(self) -> None:
         """Report an added file whose content equals a removed one as a rename (its vectors were re-used)."""
