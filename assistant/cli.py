@@ -72,6 +72,16 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", metavar="FILE.jsonl", help="answer every line {id, question, role}")
     common(ask)
 
+    evaluate = sub.add_parser("eval", help="measure answers against the gold question set")
+    evaluate.add_argument("--questions", metavar="FILE.jsonl", help="default: evals/questions.jsonl")
+    evaluate.add_argument("--corpus", metavar="DIR", help="default: corpus/sample")
+    evaluate.add_argument("--split", choices=["all", "test", "calibration"], default="all")
+    evaluate.add_argument("--calibrate", action="store_true",
+                          help="fit the refusal threshold on the calibration split and save it")
+    evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    evaluate.add_argument("--gate", action="store_true", help="exit 1 when a target is missed")
+    common(evaluate)
+
     config = sub.add_parser("config", help="show the settings in force, or the reference table")
     config.add_argument("--reference", action="store_true", help="print the configuration reference (Markdown)")
     common(config)

@@ -152,3 +152,10 @@ def cmd_config(args) -> int:
         for name, value in settings.model_dump(mode="json").items():
             sys.stdout.write(f"{name} = {value!r}\n")
     return EXIT_OK
+
+
+def cmd_eval(args) -> int:
+    """`aims eval`: the metrics of `aims ask` and of a plain llama-index baseline on the gold questions."""
+    from assistant.eval_command import run_eval
+
+    return run_eval(args)

@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(default=4, ge=1, le=20, description="At most this many cited sentences per answer.")
     answer_passages: int = Field(default=6, ge=1, le=50, description="Top passages whose sentences are scored.")
-    min_similarity: float = Field(
-        default=0.35, ge=-1, le=1, description="Below this sentence similarity the answer is a refusal."
+    refusal_threshold: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Evidence strength below which an answer is a refusal; default: the calibrated value.",
     )
     role_labels: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},

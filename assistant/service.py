@@ -10,10 +10,23 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from assistant.config import Settings
 from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
+
+CALIBRATION_FILE = Path(__file__).resolve().parent / "answering" / "calibration.json"
+
+
+def load_calibration() -> dict:
+    """The refusal threshold calibrated by `aims eval --calibrate` on the held-out split, if any."""
+    import json
+
+    try:
+        return json.loads(CALIBRATION_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 class StatusReport(BaseModel):
@@ -105,7 +118,6 @@ class Assistant:
     def ask(self, question: str, role: str = "staff", k: int | None = None) -> Answer:
         """Answer with quoted, cited sentences from the documents the role may see, or refuse."""
         from assistant.answering.extractive import compose, refusal
-        from assistant.retrieval.search import hybrid_search
 
         labels = self.labels_for(role)
         question = " ".join(question.split())
@@ -113,11 +125,47 @@ class Assistant:
             raise ValueError("the question is empty")
         if self.catalog.chunk_count() == 0:
             return refusal(question, role, [])
+        scored, searched = self.evidence(question, labels)
+        return compose(question, role, scored, k or self.settings.top_k, self.refusal_threshold, searched)
+
+    def evidence(self, question: str, labels: list[str]):
+        """The scored quotable sentences for a question among the allowed labels, and the chunks searched."""
+        from assistant.answering.extractive import QUESTION_WORDS, Passage, score_sentences
+        from assistant.retrieval.lexical import tokenize
+        from assistant.retrieval.search import hybrid_search
+
         query_vector = self.embedder.encode([question])[0]
-        hits = hybrid_search(self.catalog, self.vectors, self.lexical(), query_vector, question, labels)
-        chunks = [hit.chunk for hit in hits[: self.settings.answer_passages]]
-        return compose(question, role, chunks, self.embedder.encode, k or self.settings.top_k,
-                       self.settings.min_similarity)
+        lexical = self.lexical()
+        hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, question, labels)
+        top = hits[: self.settings.answer_passages]
+        cached = self.catalog.cached_vectors(self.embedder.model_id, [hit.chunk.chunk_hash for hit in top])
+        passages = []
+        for rank, hit in enumerate(top):
+            vector, sentences = cached.get(hit.chunk.chunk_hash) or (self.embedder.encode([hit.chunk.embed_text])[0],
+                                                                    np.zeros((0, 0), dtype=np.float32))
+            passages.append(Passage(hit.chunk, vector, sentences, rank))
+        question_tokens = [t for t in tokenize([question])[0] if t not in QUESTION_WORDS]
+        weights = lexical.idf(question_tokens)
+        scored = score_sentences(query_vector, passages, weights, tokenize)
+        return scored, [hit.chunk for hit in top]
+
+    @property
+    def refusal_threshold(self) -> float:
+        """The evidence strength below which the answer is a refusal: a setting, else the calibrated value."""
+        if self.settings.refusal_threshold is not None:
+            return self.settings.refusal_threshold
+        return load_calibration().get("threshold", 0.5)
+
+    def baseline(self, corpus: Path, k: int = 5):
+        """A plain llama-index VectorStoreIndex over the same files, as a (question, role) -> Answer function."""
+        from assistant.retrieval.baseline import baseline_answerer
+
+        return baseline_answerer(corpus, self.embedder, k=k, exclude=(self.settings.labels_file,))
+
+    def document_texts(self) -> dict[str, tuple[str, str]]:
+        """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""
+        return {doc.source: (doc.label.value, self.catalog.document_text(doc.root, doc.source) or "")
+                for doc in self.catalog.documents()}
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""

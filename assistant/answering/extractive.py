@@ -1,7 +1,8 @@
 """The extractive answerer: choose the sentences that answer, quote them verbatim, cite each one.
 
-Nothing is stated that is not a quote or a fixed connective phrase. When no sentence is close
-enough to the question, the answer says the documents hold no evidence and names what was searched.
+Nothing is stated that is not a quote or a fixed connective phrase. Sentences are scored with
+vectors computed at ingest (no model call here) plus lexical coverage of the question; when the
+best evidence does not cover what is asked, the answer says so and names what was searched.
 """
 
 from __future__ import annotations
@@ -12,123 +13,148 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.core.chunks import quote_spans
 from assistant.core.models import Answer, Chunk, Citation
-from assistant.core.text import sentence_spans
 
 # Text in a document that tries to instruct the reader (or a model) is data, never an answer.
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(previous|prior|above|all)\b.{0,30}\b(instructions?|rules|prompts?)\b"
-    r"|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b",
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
+    r"\b(instructions?|rules|prompts?|guidelines)\b|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
-_STOP = frozenset(
-    "a an and are as at be by can could do does for from has have how i if in is it its may me my of on or our "
-    "should so that the their them there these this to was we what when where which who whom why will with "
-    "would you your am been being did shall must not no any all".split()
+QUESTION_WORDS = frozenset(
+    "what who when where which how why whom whose can could may might should must do doe did is are was were "
+    "will would shall have has had ani tell explain pleas know need want allow".split()
 )
+
+# Weights of the sentence score; the refusal threshold is calibrated on held-out questions.
+W_SENTENCE, W_CHUNK, W_COVERAGE, W_RANK = 0.45, 0.20, 0.35, 0.01
 
 
 @dataclass
-class Candidate:
-    """A sentence of a retrieved chunk, with where it sits."""
+class Passage:
+    """A retrieved chunk with the vectors computed for it at ingest."""
 
     chunk: Chunk
+    vector: np.ndarray
+    sentence_vectors: np.ndarray
+    rank: int
+
+
+@dataclass
+class Scored:
+    """One quotable unit of a passage and its evidence features."""
+
+    passage: Passage
     start: int
     end: int
-    rank: int
+    semantic: float
+    chunk_similarity: float
+    coverage: float
+    score: float
 
     @property
     def text(self) -> str:
-        """The sentence, verbatim."""
-        return self.chunk.text[self.start : self.end]
+        """The quoted words, verbatim from the source."""
+        return self.passage.chunk.text[self.start : self.end]
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased words minus stop words, crudely singularised: the lexical evidence of a match."""
-    words = set()
-    for word in _WORD.findall(text.lower()):
-        if word in _STOP:
-            continue
-        words.add(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
-    return words
+def coverage(question_weights: dict[str, float], tokens: set[str]) -> float:
+    """Share of the question's IDF weight whose tokens the evidence contains."""
+    total = sum(question_weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for token, w in question_weights.items() if token in tokens) / total
 
 
-def candidates(chunks: list[Chunk]) -> list[Candidate]:
-    """The quotable sentences of the chunks: table rows whole, prose split at sentence ends."""
-    found: list[Candidate] = []
-    for rank, chunk in enumerate(chunks):
-        if chunk.row is not None:
-            found.append(Candidate(chunk, 0, min(len(chunk.text), _row_end(chunk.text)), rank))
-            continue
-        for start, end in sentence_spans(chunk.text):
-            sentence = chunk.text[start:end]
-            if len(sentence.split()) < 4 or _INJECTION.search(sentence):
+def score_sentences(
+    query_vector: np.ndarray, passages: list[Passage], question_weights: dict[str, float],
+    tokenize: Callable[[list[str]], list[list[str]]],
+) -> list[Scored]:
+    """Every quotable unit of the passages with its score, best first; injected instructions are skipped."""
+    units: list[tuple[Passage, int, int, float]] = []
+    for passage in passages:
+        spans = quote_spans(passage.chunk)
+        vectors = passage.sentence_vectors
+        if len(vectors) != len(spans):  # vectors from an older chunking: fall back to the chunk's
+            vectors = np.repeat(passage.vector[None, :], len(spans), axis=0)
+        for (start, end), vector in zip(spans, vectors):
+            if INJECTION.search(passage.chunk.text[start:end]):
                 continue
-            found.append(Candidate(chunk, start, end, rank))
-    return found
+            units.append((passage, start, end, float(vector @ query_vector)))
+    if not units:
+        return []
+    contexts = [f"{p.chunk.title} {p.chunk.section or ''} {p.chunk.text[s:e]}" for p, s, e, _ in units]
+    token_sets = [set(tokens) for tokens in tokenize(contexts)]
+    scored = []
+    for (passage, start, end, semantic), tokens in zip(units, token_sets):
+        chunk_sim = float(passage.vector @ query_vector)
+        cover = coverage(question_weights, tokens)
+        score = W_SENTENCE * semantic + W_CHUNK * chunk_sim + W_COVERAGE * cover - W_RANK * passage.rank
+        scored.append(Scored(passage, start, end, semantic, chunk_sim, cover, score))
+    scored.sort(key=lambda s: s.score, reverse=True)
+    return scored
 
 
-def _row_end(text: str, limit: int = 600) -> int:
-    """Quote a table row whole, or its first lines up to `limit` characters."""
-    if len(text) <= limit:
-        return len(text)
-    cut = text.rfind("\n", 0, limit)
-    return cut if cut > 0 else limit
+def evidence_strength(best: Scored) -> float:
+    """How well the best unit answers: meaning and coverage of the question's rarer words, together."""
+    return 0.5 * best.semantic + 0.5 * best.coverage
 
 
-def compose(question: str, role: str, chunks: list[Chunk], embed: Callable[[list[str]], np.ndarray],
-            k: int, min_similarity: float) -> Answer:
-    """An answer of up to k quoted sentences, most relevant first, or a refusal."""
-    pool = candidates(chunks)
-    if not pool:
-        return refusal(question, role, chunks)
-    vectors = embed([question] + [c.text for c in pool])
-    sims = vectors[1:] @ vectors[0]
-    q_words = content_words(question)
-    scores = []
-    for cand, sim in zip(pool, sims):
-        overlap = len(q_words & content_words(cand.text)) / max(1, len(q_words))
-        scores.append(float(sim) + 0.25 * overlap - 0.01 * cand.rank)
-    order = np.argsort(scores)[::-1]
-    best = scores[order[0]]
-    if float(sims[order[0]]) < min_similarity and best < min_similarity + 0.1:
-        return refusal(question, role, chunks)
-    chosen: list[tuple[Candidate, float]] = []
-    for index in order:
-        cand, score = pool[index], scores[index]
-        if len(chosen) >= k or score < best - 0.2:
+def compose(question: str, role: str, scored: list[Scored], k: int, threshold: float,
+            searched: list[Chunk]) -> Answer:
+    """An answer of up to k quoted sentences, most relevant first, or a refusal below the threshold."""
+    if not scored or evidence_strength(scored[0]) < threshold:
+        return refusal(question, role, searched)
+    best = scored[0].score
+    chosen: list[Scored] = []
+    for unit in scored:
+        if len(chosen) >= k or unit.score < best - 0.12:
             break
-        if any(_similar(cand.text, other.text) for other, _ in chosen):
+        if any(_overlaps(unit, other) or _similar(unit.text, other.text) for other in chosen):
             continue
-        chosen.append((cand, score))
+        chosen.append(unit)
     return _render(question, role, chosen)
 
 
+def _overlaps(a: Scored, b: Scored) -> bool:
+    return a.passage.chunk.id == b.passage.chunk.id and a.start < b.end and b.start < a.end
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def _similar(a: str, b: str) -> bool:
-    wa, wb = content_words(a), content_words(b)
+    wa, wb = _words(a), _words(b)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.7
 
 
-def _render(question: str, role: str, chosen: list[tuple[Candidate, float]]) -> Answer:
+def _render(question: str, role: str, chosen: list[Scored]) -> Answer:
     citations = []
     lines = []
-    for n, (cand, score) in enumerate(chosen, start=1):
-        chunk = cand.chunk
-        section = chunk.section
-        if chunk.row is not None:
-            where = f"{chunk.sheet} row {chunk.row}" if chunk.sheet else f"row {chunk.row}"
-            section = f"{section} > {where}" if section and (chunk.sheet or "") not in section else (section or where)
-        quote = cand.text
-        citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=section, quote=quote,
-                                  score=round(score, 4)))
-        lines.append(f"{' '.join(quote.split())} [{n}]")
+    for n, unit in enumerate(chosen, start=1):
+        chunk = unit.passage.chunk
+        citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=unit.text,
+                                  score=round(unit.score, 4)))
+        lines.append(f"{' '.join(unit.text.split())} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
 
 
-def refusal(question: str, role: str, chunks: list[Chunk]) -> Answer:
+def locator(chunk: Chunk) -> str | None:
+    """The section trail, with the sheet and row of a table record."""
+    if chunk.row is None:
+        return chunk.section
+    where = f"{chunk.sheet} row {chunk.row}" if chunk.sheet else f"row {chunk.row}"
+    if chunk.section and chunk.section != chunk.sheet:
+        return f"{chunk.section} > {where}" if chunk.sheet else f"{chunk.section}, {where}"
+    return where
+
+
+def refusal(question: str, role: str, searched: list[Chunk]) -> Answer:
     """The plain 'no evidence' answer, naming the closest documents that were searched."""
-    names = list(dict.fromkeys(chunk.source for chunk in chunks))[:3]
-    searched = f" The closest documents searched were: {', '.join(names)}." if names else ""
-    text = f"I could not find evidence in the documents available to the {role} role that answers this.{searched}"
+    names = list(dict.fromkeys(chunk.source for chunk in searched))[:3]
+    closest = f" The closest documents searched were: {', '.join(names)}." if names else ""
+    text = (f"The documents available to the {role} role hold no evidence that answers this, "
+            f"so I cannot answer it.{closest}")
     return Answer(question=question, role=role, answer=text, grounded=False, citations=[])

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Chunk, Label, ParsedDocument, sha256_text
-from assistant.core.text import chunk_spans
+from assistant.core.text import chunk_spans, sentence_spans
+
+ROW_QUOTE_CHARS = 600
 
 
 def split_pipe_row(line: str) -> list[str]:
@@ -71,3 +73,29 @@ def _embed_text(
     elif row is not None:
         text = re.sub(r"\n", "; ", text)
     return f"{context}\n{text}"
+
+
+def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """The quotable units of a chunk, as spans of its text: a table row whole (or its first lines),
+    else each sentence of at least four words.
+
+    Ingest embeds exactly these spans and the answerer quotes exactly these, so both agree.
+    """
+    if chunk.row is not None:
+        text = chunk.text
+        if len(text) <= ROW_QUOTE_CHARS:
+            return [(0, len(text))]
+        cut = text.rfind("\n", 0, ROW_QUOTE_CHARS)
+        return [(0, cut if cut > 0 else ROW_QUOTE_CHARS)]
+    return [(start, end) for start, end in sentence_spans(chunk.text) if len(chunk.text[start:end].split()) >= 4]
+
+
+def embed_spans(chunk: Chunk) -> list[tuple[int, int]] | None:
+    """quote_spans in the coordinates of the chunk's embed text, or None where the embedded text
+    is not the quoted text (table rows), whose single quote takes the chunk's own vector."""
+    if chunk.row is not None:
+        return None
+    offset = len(chunk.embed_text) - len(chunk.text)
+    if chunk.embed_text[offset:] != chunk.text:
+        return None
+    return [(offset + start, offset + end) for start, end in quote_spans(chunk)]

@@ -19,6 +19,9 @@ _NAMED_HEADING = re.compile(
     r"^(Appendix|Annex|ANNEX|Schedule|Part|PART|Chapter|CHAPTER|Section|SECTION|Article|Title|TITLE)"
     r"\s+([0-9IVXLC]+[A-Za-z]?)\b[.:]?(.{0,100})$"
 )
+_DATE_LIKE = re.compile(
+    r"^(January|February|March|April|May|June|July|August|September|October|November|December)\b.*\d{4}\b"
+)
 _NAMED_LEVEL = {"annex": 1, "appendix": 1, "schedule": 1, "part": 1, "title": 1, "chapter": 1,
                 "section": 2, "article": 3}
 
@@ -63,7 +66,7 @@ def heading_level(line: str) -> int | None:
     numbered = _NUMBERED_HEADING.match(line)
     if numbered:
         title = numbered.group(2)
-        if len(title.split()) > 12 or title.rstrip()[-1:] in ".,;" or title.count(",") > 1:
+        if _DATE_LIKE.match(title) or len(title.split()) > 12 or title.rstrip()[-1:] in ".,;" or title.count(",") > 1:
             return None
         return numbered.group(1).count(".") + 1
     named = _NAMED_HEADING.match(line)

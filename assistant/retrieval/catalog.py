@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS chunks(
     chunk_hash TEXT, doc_hash TEXT, label TEXT, title TEXT);
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(root, source);
 CREATE TABLE IF NOT EXISTS vectors(model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
-    PRIMARY KEY(model, text_hash));
+    sentences BLOB, PRIMARY KEY(model, text_hash));
 CREATE TABLE IF NOT EXISTS failures(root TEXT NOT NULL, source TEXT NOT NULL, reason TEXT, at TEXT,
     PRIMARY KEY(root, source));
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -159,25 +159,30 @@ class Catalog:
         return found
 
     # --- vectors ------------------------------------------------------------------------------
-    def cached_vectors(self, model: str, text_hashes: list[str]) -> dict[str, np.ndarray]:
-        """Vectors already computed for these embedded texts by this model."""
-        found: dict[str, np.ndarray] = {}
+    def cached_vectors(self, model: str, text_hashes: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(chunk vector, sentence vectors) already computed for these embedded texts by this model."""
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         unique = list(dict.fromkeys(text_hashes))
         for start in range(0, len(unique), 500):
             part = unique[start : start + 500]
             marks = ",".join("?" * len(part))
-            for text_hash, blob in self.db.execute(
-                f"SELECT text_hash, vector FROM vectors WHERE model=? AND text_hash IN ({marks})", [model, *part]
-            ):
-                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+            query = f"SELECT text_hash, vector, sentences FROM vectors WHERE model=? AND text_hash IN ({marks})"
+            for text_hash, blob, sentences in self.db.execute(query, [model, *part]):
+                vector = np.frombuffer(blob, dtype=np.float32)
+                rows = np.frombuffer(sentences or b"", dtype=np.float16).astype(np.float32)
+                found[text_hash] = (vector, rows.reshape(-1, vector.shape[0]))
         return found
 
-    def store_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Cache vectors by the hash of the text they embed, so renames and edits re-use them."""
+    def store_vectors(self, model: str, vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Cache a text's vector and its sentences' vectors (float16) by the text's hash.
+
+        Renames, copies and edits that keep a section's text re-use them instead of embedding again.
+        """
         with self.db:
             self.db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES(?,?,?)",
-                [(model, key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in vectors.items()],
+                "INSERT OR REPLACE INTO vectors VALUES(?,?,?,?)",
+                [(model, key, np.asarray(vec, dtype=np.float32).tobytes(), np.asarray(sent, dtype=np.float16).tobytes())
+                 for key, (vec, sent) in vectors.items()],
             )
 
     # --- failures -----------------------------------------------------------------------------

@@ -84,6 +84,41 @@ class Embedder:
                                convert_to_tensor=True, show_progress_bar=False)
         return vectors.float().cpu().numpy().astype(np.float32, copy=False)
 
+    def encode_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]] | None]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Chunk vectors, plus one vector per character span of each text from the same forward pass.
+
+        A span's vector is the normalised mean of the contextual token embeddings inside it (the
+        "late chunking" idea): sentence vectors for the answerer at no extra model cost. Where a
+        text has no spans (None), or a span lies past the model's 256-token window, the span gets
+        the chunk's own vector.
+        """
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), []
+        model = self._load()
+        outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, normalize_embeddings=True,
+                               show_progress_bar=False)
+        encoded = model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
+                                  max_length=model.max_seq_length)
+        chunk_vectors = np.stack([out["sentence_embedding"].float().cpu().numpy() for out in outputs])
+        span_vectors = []
+        for index, out in enumerate(outputs):
+            wanted = spans[index]
+            if not wanted:
+                span_vectors.append(np.repeat(chunk_vectors[index : index + 1], 1 if wanted is None else 0, axis=0))
+                continue
+            offsets = np.asarray(encoded["offset_mapping"][index])
+            tokens = out["token_embeddings"][: len(offsets)].float().cpu().numpy()
+            real = offsets[:, 1] > offsets[:, 0]
+            rows = []
+            for start, end in wanted:
+                inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
+                vector = tokens[inside].mean(axis=0) if inside.any() else chunk_vectors[index]
+                rows.append(vector / (np.linalg.norm(vector) or 1.0))
+            span_vectors.append(np.stack(rows).astype(np.float32))
+        return chunk_vectors.astype(np.float32), span_vectors
+
     @property
     def dimension(self) -> int:
         """Size of the model's vectors (loads the model)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.core.chunks import make_chunks
+from assistant.core.chunks import embed_spans, make_chunks
 from assistant.core.labels import LabelsFileError, load_label_patterns, resolve_label
 from assistant.core.models import (
     Chunk,
@@ -238,7 +238,7 @@ class Ingestor:
         pending, self._pending = self._pending, []
         vectors = self._vectors_for([chunk for item in pending for chunk in item.chunks])
         for item in pending:
-            chunk_vectors = np.stack([vectors[c.chunk_hash] for c in item.chunks]) if item.chunks else np.zeros((0, 1))
+            chunk_vectors = np.stack([vectors[c.chunk_hash][0] for c in item.chunks]) if item.chunks else None
             if item.chunks:
                 self.vectors.add(item.chunks, chunk_vectors)
             self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
@@ -249,30 +249,31 @@ class Ingestor:
             self.report.chunks_added += len(item.chunks)
             self.report.chunks_removed += len(stale)
 
-    def _vectors_for(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
-        """Vectors by chunk hash: cached ones re-used, the rest embedded now and cached."""
+    def _vectors_for(self, chunks: list[Chunk]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(chunk vector, sentence vectors) by chunk hash: cached ones re-used, the rest embedded and cached."""
         model = self.embedder.model_id
-        hashes = [c.chunk_hash for c in chunks]
-        found = self.catalog.cached_vectors(model, hashes)
-        missing = {c.chunk_hash: c.embed_text for c in chunks if c.chunk_hash not in found}
+        found = self.catalog.cached_vectors(model, [c.chunk_hash for c in chunks])
+        missing = {c.chunk_hash: c for c in chunks if c.chunk_hash not in found}
         if missing:
-            keys = list(missing)
-            new = dict(zip(keys, self._embed([missing[k] for k in keys])))
+            new = self._embed(list(missing.values()))
             self.catalog.store_vectors(model, new)
             found.update(new)
-            self.report.chunks_embedded += len(keys)
+            self.report.chunks_embedded += len(new)
         return found
 
-    def _embed(self, texts: list[str]) -> list[np.ndarray]:
+    def _embed(self, chunks: list[Chunk]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Embed in length-sorted slices: padding stays small and the progress bar moves."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        result: list[np.ndarray] = [None] * len(texts)  # type: ignore[list-item]
+        ordered = sorted(chunks, key=lambda c: len(c.embed_text))
+        result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         step = max(self.embedder.batch_size * 4, 128)
-        for start in range(0, len(order), step):
-            part = order[start : start + step]
-            for index, vector in zip(part, self.embedder.encode([texts[i] for i in part])):
-                result[index] = vector
-            done = self.report.chunks_embedded + min(start + step, len(order))
+        for start in range(0, len(ordered), step):
+            part = ordered[start : start + step]
+            vectors, sentences = self.embedder.encode_with_spans(
+                [c.embed_text for c in part], [embed_spans(c) for c in part]
+            )
+            for chunk, vector, rows in zip(part, vectors, sentences):
+                result[chunk.chunk_hash] = (vector, rows)
+            done = self.report.chunks_embedded + min(start + step, len(ordered))
             self.progress(self._files_done, self._files_total, done, "")
         return result
 

@@ -91,6 +91,21 @@ class LexicalIndex:
             return None
         return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"])
 
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """Inverse document frequency of stemmed tokens; a token the corpus never uses gets the maximum.
+
+        The answerer weighs which of the question's words the evidence must contain by it.
+        """
+        total = max(1, len(self.ids))
+        vocab = self.retriever.vocab_dict if self.ids else {}
+        indptr = self.retriever.scores.get("indptr") if self.ids else None
+        weights = {}
+        for token in tokens:
+            token_id = vocab.get(token)
+            df = int(indptr[token_id + 1] - indptr[token_id]) if token_id is not None and indptr is not None else 0
+            weights[token] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+        return weights
+
     def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.
 

@@ -1,0 +1,99 @@
+"""The `aims eval` front end: ingest the corpus, answer the gold questions, print the figures.
+
+Kept out of `commands.py` so the CLI module stays small; it calls only the service façade and
+the pure metric functions of `assistant.evaluation`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from assistant.cli import SAMPLE_CORPUS, emit_json
+from assistant.config import load_settings
+from assistant.evaluation import (
+    LeakChecker,
+    calibrate,
+    format_table,
+    gate,
+    load_questions,
+    run_answers,
+    score,
+)
+from assistant.service import CALIBRATION_FILE, Assistant
+
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
+
+
+def run_eval(args) -> int:
+    """Run the evaluation described by the parsed arguments; returns the exit code."""
+    questions = load_questions(Path(args.questions) if args.questions else DEFAULT_QUESTIONS)
+    corpus = Path(args.corpus) if args.corpus else SAMPLE_CORPUS
+    with tempfile.TemporaryDirectory(prefix="aims-eval-") as scratch:
+        assistant = Assistant(load_settings(index=args.index or scratch))
+        report = assistant.ingest([corpus])
+        if report.failed:
+            print(f"aims eval: {len(report.failed)} files failed to ingest", file=sys.stderr)
+        payload: dict = {}
+        if args.calibrate:
+            payload["calibration"] = _calibrate(assistant, [q for q in questions if q.split == "calibration"])
+        selected = [q for q in questions if args.split == "all" or q.split == args.split]
+        texts = assistant.document_texts()
+        checker = LeakChecker({s: label for s, (label, _) in texts.items()},
+                              {s: text for s, (_, text) in texts.items()}, assistant.settings.role_labels)
+        ours = run_answers(lambda q, role: assistant.ask(q, role=role, k=5), selected)
+        results = {"aims-assistant": score(ours, selected, checker)}
+        test_only = [q for q in selected if q.split == "test"]
+        if args.split == "all" and test_only:
+            results["aims-assistant (test split)"] = score(ours, test_only, checker)
+        if not args.no_baseline:
+            baseline_ask = assistant.baseline(corpus)
+            results["llama-index baseline"] = score(run_answers(baseline_ask, selected), selected, checker)
+        assistant.close()
+    payload["results"] = results
+    payload["threshold"] = assistant.refusal_threshold
+    missed = gate(results["aims-assistant"], results.get("llama-index baseline"))
+    payload["targets_missed"] = missed
+    if args.json:
+        emit_json(json.loads(json.dumps(payload, default=str)))
+    else:
+        _print(results, payload, missed, len(selected))
+    return 1 if args.gate and missed else 0
+
+
+def _calibrate(assistant: Assistant, questions) -> dict:
+    """Fit the refusal threshold on the calibration split and save it beside the answerer."""
+    from assistant.answering.extractive import evidence_strength
+
+    strengths = []
+    for question in questions:
+        scored, _ = assistant.evidence(" ".join(question.question.split()), assistant.labels_for(question.role))
+        strengths.append((evidence_strength(scored[0]) if scored else 0.0, question.answerable))
+    fitted = calibrate(strengths)
+    CALIBRATION_FILE.write_text(json.dumps(fitted, indent=1) + "\n")
+    print(f"calibrated on {len(questions)} questions: threshold {fitted['threshold']} "
+          f"(balanced accuracy {fitted['balanced_accuracy']}), saved to {CALIBRATION_FILE}", file=sys.stderr)
+    return fitted
+
+
+def _print(results: dict, payload: dict, missed: list[str], count: int) -> None:
+    out = sys.stdout
+    out.write(f"{count} questions; refusal threshold {payload['threshold']}\n\n")
+    out.write(format_table(results) + "\n\n")
+    ours = results["aims-assistant"]
+    out.write("per role (aims-assistant):\n")
+    for role, metrics in ours["per_role"].items():
+        out.write(f"  {role:12} hit@1 {_fmt(metrics['hit@1'])}  hit@5 {_fmt(metrics['hit@5'])}  "
+                  f"refusal {_fmt(metrics['refusal'])}  leaks {metrics['leaks']}\n")
+    if ours["failures"]:
+        out.write("\nmisses (first citation wrong, wrong refusal, or leak):\n")
+        for failure in ours["failures"]:
+            out.write(f"  {failure['id']}: rank {failure['rank']}, grounded {failure['grounded']}"
+                      f"{', LEAK ' + '; '.join(failure['leaks']) if failure['leaks'] else ''}  {failure['question']}\n")
+    out.write("\n" + ("targets met\n" if not missed else "targets missed: " + "; ".join(missed) + "\n"))
+
+
+def _fmt(value) -> str:
+    return "n/a " if value is None else f"{value:.2f}"

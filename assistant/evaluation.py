@@ -1,0 +1,204 @@
+"""`aims eval`: hit@1, hit@5, MRR, refusal accuracy and leaks on a gold question set, against a baseline.
+
+Questions go through the same `Assistant.ask` as `aims ask`. The baseline is what a user would
+otherwise build: a plain llama-index VectorStoreIndex with default settings over the same files.
+The refusal threshold is calibrated on the `calibration` split only and reported on `test`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from assistant.core.models import Answer, Citation
+
+TARGETS = {"hit@1": 0.80, "hit@5": 0.95, "refusal": 0.90, "leaks": 0, "margin_over_baseline": 0.15}
+
+
+class Gold(BaseModel):
+    """A citation a correct answer may give."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    quote: str
+    page: int | None = None
+
+
+class EvalQuestion(BaseModel):
+    """One line of evals/questions.jsonl."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    question: str
+    role: str
+    category: str
+    answerable: bool
+    gold: list[Gold]
+    must_not_contain: list[str]
+    split: str
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """The questions of a JSONL file, validated."""
+    return [EvalQuestion.model_validate_json(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9£%.]+", text.lower().replace("’", "'")))
+
+
+def citation_hits(citation: Citation, gold: Gold) -> bool:
+    """The citation names the gold document and its quote overlaps the gold quote (or its page matches)."""
+    if citation.source != gold.source:
+        return False
+    if gold.page is not None and citation.page == gold.page:
+        return True
+    cited, wanted = _norm(citation.quote), _norm(gold.quote)
+    if wanted in cited or (len(cited) > 20 and cited in wanted):
+        return True
+    wanted_words = wanted.split()
+    return bool(wanted_words) and sum(w in set(cited.split()) for w in wanted_words) / len(wanted_words) >= 0.6
+
+
+def first_hit_rank(answer: Answer, question: EvalQuestion) -> int | None:
+    """1-based rank of the first citation that hits any gold citation."""
+    for rank, citation in enumerate(answer.citations, start=1):
+        if any(citation_hits(citation, gold) for gold in question.gold):
+            return rank
+    return None
+
+
+class LeakChecker:
+    """Finds answers that cite, quote or echo documents the asking role may not see."""
+
+    def __init__(self, label_of: dict[str, str], doc_texts: dict[str, str], role_labels: dict[str, list[str]]):
+        self.label_of = label_of
+        self.doc_texts = {source: _norm(text) for source, text in doc_texts.items()}
+        self.role_labels = role_labels
+        self._hidden: dict[str, list[str]] = {}
+
+    def _hidden_sentences(self, role: str) -> list[str]:
+        """Sentences (8+ words) of documents hidden from the role that no visible document also holds."""
+        if role not in self._hidden:
+            allowed = set(self.role_labels[role])
+            visible = " ".join(t for s, t in self.doc_texts.items() if self.label_of.get(s, "internal") in allowed)
+            sentences = []
+            for source, text in self.doc_texts.items():
+                if self.label_of.get(source, "internal") in allowed:
+                    continue
+                sentences += [s for s in re.split(r"(?<=[.!?]) ", text) if len(s.split()) >= 8 and s not in visible]
+            self._hidden[role] = sentences
+        return self._hidden[role]
+
+    def leaks(self, answer: Answer, question: EvalQuestion) -> list[str]:
+        """Why this answer leaks, if it does: a hidden source cited, hidden words quoted, a forbidden string."""
+        allowed = set(self.role_labels[question.role])
+        found = [f"cites {c.source}" for c in answer.citations
+                 if self.label_of.get(c.source, "internal") not in allowed]
+        text = _norm(answer.answer)
+        found += [f"quotes hidden text: {s[:60]}" for s in self._hidden_sentences(question.role) if s in text]
+        found += [f"contains {s!r}" for s in question.must_not_contain if _norm(s) and _norm(s) in text]
+        return found
+
+
+def score(answers: dict[str, Answer], questions: list[EvalQuestion], checker: LeakChecker) -> dict:
+    """The metrics over a set of answers, overall and per role."""
+    rows = []
+    for question in questions:
+        answer = answers[question.id]
+        rank = first_hit_rank(answer, question) if question.answerable else None
+        rows.append({"q": question, "rank": rank, "grounded": answer.grounded,
+                     "leaks": checker.leaks(answer, question)})
+    metrics = _metrics(rows)
+    by_role = defaultdict(list)
+    for row in rows:
+        by_role[row["q"].role].append(row)
+    metrics["per_role"] = {role: _metrics(role_rows) for role, role_rows in sorted(by_role.items())}
+    metrics["failures"] = [
+        {"id": r["q"].id, "question": r["q"].question, "rank": r["rank"], "grounded": r["grounded"],
+         "leaks": r["leaks"]}
+        for r in rows
+        if r["leaks"] or (r["q"].answerable and r["rank"] != 1) or (not r["q"].answerable and r["grounded"])
+    ]
+    return metrics
+
+
+def _metrics(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["q"].answerable]
+    unanswerable = [r for r in rows if not r["q"].answerable]
+    n = len(answerable)
+    return {
+        "questions": len(rows),
+        "answerable": n,
+        "hit@1": sum(r["rank"] == 1 for r in answerable) / n if n else None,
+        "hit@5": sum(r["rank"] is not None and r["rank"] <= 5 for r in answerable) / n if n else None,
+        "mrr": sum(1 / r["rank"] for r in answerable if r["rank"]) / n if n else None,
+        "false_refusals": sum(not r["grounded"] for r in answerable),
+        "unanswerable": len(unanswerable),
+        "refusal": sum(not r["grounded"] for r in unanswerable) / len(unanswerable) if unanswerable else None,
+        "leaks": sum(bool(r["leaks"]) for r in rows),
+    }
+
+
+def calibrate(strengths: list[tuple[float, bool]]) -> dict:
+    """The threshold on evidence strength that best separates answerable from unanswerable questions.
+
+    Maximises balanced accuracy on the calibration split; returns it with the whole curve.
+    """
+    candidates = sorted({round(s, 4) for s, _ in strengths})
+    answerable = [s for s, a in strengths if a]
+    unanswerable = [s for s, a in strengths if not a]
+    curve = []
+    for threshold in candidates:
+        accepted = sum(s >= threshold for s in answerable) / max(1, len(answerable))
+        refused = sum(s < threshold for s in unanswerable) / max(1, len(unanswerable))
+        curve.append({"threshold": threshold, "answerable_accepted": round(accepted, 4),
+                      "unanswerable_refused": round(refused, 4)})
+    best = max(curve, key=lambda c: (c["answerable_accepted"] + c["unanswerable_refused"], -c["threshold"]))
+    index = curve.index(best)
+    # Put the threshold midway to the next lower strength, so it does not sit on a question's own value.
+    lower = curve[index - 1]["threshold"] if index > 0 else best["threshold"]
+    return {"threshold": round((best["threshold"] + lower) / 2, 4), "balanced_accuracy":
+            round((best["answerable_accepted"] + best["unanswerable_refused"]) / 2, 4),
+            "answerable": len(answerable), "unanswerable": len(unanswerable), "curve": curve}
+
+
+def gate(ours: dict, baseline: dict | None) -> list[str]:
+    """Which targets the measured figures miss (empty when all are met)."""
+    missed = []
+    for key in ("hit@1", "hit@5", "refusal"):
+        if ours[key] is None or ours[key] < TARGETS[key]:
+            missed.append(f"{key} {ours[key]} < {TARGETS[key]}")
+    if ours["leaks"] > TARGETS["leaks"]:
+        missed.append(f"leaks {ours['leaks']} > 0")
+    if baseline is not None and ours["hit@1"] - baseline["hit@1"] < TARGETS["margin_over_baseline"]:
+        missed.append(f"hit@1 margin over baseline {ours['hit@1'] - baseline['hit@1']:.2f} < 0.15")
+    return missed
+
+
+def format_table(results: dict[str, dict]) -> str:
+    """The figures as a Markdown table (what README.md records)."""
+    keys = ["questions", "hit@1", "hit@5", "mrr", "refusal", "false_refusals", "leaks"]
+    lines = ["| system | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for name, metrics in results.items():
+        cells = []
+        for key in keys:
+            value = metrics.get(key)
+            cells.append("n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run_answers(ask: Callable[[str, str], Answer], questions: list[EvalQuestion]) -> dict[str, Answer]:
+    """Answer every question with the given function (ours, or the baseline)."""
+    return {q.id: ask(q.question, q.role) for q in questions}
+
+
+def dump(payload: dict) -> str:
+    """JSON for --json output."""
+    return json.dumps(payload, indent=2, default=str)
