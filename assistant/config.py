@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
     )
     top_k: int = Field(default=4, ge=1, le=20, description="At most this many cited sentences per answer.")
-    answer_passages: int = Field(default=6, ge=1, le=50, description="Top passages whose sentences are scored.")
+    answer_passages: int = Field(default=20, ge=1, le=50, description="Top passages whose sentences are scored.")
     refusal_threshold: float | None = Field(
         default=None, ge=0, le=1,
         description="Evidence strength below which an answer is a refusal; default: the calibrated value.",

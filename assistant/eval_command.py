@@ -74,7 +74,7 @@ def _calibrate(assistant: Assistant, questions) -> dict:
     fitted = calibrate(strengths)
     CALIBRATION_FILE.write_text(json.dumps(fitted, indent=1) + "\n")
     print(f"calibrated on {len(questions)} questions: threshold {fitted['threshold']} "
-          f"(balanced accuracy {fitted['balanced_accuracy']}), saved to {CALIBRATION_FILE}", file=sys.stderr)
+          f"(accuracy {fitted['accuracy']}), saved to {CALIBRATION_FILE}", file=sys.stderr)
     return fitted
 
 

@@ -148,7 +148,8 @@ def _metrics(rows: list[dict]) -> dict:
 def calibrate(strengths: list[tuple[float, bool]]) -> dict:
     """The threshold on evidence strength that best separates answerable from unanswerable questions.
 
-    Maximises balanced accuracy on the calibration split; returns it with the whole curve.
+    Maximises accuracy over the calibration split's questions (a wrong refusal of an answerable
+    question costs as much as an answer to an unanswerable one); returns it with the whole curve.
     """
     candidates = sorted({round(s, 4) for s, _ in strengths})
     answerable = [s for s, a in strengths if a]
@@ -159,12 +160,14 @@ def calibrate(strengths: list[tuple[float, bool]]) -> dict:
         refused = sum(s < threshold for s in unanswerable) / max(1, len(unanswerable))
         curve.append({"threshold": threshold, "answerable_accepted": round(accepted, 4),
                       "unanswerable_refused": round(refused, 4)})
-    best = max(curve, key=lambda c: (c["answerable_accepted"] + c["unanswerable_refused"], -c["threshold"]))
+    n_yes, n_no = len(answerable), len(unanswerable)
+    best = max(curve, key=lambda c: (c["answerable_accepted"] * n_yes + c["unanswerable_refused"] * n_no,
+                                     -c["threshold"]))
     index = curve.index(best)
     # Put the threshold midway to the next lower strength, so it does not sit on a question's own value.
     lower = curve[index - 1]["threshold"] if index > 0 else best["threshold"]
-    return {"threshold": round((best["threshold"] + lower) / 2, 4), "balanced_accuracy":
-            round((best["answerable_accepted"] + best["unanswerable_refused"]) / 2, 4),
+    accuracy = (best["answerable_accepted"] * n_yes + best["unanswerable_refused"] * n_no) / max(1, n_yes + n_no)
+    return {"threshold": round((best["threshold"] + lower) / 2, 4), "accuracy": round(accuracy, 4),
             "answerable": len(answerable), "unanswerable": len(unanswerable), "curve": curve}
 
 

@@ -130,13 +130,14 @@ class Assistant:
 
     def evidence(self, question: str, labels: list[str]):
         """The scored quotable sentences for a question among the allowed labels, and the chunks searched."""
-        from assistant.answering.extractive import QUESTION_WORDS, Passage, score_sentences
+        from assistant.answering.extractive import QUESTION_WORDS, Passage, answer_types, score_sentences
         from assistant.retrieval.lexical import tokenize
         from assistant.retrieval.search import hybrid_search
 
         query_vector = self.embedder.encode([question])[0]
         lexical = self.lexical()
-        hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, question, labels)
+        hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, question, labels,
+                             depth=max(30, self.settings.answer_passages * 2))
         top = hits[: self.settings.answer_passages]
         cached = self.catalog.cached_vectors(self.embedder.model_id, [hit.chunk.chunk_hash for hit in top])
         passages = []
@@ -146,7 +147,7 @@ class Assistant:
             passages.append(Passage(hit.chunk, vector, sentences, rank))
         question_tokens = [t for t in tokenize([question])[0] if t not in QUESTION_WORDS]
         weights = lexical.idf(question_tokens)
-        scored = score_sentences(query_vector, passages, weights, tokenize)
+        scored = score_sentences(query_vector, passages, weights, tokenize, answer_types(question))
         return scored, [hit.chunk for hit in top]
 
     @property
