@@ -80,6 +80,21 @@ class Settings(BaseSettings):
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},
         description="Classification labels each role may see.",
     )
+    llm: Literal["none", "ollama", "openai", "gguf"] = Field(
+        default="none", description="Optional LLM that rewrites answers as prose (extractive without one)."
+    )
+    llm_model: str = Field(default="llama3.1", description="Model name for Ollama or the OpenAI-compatible server.")
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:11434",
+        description="Ollama URL, or the OpenAI-compatible server's base URL (e.g. http://127.0.0.1:8000/v1).",
+    )
+    llm_api_key: str = Field(default="", description="API key for the OpenAI-compatible server (or OPENAI_API_KEY).")
+    llm_gguf_path: Path | None = Field(default=None, description="A local GGUF model file (needs the gguf extra).")
+    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the LLM.")
+    llm_passages: int = Field(default=6, ge=1, le=20, description="Numbered passages given to the LLM as evidence.")
+    prompts_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "prompts", description="Folder of the prompt templates."
+    )
     labels_file: str = Field(
         default="aims-labels.toml", description="Name of the labels file at a corpus root (glob = label)."
     )
@@ -114,6 +129,8 @@ def reference_rows() -> list[tuple[str, str, str]]:
         default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
         if name == "home":
             default = "platform user data dir"
+        elif name == "prompts_dir":
+            default = "prompts/ beside the package"
         rows.append((f"AIMS_{name.upper()}", str(default), field.description or ""))
     return rows
 

@@ -115,9 +115,13 @@ class Assistant:
         except KeyError as exc:
             raise ValueError(f"unknown role {role!r}; known: {', '.join(self.settings.role_labels)}") from exc
 
-    def ask(self, question: str, role: str = "staff", k: int | None = None) -> Answer:
-        """Answer with quoted, cited sentences from the documents the role may see, or refuse."""
-        from assistant.answering.extractive import compose, refusal
+    def ask(self, question: str, role: str = "staff", k: int | None = None, on_token=None) -> Answer:
+        """Answer with quoted, cited sentences from the documents the role may see, or refuse.
+
+        With an LLM configured, the reply streams to `on_token` and then passes the citation
+        verifier; if nothing it wrote survives, the extractive answer is returned instead.
+        """
+        from assistant.answering.extractive import compose, evidence_strength, refusal
 
         labels = self.labels_for(role)
         question = " ".join(question.split())
@@ -126,7 +130,46 @@ class Assistant:
         if self.catalog.chunk_count() == 0:
             return refusal(question, role, [])
         scored, searched = self.evidence(question, labels)
-        return compose(question, role, scored, k or self.settings.top_k, self.refusal_threshold, searched)
+        extractive = compose(question, role, scored, k or self.settings.top_k, self.refusal_threshold, searched)
+        if not extractive.grounded or self.chat_model is None or evidence_strength(scored[0]) < self.refusal_threshold:
+            return extractive
+        return self._generate(question, role, scored, extractive, on_token)
+
+    def _generate(self, question: str, role: str, scored, extractive: Answer, on_token) -> Answer:
+        from assistant.answering.verify import evidence_block, passages_for_llm, render_prompt, to_answer, verify
+        from assistant.retrieval.llms import LLMUnavailable
+
+        chunks = passages_for_llm(scored, self.settings.llm_passages)
+        user = render_prompt(self.prompt("answer_user"), question=question, role=role, evidence=evidence_block(chunks))
+        pieces = []
+        try:
+            for piece in self.chat_model.stream(self.prompt("answer_system"), user):
+                pieces.append(piece)
+                if on_token is not None:
+                    on_token(piece)
+        except LLMUnavailable as exc:
+            extractive.notes.append(f"LLM not used ({exc}); extractive answer")
+            return extractive
+        verdict, quotes = verify("".join(pieces), chunks, self.embedder.encode)
+        notes = [f"dropped unsupported sentence: {s!r} ({why})" for s, why in verdict.dropped]
+        notes += [f"stripped invented citation [{k}]" for k in verdict.invented_keys]
+        if not verdict.kept:
+            extractive.notes.extend(notes + ["nothing the LLM wrote was supported; extractive answer"])
+            return extractive
+        answer = to_answer(question, role, verdict, quotes, chunks)
+        answer.notes.extend(notes)
+        return answer
+
+    @cached_property
+    def chat_model(self):
+        """The configured LLM, or None (the default: answers are extractive)."""
+        from assistant.retrieval.llms import build_chat_model
+
+        return build_chat_model(self.settings)
+
+    def prompt(self, name: str) -> str:
+        """A prompt template from the prompts dir."""
+        return (self.settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
 
     def evidence(self, question: str, labels: list[str]):
         """The scored quotable sentences for a question among the allowed labels, and the chunks searched."""

@@ -170,3 +170,5 @@ class Answer(BaseModel):
     grounded: bool
     citations: list[Citation] = []
     controls: list[str] = []
+    notes: list[str] = Field(default=[], exclude=True,
+                             description="What the verifier dropped or why the LLM was not used; not in the JSON.")

@@ -1,0 +1,63 @@
+"""Optional LLM backends through llama-index's LLM interfaces: Ollama, OpenAI-compatible, local GGUF.
+
+Always built explicitly from our settings and passed around, never taken from llama-index's global
+`Settings.llm` (which resolves to a network default). Contacted only when `llm` is configured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+
+class LLMUnavailable(RuntimeError):
+    """The configured LLM cannot be built or reached; the caller falls back to the extractive answer."""
+
+
+class ChatModel:
+    """A chat LLM that streams its reply as text pieces."""
+
+    def __init__(self, llm, name: str) -> None:
+        self.llm = llm
+        self.name = name
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        """Yield the reply's text as it arrives."""
+        from llama_index.core.llms import ChatMessage, MessageRole
+
+        messages = [ChatMessage(role=MessageRole.SYSTEM, content=system),
+                    ChatMessage(role=MessageRole.USER, content=user)]
+        try:
+            for response in self.llm.stream_chat(messages):
+                if response.delta:
+                    yield response.delta
+        except Exception as exc:  # noqa: BLE001 - any client error means: answer without the LLM
+            raise LLMUnavailable(f"{self.name}: {type(exc).__name__}: {exc}") from exc
+
+
+def build_chat_model(settings) -> ChatModel | None:
+    """The LLM named by the settings, or None when `llm` is "none"."""
+    kind = settings.llm
+    if kind == "none":
+        return None
+    if kind == "openai":
+        from llama_index.llms.openai_like import OpenAILike
+
+        key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "") or "not-needed"
+        llm = OpenAILike(model=settings.llm_model, api_base=settings.llm_base_url, api_key=key, is_chat_model=True,
+                         context_window=8192, timeout=settings.llm_timeout, max_retries=0, temperature=0.0)
+        return ChatModel(llm, f"openai-compatible {settings.llm_model} at {settings.llm_base_url}")
+    if kind == "ollama":
+        from llama_index.llms.ollama import Ollama
+
+        llm = Ollama(model=settings.llm_model, base_url=settings.llm_base_url, request_timeout=settings.llm_timeout,
+                     temperature=0.0)
+        return ChatModel(llm, f"ollama {settings.llm_model} at {settings.llm_base_url}")
+    try:
+        from llama_index.llms.llama_cpp import LlamaCPP
+    except ImportError as exc:
+        raise LLMUnavailable("llm = gguf needs the optional extra: pip install 'aims-assistant[gguf]'") from exc
+    if not settings.llm_gguf_path or not settings.llm_gguf_path.exists():
+        raise LLMUnavailable(f"no GGUF model file at {settings.llm_gguf_path}")
+    llm = LlamaCPP(model_path=str(settings.llm_gguf_path), temperature=0.0, max_new_tokens=512, verbose=False)
+    return ChatModel(llm, f"gguf {settings.llm_gguf_path.name}")
