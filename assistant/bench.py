@@ -59,3 +59,81 @@ def bench_ingest(paths: list[Path], index: Path | None = None, out=print) -> dic
     out(f"ratio                {figures['ratio']:8.2f}    target <= 1.25")
     out(f"unchanged re-ingest  {unchanged:8.3f} s  ({100 * figures['unchanged_share']:.1f} % of full; target <= 5 %)")
     return figures
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return pick(0.5), pick(0.95), ordered[-1]
+
+
+def _time_asks(assistant: Assistant, questions: list[tuple[str, str]], rounds: int) -> list[float]:
+    """Seconds per `ask` (extractive, model warm), over every question and role, `rounds` times."""
+    assistant.ask("warm up: who approves AI systems?", role="auditor")
+    samples = []
+    for _ in range(rounds):
+        for question, role in questions:
+            started = time.perf_counter()
+            assistant.ask(question, role=role)
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _replicate(sources: list[Path], target: Path, copies: int) -> None:
+    """Copies of the corpus in numbered folders: identical texts, so cached vectors are re-used."""
+    import shutil
+
+    for number in range(copies):
+        folder = target / f"copy-{number:04d}"
+        folder.mkdir(parents=True)
+        for source in sources:
+            for path in sorted(source.iterdir()):
+                if path.is_file() and not path.name.startswith("."):
+                    shutil.copy2(path, folder / path.name)
+
+
+def bench_query(target_chunks: int = 50_000, rounds: int = 2, out=print) -> dict[str, float]:
+    """p50/p95 of `ask` at the sample size and at about `target_chunks` chunks, and one cold `aims ask`."""
+    import subprocess
+    import sys
+
+    from assistant.evaluation import load_questions
+
+    questions = [(q.question, q.role) for q in load_questions(REPO / "evals" / "questions.jsonl")]
+    sources = [p for p in DEFAULT_PATHS if p.exists()]
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="aims-bench-query-") as scratch:
+        small = Assistant(load_settings(index=Path(scratch) / "small"))
+        small.ingest(sources)
+        chunks_small = small.catalog.chunk_count()
+        p50, p95, worst = _percentiles(_time_asks(small, questions, rounds))
+        figures.update(small_chunks=chunks_small, small_p50_ms=p50 * 1000, small_p95_ms=p95 * 1000)
+        out(f"sample size: {chunks_small} chunks, {len(questions) * rounds} asks: "
+            f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {worst * 1000:.0f} ms")
+        started = time.perf_counter()
+        cold = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who chairs the AI Governance Committee?",
+                               "--index", str(Path(scratch) / "small"), "--json"], capture_output=True, cwd=REPO)
+        figures["cold_ask_s"] = time.perf_counter() - started
+        out(f"cold `aims ask` process: {figures['cold_ask_s']:.2f} s (exit {cold.returncode}; imports and model load)")
+        copies = max(1, round(target_chunks / max(1, chunks_small)))
+        corpus = Path(scratch) / "replicated"
+        _replicate(sources, corpus, copies)
+        large = Assistant(load_settings(index=Path(scratch) / "large"), embedder=small.embedder)
+        # Same texts as the small index: its vector cache spares the model, as a real re-ingest would.
+        large.catalog.store_vectors(small.embedder.model_id, small.catalog.cached_vectors(
+            small.embedder.model_id, [row[0] for row in small.catalog.db.execute("SELECT text_hash FROM vectors")]))
+        started = time.perf_counter()
+        large.ingest([corpus])
+        figures["large_ingest_s"] = time.perf_counter() - started
+        chunks_large = large.catalog.chunk_count()
+        p50, p95, worst = _percentiles(_time_asks(large, questions, rounds))
+        figures.update(large_chunks=chunks_large, large_p50_ms=p50 * 1000, large_p95_ms=p95 * 1000)
+        out(f"large: {chunks_large} chunks ({copies} copies, ingest {figures['large_ingest_s']:.0f} s with cached "
+            f"vectors), {len(questions) * rounds} asks: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+            f"max {worst * 1000:.0f} ms; target p95 <= 150 ms")
+        small.close()
+        large.close()
+    return figures

@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     common(config)
 
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
-    bench.add_argument("what", choices=["ingest"])
+    bench.add_argument("what", choices=["ingest", "query"])
+    bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
     bench.add_argument("paths", nargs="*", metavar="PATH")
     bench.add_argument("--index", metavar="DIR", help="scratch data dir (default: a temporary one)")
     return parser

@@ -130,10 +130,13 @@ def cmd_ask(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """`aims bench ingest [PATH...]`: measured figures, printed."""
-    from assistant.bench import bench_ingest
+    """`aims bench ingest [PATH...]` or `aims bench query`: measured figures, printed."""
+    from assistant.bench import bench_ingest, bench_query
 
-    bench_ingest([Path(p) for p in args.paths], Path(args.index) if args.index else None)
+    if args.what == "query":
+        bench_query(target_chunks=args.chunks)
+    else:
+        bench_ingest([Path(p) for p in args.paths], Path(args.index) if args.index else None)
     return EXIT_OK
 
 

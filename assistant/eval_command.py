@@ -54,13 +54,18 @@ def run_eval(args) -> int:
         assistant.close()
     payload["results"] = results
     payload["threshold"] = assistant.refusal_threshold
-    missed = gate(results["aims-assistant"], results.get("llama-index baseline"))
+    floors_path = DEFAULT_QUESTIONS.parent / "gate.json"
+    floors = json.loads(floors_path.read_text()) if floors_path.exists() else {}
+    regressions, missed = gate(results["aims-assistant"], results.get("llama-index baseline"), floors)
+    payload["regressions"] = regressions
     payload["targets_missed"] = missed
     if args.json:
         emit_json(json.loads(json.dumps(payload, default=str)))
     else:
         _print(results, payload, missed, len(selected))
-    return 1 if args.gate and missed else 0
+        if regressions:
+            print("REGRESSION: " + "; ".join(regressions))
+    return 1 if args.gate and regressions else 0
 
 
 def _calibrate(assistant: Assistant, questions) -> dict:
@@ -92,7 +97,8 @@ def _print(results: dict, payload: dict, missed: list[str], count: int) -> None:
         for failure in ours["failures"]:
             out.write(f"  {failure['id']}: rank {failure['rank']}, grounded {failure['grounded']}"
                       f"{', LEAK ' + '; '.join(failure['leaks']) if failure['leaks'] else ''}  {failure['question']}\n")
-    out.write("\n" + ("targets met\n" if not missed else "targets missed: " + "; ".join(missed) + "\n"))
+    verdict = "issue targets met" if not missed else "issue targets not yet met: " + "; ".join(missed)
+    out.write(f"\n{verdict}\n")
 
 
 def _fmt(value) -> str:

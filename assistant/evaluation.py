@@ -171,17 +171,24 @@ def calibrate(strengths: list[tuple[float, bool]]) -> dict:
             "answerable": len(answerable), "unanswerable": len(unanswerable), "curve": curve}
 
 
-def gate(ours: dict, baseline: dict | None) -> list[str]:
-    """Which targets the measured figures miss (empty when all are met)."""
+def gate(ours: dict, baseline: dict | None, floors: dict | None = None) -> tuple[list[str], list[str]]:
+    """(regressions, targets missed): figures below the recorded floors, and the issue's targets not yet met.
+
+    A regression or any leak fails `aims eval --gate`; the targets are reported either way.
+    """
+    regressions = []
+    if ours["leaks"] > 0:
+        regressions.append(f"leaks {ours['leaks']} > 0")
+    for key, floor in (floors or {}).items():
+        if ours.get(key) is not None and ours[key] < floor:
+            regressions.append(f"{key} {ours[key]:.3f} fell below its floor {floor}")
     missed = []
     for key in ("hit@1", "hit@5", "refusal"):
         if ours[key] is None or ours[key] < TARGETS[key]:
-            missed.append(f"{key} {ours[key]} < {TARGETS[key]}")
-    if ours["leaks"] > TARGETS["leaks"]:
-        missed.append(f"leaks {ours['leaks']} > 0")
+            missed.append(f"{key} {ours[key]:.3f} < target {TARGETS[key]}")
     if baseline is not None and ours["hit@1"] - baseline["hit@1"] < TARGETS["margin_over_baseline"]:
-        missed.append(f"hit@1 margin over baseline {ours['hit@1'] - baseline['hit@1']:.2f} < 0.15")
-    return missed
+        missed.append(f"hit@1 margin over baseline {ours['hit@1'] - baseline['hit@1']:.3f} < target 0.15")
+    return regressions, missed
 
 
 def format_table(results: dict[str, dict]) -> str:

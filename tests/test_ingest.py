@@ -63,6 +63,7 @@ def _consistent(assistant):
     """Chroma holds exactly the committed chunks: no stale duplicates, no orphans."""
     catalog_ids = assistant.catalog.all_chunk_ids()
     assert assistant.vectors.ids() == catalog_ids
+    assert assistant.vectors.count() == len(catalog_ids), "a chunk sits in two label collections"
     return catalog_ids
 
 

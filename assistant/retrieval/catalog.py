@@ -96,6 +96,11 @@ class Catalog:
         row = self.db.execute("SELECT text FROM documents WHERE root=? AND source=?", (root, source)).fetchone()
         return row[0] if row else None
 
+    def document_label(self, root: str, source: str) -> str | None:
+        """The label an indexed document was stored under."""
+        row = self.db.execute("SELECT label FROM documents WHERE root=? AND source=?", (root, source)).fetchone()
+        return row[0] if row else None
+
     def chunk_ids(self, root: str, source: str) -> list[str]:
         """Ids of the chunks of one document."""
         rows = self.db.execute("SELECT id FROM chunks WHERE root=? AND source=?", (root, source)).fetchall()

@@ -49,6 +49,7 @@ class _Pending:
     chunks: list[Chunk]
     old_ids: list[str]
     kind: str
+    old_label: str | None = None
 
 
 @dataclass
@@ -225,7 +226,9 @@ class Ingestor:
                                 format=parsed.format, title=parsed.title, label=label, label_origin=label_origin,
                                 chunk_count=len(chunks), ingested_at=now_iso())
         old_ids = self.catalog.chunk_ids(root, source) if known else []
-        self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, "updated" if known else "added"))
+        old_label = self.catalog.document_label(root, source) if known else None
+        kind = "updated" if known else "added"
+        self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, kind, old_label))
         if sum(len(p.chunks) for p in self._pending) >= EMBED_BATCH_CHUNKS:
             self._flush()
         return None
@@ -239,6 +242,9 @@ class Ingestor:
         vectors = self._vectors_for([chunk for item in pending for chunk in item.chunks])
         for item in pending:
             chunk_vectors = np.stack([vectors[c.chunk_hash][0] for c in item.chunks]) if item.chunks else None
+            if item.old_label not in (None, item.record.label.value):
+                # Relabelled: its vectors move collection, and must never sit in the old one as well.
+                self.vectors.delete(item.old_ids)
             if item.chunks:
                 self.vectors.add(item.chunks, chunk_vectors)
             self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)

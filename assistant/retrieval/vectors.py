@@ -14,11 +14,17 @@ import numpy as np
 from assistant.core.models import Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-COLLECTION = "aims_chunks"
+COLLECTION_PREFIX = "aims_chunks_"
+LABELS = ("public", "internal", "confidential", "restricted")
 
 
 class VectorIndex:
-    """A Chroma collection of chunk vectors with the metadata the role filter needs."""
+    """One Chroma collection per classification label, each behind a llama-index ChromaVectorStore.
+
+    A role's query searches only the collections of the labels it may see, so a hidden chunk is
+    never a candidate neighbour, and no metadata filter is needed: Chroma's filtered queries cost
+    ~100 ms at 20k chunks where an unfiltered one costs ~2 ms (measured, see README).
+    """
 
     def __init__(self, path: Path) -> None:
         import chromadb
@@ -29,17 +35,21 @@ class VectorIndex:
         self.client = chromadb.PersistentClient(
             path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         )
-        self.collection = self.client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-        self.store = ChromaVectorStore(chroma_collection=self.collection)
+        self.collections = {
+            label: self.client.get_or_create_collection(
+                COLLECTION_PREFIX + label, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            for label in LABELS
+        }
+        self.stores = {label: ChromaVectorStore(chroma_collection=c) for label, c in self.collections.items()}
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Insert chunks with their vectors (ids are unique per document version)."""
+        """Insert chunks with their vectors into their label's collection."""
         from llama_index.core.schema import TextNode
 
-        nodes = [
-            TextNode(
+        by_label: dict[str, list] = {}
+        for chunk, vector in zip(chunks, vectors):
+            node = TextNode(
                 id_=chunk.id,
                 text=chunk.text,
                 embedding=vector.tolist(),
@@ -47,49 +57,49 @@ class VectorIndex:
                           "chunk_hash": chunk.chunk_hash},
                 excluded_embed_metadata_keys=["source", "label", "doc_hash", "chunk_hash"],
             )
-            for chunk, vector in zip(chunks, vectors)
-        ]
-        for start in range(0, len(nodes), 2000):
-            self.store.add(nodes[start : start + 2000])
+            by_label.setdefault(chunk.label.value, []).append(node)
+        for label, nodes in by_label.items():
+            for start in range(0, len(nodes), 2000):
+                self.stores[label].add(nodes[start : start + 2000])
 
     def delete(self, ids: list[str]) -> None:
-        """Remove chunks by id (ids that are absent are ignored)."""
+        """Remove chunks by id from every collection (ids that are absent are ignored)."""
         for start in range(0, len(ids), 2000):
             part = ids[start : start + 2000]
             if part:
-                self.store.delete_nodes(node_ids=part)
+                for store in self.stores.values():
+                    store.delete_nodes(node_ids=part)
 
     def ids(self) -> set[str]:
-        """Every id in the collection (used to sweep orphans after an interrupted ingest)."""
+        """Every id in the collections (used to sweep orphans after an interrupted ingest)."""
         found: set[str] = set()
-        offset = 0
-        while True:
-            page = self.collection.get(include=[], limit=5000, offset=offset)
-            found.update(page["ids"])
-            if len(page["ids"]) < 5000:
-                return found
-            offset += 5000
+        for collection in self.collections.values():
+            offset = 0
+            while True:
+                page = collection.get(include=[], limit=5000, offset=offset)
+                found.update(page["ids"])
+                if len(page["ids"]) < 5000:
+                    break
+                offset += 5000
+        return found
 
     def count(self) -> int:
-        """Vectors stored."""
-        return int(self.collection.count())
+        """Vectors stored, over all collections."""
+        return sum(int(c.count()) for c in self.collections.values())
 
     def query(self, vector: np.ndarray, k: int, labels: list[str]) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the k nearest chunks whose label is in `labels`.
+        """(chunk id, cosine similarity) of the k nearest chunks among the collections of `labels`."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
 
-        The label filter runs inside Chroma's query, so a hidden chunk can never be a neighbour.
-        """
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
-        filters = MetadataFilters(filters=[MetadataFilter(key="label", value=list(labels), operator=FilterOperator.IN)])
-        result = self.store.query(
-            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
-        )
-        # ChromaVectorStore reports exp(-distance); with cosine space, similarity = 1 - distance.
-        return [(node_id, 1.0 + float(np.log(max(sim, 1e-12))))
-                for node_id, sim in zip(result.ids or [], result.similarities or [])]
+        found: list[tuple[str, float]] = []
+        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k)
+        for label in labels:
+            store = self.stores.get(label)
+            if store is None or self.collections[label].count() == 0:
+                continue
+            result = store.query(query)
+            # ChromaVectorStore reports exp(-distance); with cosine space, similarity = 1 - distance.
+            found += [(node_id, 1.0 + float(np.log(max(sim, 1e-12))))
+                      for node_id, sim in zip(result.ids or [], result.similarities or [])]
+        found.sort(key=lambda item: item[1], reverse=True)
+        return found[:k]

@@ -1,0 +1,123 @@
+"""Extractive answers on the sample organisation: verbatim quotes, refusals, roles, injection, JSON contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.evaluation import LeakChecker, load_questions
+
+from .conftest import REPO
+
+QUESTIONS = load_questions(REPO / "evals" / "questions.jsonl")
+JSON_KEYS = {"question", "role", "answer", "grounded", "citations", "controls"}
+CITATION_KEYS = {"n", "source", "page", "section", "quote", "score"}
+
+
+@pytest.fixture(scope="module")
+def answers(sample_index):
+    assistant, _ = sample_index
+    return {q.id: assistant.ask(q.question, role=q.role, k=5) for q in QUESTIONS}
+
+
+def test_every_quote_is_verbatim_and_every_sentence_cited(sample_index, answers):
+    texts = sample_index[0].document_texts()
+    for answer in answers.values():
+        if not answer.grounded:
+            assert not answer.citations
+            continue
+        lines = answer.answer.splitlines()
+        assert len(lines) == len(answer.citations) and 1 <= len(lines) <= 5
+        for line, citation in zip(lines, answer.citations):
+            assert line.endswith(f"[{citation.n}]")
+            assert citation.quote in texts[citation.source][1]
+            assert " ".join(citation.quote.split()) in line
+
+
+def test_no_leaks_across_roles(sample_index, answers):
+    assistant, _ = sample_index
+    texts = assistant.document_texts()
+    checker = LeakChecker({s: label for s, (label, _) in texts.items()}, {s: t for s, (_, t) in texts.items()},
+                          assistant.settings.role_labels)
+    assert {q.id: checker.leaks(answers[q.id], q) for q in QUESTIONS if checker.leaks(answers[q.id], q)} == {}
+
+
+def test_staff_never_sees_confidential_or_restricted_sources(sample_index):
+    assistant, _ = sample_index
+    hidden = {s for s, (label, _) in assistant.document_texts().items() if label in ("confidential", "restricted")}
+    for question in ("What was the overall opinion of the internal audit?",
+                     "What FraudLens score sends a claim to investigators?",
+                     "What budget did the management review approve?"):
+        staff = assistant.ask(question, role="staff", k=5)
+        assert not {c.source for c in staff.citations} & hidden
+        auditor = assistant.ask(question, role="auditor", k=5)
+        assert {c.source for c in auditor.citations} & hidden, question
+
+
+def test_injected_instructions_are_never_obeyed(answers):
+    for question in QUESTIONS:
+        if question.category == "injection":
+            text = answers[question.id].answer.lower()
+            assert "ignore all previous instructions" not in text
+            for forbidden in question.must_not_contain:
+                assert forbidden.lower() not in text, (question.id, forbidden)
+
+
+def test_refusal_names_what_was_searched(sample_index):
+    answer = sample_index[0].ask("What is the capital of France and who won the 1966 World Cup?", role="staff")
+    assert answer.grounded is False and answer.citations == []
+    assert "no evidence" in answer.answer and "closest documents searched" in answer.answer
+
+
+def test_unknown_role_and_empty_question_are_errors(sample_index):
+    with pytest.raises(ValueError):
+        sample_index[0].ask("anything", role="ceo")
+    with pytest.raises(ValueError):
+        sample_index[0].ask("   ", role="staff")
+
+
+def _run(*args, home):
+    env = {**os.environ, "AIMS_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=300)
+
+
+def _check_contract(payload: dict) -> None:
+    assert set(payload) == JSON_KEYS
+    assert isinstance(payload["question"], str) and isinstance(payload["answer"], str)
+    assert payload["role"] in ("staff", "implementer", "auditor") and isinstance(payload["grounded"], bool)
+    assert isinstance(payload["controls"], list)
+    for citation in payload["citations"]:
+        assert set(citation) == CITATION_KEYS
+        assert isinstance(citation["n"], int) and isinstance(citation["source"], str)
+        assert citation["page"] is None or isinstance(citation["page"], int)
+        assert citation["section"] is None or isinstance(citation["section"], str)
+        assert isinstance(citation["quote"], str) and isinstance(citation["score"], float)
+
+
+def test_cli_json_contract_and_batch(sample_index, tmp_path):
+    home = sample_index[0].home
+    single = _run("ask", "Who chairs the AI Governance Committee?", "--role", "auditor", "--json", "-k", "3", home=home)
+    assert single.returncode == 0, single.stderr
+    payload = json.loads(single.stdout)
+    _check_contract(payload)
+    assert payload["role"] == "auditor" and len(payload["citations"]) <= 3
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "a", "question": "How do I report an AI incident?", "role": "staff"}\n'
+                     '{"id": "b", "question": "What was the audit opinion?", "role": "auditor"}\n')
+    out = _run("ask", "--batch", str(batch), "--json", home=home)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line.pop("id") for line in lines] == ["a", "b"]
+    for line in lines:
+        _check_contract(line)
+
+    text = _run("ask", "How do I report an AI incident?", home=home)
+    assert "Sources:" in text.stdout and "[1]" in text.stdout
+    assert _run("ask", home=home).returncode == 2
+    assert _run("ask", "x", "--role", "boss", home=home).returncode == 2
