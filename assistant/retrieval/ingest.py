@@ -36,7 +36,7 @@ from assistant.retrieval.vectors import VectorIndex
 ProgressFn = Callable[[int, int, int, str], None]
 """Called with (files done, files total, chunks embedded so far, current file)."""
 
-EMBED_BATCH_CHUNKS = 256
+EMBED_BATCH_CHUNKS = 512
 
 
 @dataclass
@@ -271,7 +271,7 @@ class Ingestor:
         """Embed in length-sorted slices: padding stays small and the progress bar moves."""
         ordered = sorted(chunks, key=lambda c: len(c.embed_text))
         result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        step = max(self.embedder.batch_size * 4, 128)
+        step = max(self.embedder.batch_size * 16, 512)
         for start in range(0, len(ordered), step):
             part = ordered[start : start + step]
             vectors, sentences = self.embedder.encode_with_spans(
