@@ -162,3 +162,15 @@ def cmd_eval(args) -> int:
     from assistant.eval_command import run_eval
 
     return run_eval(args)
+
+
+def cmd_checklist(args) -> int:
+    """`aims checklist show|set|link|gaps|crosswalk`."""
+    from assistant.checklist_command import run_checklist
+
+    if not args.action:
+        raise UsageError("checklist needs an action: show, set, link, gaps or crosswalk")
+    try:
+        return run_checklist(args, _assistant(args))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc

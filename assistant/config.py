@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "prompts", description="Folder of the prompt templates."
     )
+    standard_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "corpus" / "standard",
+        description="Folder of the ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks).",
+    )
+    control_similarity: float = Field(
+        default=0.45, ge=0, le=1, description="Similarity at which an answer lists a clause or control as related."
+    )
     labels_file: str = Field(
         default="aims-labels.toml", description="Name of the labels file at a corpus root (glob = label)."
     )
@@ -131,6 +138,8 @@ def reference_rows() -> list[tuple[str, str, str]]:
             default = "platform user data dir"
         elif name == "prompts_dir":
             default = "prompts/ beside the package"
+        elif name == "standard_dir":
+            default = "corpus/standard/ beside the package"
         rows.append((f"AIMS_{name.upper()}", str(default), field.description or ""))
     return rows
 

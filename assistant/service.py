@@ -131,9 +131,21 @@ class Assistant:
             return refusal(question, role, [])
         scored, searched = self.evidence(question, labels)
         extractive = compose(question, role, scored, k or self.settings.top_k, self.refusal_threshold, searched)
-        if not extractive.grounded or self.chat_model is None or evidence_strength(scored[0]) < self.refusal_threshold:
-            return extractive
-        return self._generate(question, role, scored, extractive, on_token)
+        answer = extractive
+        strong = bool(scored) and evidence_strength(scored[0]) >= self.refusal_threshold
+        if extractive.grounded and strong and self.chat_model is not None:
+            answer = self._generate(question, role, scored, extractive, on_token)
+        if answer.grounded:
+            answer.controls = self._controls_or_none(question, answer)
+        return answer
+
+    def _controls_or_none(self, question: str, answer: Answer) -> list[str]:
+        """Related clause and control IDs; an unreadable catalogue must never break an answer."""
+        try:
+            return self.related_controls(question, answer)
+        except (OSError, ValueError) as exc:
+            answer.notes.append(f"no related controls: {exc}")
+            return []
 
     def _generate(self, question: str, role: str, scored, extractive: Answer, on_token) -> Answer:
         from assistant.answering.verify import evidence_block, passages_for_llm, render_prompt, to_answer, verify
@@ -210,6 +222,116 @@ class Assistant:
         """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""
         return {doc.source: (doc.label.value, self.catalog.document_text(doc.root, doc.source) or "")
                 for doc in self.catalog.documents()}
+
+    # --- checklist ---------------------------------------------------------------------------------
+    @cached_property
+    def catalogue(self):
+        """The ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks), validated."""
+        from assistant.checklist.catalogue import load_catalogue
+
+        return load_catalogue(self.settings.standard_dir)
+
+    @cached_property
+    def assessments(self):
+        """The organisation's assessment store (SQLite in the data dir)."""
+        from assistant.checklist.assessment import AssessmentStore
+
+        return AssessmentStore(self.home / "assessment.sqlite")
+
+    def _document(self, root: str | None, source: str):
+        """The indexed document named by source (and root, when several roots hold that name)."""
+        matches = [d for d in self.catalog.documents() if d.source == source and (root is None or d.root == root)]
+        if len(matches) > 1:
+            raise ValueError(f"{source} is in several corpora: {', '.join(d.root for d in matches)}")
+        return matches[0] if matches else None
+
+    def _lookup(self, root: str | None, source: str):
+        doc = self._document(root, source)
+        return (doc.doc_hash, self.catalog.document_text(doc.root, doc.source) or "") if doc else None
+
+    def item(self, item_id: str):
+        """A clause or control of the catalogue; a clear error for an unknown ID."""
+        found = self.catalogue.by_id.get(item_id.strip())
+        if found is None:
+            raise ValueError(f"unknown clause or control {item_id!r} (e.g. 6.1.2 or A.6.2.6)")
+        return found
+
+    def checklist_rows(self):
+        """Every clause and control with its assessment and evidence freshness."""
+        from assistant.checklist.rows import build_rows
+
+        assessments = {item: self.assessments.get(item) for item in self.catalogue.by_id}
+        return build_rows(self.catalogue, assessments, self._lookup)
+
+    def checklist_set(self, item_id: str, author: str | None = None, **changes):
+        """Change an item's applicability, justification, status, owner, dates or notes (audited)."""
+        from assistant.checklist.assessment import default_author
+
+        self.item(item_id)
+        return self.assessments.update(item_id.strip(), author or default_author(), **changes)
+
+    def checklist_link(self, item_id: str, source: str, quote: str, author: str | None = None, root: str | None = None):
+        """Pin evidence: the quote must be found (verbatim, whitespace aside) in the indexed document."""
+        from assistant.checklist.assessment import default_author
+        from assistant.checklist.rows import find_quote
+
+        self.item(item_id)
+        doc = self._document(root, source)
+        if doc is None:
+            raise ValueError(f"{source} is not in the index (see aims status)")
+        text = self.catalog.document_text(doc.root, doc.source) or ""
+        span = find_quote(text, quote)
+        if span is None:
+            raise ValueError(f"the quote is not in {source}")
+        holder = next((c for c in self._chunks_of(doc) if c.start <= span[0] < c.end), None)
+        return self.assessments.add_link(
+            item_id.strip(), author or default_author(), source=doc.source, root=doc.root,
+            page=holder.page if holder else None, section=holder.section if holder else None,
+            quote=text[span[0]:span[1]], doc_hash=doc.doc_hash)
+
+    def _chunks_of(self, doc):
+        return sorted(self.catalog.chunks_by_id(self.catalog.chunk_ids(doc.root, doc.source)).values(),
+                      key=lambda c: c.start)
+
+    def checklist_gaps(self):
+        """Gaps over all clauses and controls, most severe first."""
+        from assistant.checklist.rows import gaps
+
+        return gaps(self.checklist_rows())
+
+    def related_controls(self, question: str, answer: Answer, limit: int = 3) -> list[str]:
+        """Clause and control IDs an answer relates to: IDs its citations name, then the closest by meaning."""
+        import re
+
+        known = self.catalogue.by_id
+        found: list[str] = []
+        for citation in answer.citations:
+            for ident in re.findall(r"\b(A\.\d{1,2}(?:\.\d){1,2})\b", f"{citation.section or ''} {citation.quote}"):
+                if ident in known and ident not in found:
+                    found.append(ident)
+        vectors = self._catalogue_vectors()
+        query = self.embedder.encode([question])[0]
+        ranked = sorted(((float(v @ query), ident) for ident, v in vectors.items()), reverse=True)
+        found += [ident for sim, ident in ranked[:limit] if sim >= self.settings.control_similarity
+                  and ident not in found]
+        return found[: limit + 2]
+
+    def _catalogue_vectors(self) -> dict:
+        cached = self.__dict__.get("_catalogue_vectors")
+        if cached is None:
+            from assistant.core.models import sha256_text
+
+            texts = {ident: f"{item.title}. {item.intent}" for ident, item in self.catalogue.by_id.items()}
+            keys = {ident: sha256_text(text) for ident, text in texts.items()}
+            stored = self.catalog.cached_vectors(self.embedder.model_id, list(keys.values()))
+            missing = [ident for ident in texts if keys[ident] not in stored]
+            if missing:
+                new = dict(zip([keys[i] for i in missing], self.embedder.encode([texts[i] for i in missing])))
+                self.catalog.store_vectors(self.embedder.model_id, {k: (v, v[:0]) for k, v in new.items()})
+                stored.update({k: (v, None) for k, v in new.items()})
+            cached = {ident: stored[keys[ident]][0] for ident in texts}
+            self.__dict__["_catalogue_vectors"] = cached
+        return cached
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""

@@ -1,0 +1,106 @@
+"""The `aims checklist` front end: renders checklist rows, item details, gaps and crosswalks.
+
+Every rendering starts from the same rows the service builds from the catalogue declaration.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from assistant.cli import EXIT_OK, emit_json
+
+
+def run_checklist(args, assistant) -> int:
+    """Dispatch one checklist action; ValueErrors become usage errors in the caller."""
+    handler = {"show": _show, "set": _set, "link": _link, "gaps": _gaps, "crosswalk": _crosswalk}[args.action]
+    return handler(args, assistant)
+
+
+def _show(args, assistant) -> int:
+    if args.item:
+        item = assistant.item(args.item)
+        row = next(r for r in assistant.checklist_rows() if r.id == item.id)
+        pairs = assistant.catalogue.crosswalk_for(item.id)
+        if args.json:
+            emit_json({"item": item.model_dump(), "row": row.model_dump(),
+                       "crosswalk": [p.model_dump() for p in pairs]})
+            return EXIT_OK
+        out = sys.stdout
+        out.write(f"{item.id} {item.title}\n\n{item.intent}\n\nAudit questions:\n")
+        out.writelines(f"  - {q}\n" for q in item.audit_questions)
+        out.write("Typical evidence:\n" + "".join(f"  - {e}\n" for e in item.typical_evidence))
+        out.write(f"Related: {', '.join(item.related) or '-'}\n\n")
+        out.write(f"Applicable: {_yes_no(row.applicable)}   Status: {row.status}   Owner: {row.owner or '-'}\n")
+        if row.justification:
+            out.write(f"Justification: {row.justification}\n")
+        for link in row.links:
+            flag = f"  [STALE: {link.stale_reason}]" if link.stale else ""
+            where = ", ".join(x for x in (f"page {link.page}" if link.page else "", link.section or "") if x)
+            out.write(f"  evidence #{link.id}: {link.source} ({where}) \"{' '.join(link.quote.split())}\"{flag}\n")
+        if pairs:
+            out.write(f"Crosswalk: {', '.join(sorted({p.external_id for p in pairs}))}\n")
+        return EXIT_OK
+    rows = assistant.checklist_rows()
+    if args.json:
+        emit_json({"rows": [r.model_dump() for r in rows]})
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"{'ID':9} {'applicable':10} {'status':13} {'evidence':>8} {'stale':>5}  title\n")
+    for row in rows:
+        out.write(f"{row.id:9} {_yes_no(row.applicable):10} {row.status:13} {row.evidence:>8} {row.stale:>5}  "
+                  f"{row.title}\n")
+    return EXIT_OK
+
+
+def _yes_no(value: bool | None) -> str:
+    return "-" if value is None else "yes" if value else "no"
+
+
+def _set(args, assistant) -> int:
+    changes = {name: getattr(args, name) for name in ("status", "justification", "owner", "due", "review", "notes")}
+    if args.applicable:
+        changes["applicable"] = args.applicable == "yes"
+    if all(v is None for v in changes.values()):
+        raise ValueError("nothing to set: give --status, --applicable, --justification, --owner, --due, --review "
+                         "or --notes")
+    assessment = assistant.checklist_set(args.item, author=args.author, **changes)
+    if args.json:
+        emit_json(assessment.model_dump(mode="json"))
+    else:
+        sys.stdout.write(f"{assessment.item_id}: applicable {_yes_no(assessment.applicable)}, "
+                         f"status {assessment.status.value}, by {assessment.updated_by}\n")
+    return EXIT_OK
+
+
+def _link(args, assistant) -> int:
+    link = assistant.checklist_link(args.item, args.source, args.quote, author=args.author)
+    if args.json:
+        emit_json(link.model_dump())
+    else:
+        sys.stdout.write(f"linked evidence #{link.id} to {link.item_id}: {link.source} "
+                         f"(page {link.page or '-'}, {link.section or '-'})\n")
+    return EXIT_OK
+
+
+def _gaps(args, assistant) -> int:
+    found = assistant.checklist_gaps()
+    if args.json:
+        emit_json({"gaps": [g.model_dump() for g in found]})
+        return EXIT_OK
+    for gap in found:
+        sys.stdout.write(f"[{gap.severity}] {gap.item_id:9} {gap.problem} ({gap.title})\n")
+    sys.stdout.write(f"{len(found)} gaps\n")
+    return EXIT_OK
+
+
+def _crosswalk(args, assistant) -> int:
+    pairs = assistant.catalogue.crosswalk_for(args.item)
+    if not pairs:
+        raise ValueError(f"no crosswalk entries for {args.item!r}")
+    if args.json:
+        emit_json({"item": args.item, "pairs": [p.model_dump() for p in pairs]})
+        return EXIT_OK
+    for pair in pairs:
+        flag = " (indicative)" if pair.indicative else ""
+        sys.stdout.write(f"{pair.framework}{flag}: {pair.external_id} <-> {pair.iso_id}  {pair.external_title[:90]}\n")
+    return EXIT_OK
