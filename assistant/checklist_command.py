@@ -12,7 +12,8 @@ from assistant.cli import EXIT_OK, emit_json
 
 def run_checklist(args, assistant) -> int:
     """Dispatch one checklist action; ValueErrors become usage errors in the caller."""
-    handler = {"show": _show, "set": _set, "link": _link, "gaps": _gaps, "crosswalk": _crosswalk}[args.action]
+    handler = {"show": _show, "set": _set, "link": _link, "gaps": _gaps, "crosswalk": _crosswalk,
+               "suggest": _suggest, "export": _export, "audit-trail": _audit}[args.action]
     return handler(args, assistant)
 
 
@@ -103,4 +104,41 @@ def _crosswalk(args, assistant) -> int:
     for pair in pairs:
         flag = " (indicative)" if pair.indicative else ""
         sys.stdout.write(f"{pair.framework}{flag}: {pair.external_id} <-> {pair.iso_id}  {pair.external_title[:90]}\n")
+    return EXIT_OK
+
+
+def _suggest(args, assistant) -> int:
+    items = [args.item] if args.item else [c.id for c in assistant.catalogue.controls]
+    proposals = {item: assistant.suggest_evidence(item, limit=args.n) for item in items}
+    if args.json:
+        emit_json({"suggestions": {k: [s.model_dump() for s in v] for k, v in proposals.items()}})
+        return EXIT_OK
+    for item, suggestions in proposals.items():
+        sys.stdout.write(f"{item} {assistant.item(item).title}\n")
+        for s in suggestions:
+            where = ", ".join(x for x in (f"page {s.page}" if s.page else "", s.section or "") if x)
+            sys.stdout.write(f"  [{s.confidence}] {s.source} ({where}): \"{' '.join(s.quote.split())[:160]}\"\n")
+        sys.stdout.write(f"  accept with: aims checklist link {item} --source SOURCE --quote \"...\"\n")
+    return EXIT_OK
+
+
+def _export(args, assistant) -> int:
+    from assistant.checklist.export import export
+
+    path = export(assistant.checklist_rows(), args.kind, args.format, args.out, force=args.force)
+    if args.json:
+        emit_json({"written": str(path), "format": args.format, "kind": args.kind})
+    else:
+        sys.stdout.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+def _audit(args, assistant) -> int:
+    trail = assistant.assessments.audit_trail()
+    if args.json:
+        emit_json({"audit_trail": trail})
+        return EXIT_OK
+    for entry in trail:
+        sys.stdout.write(f"{entry['at']} {entry['author']:12} {entry['item_id']:9} {entry['field']}: "
+                         f"{entry['old'] or '-'} -> {entry['new'] or '-'}\n")
     return EXIT_OK

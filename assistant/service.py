@@ -293,6 +293,28 @@ class Assistant:
         return sorted(self.catalog.chunks_by_id(self.catalog.chunk_ids(doc.root, doc.source)).values(),
                       key=lambda c: c.start)
 
+    def suggest_evidence(self, item_id: str, limit: int = 3, role: str = "auditor"):
+        """Candidate evidence for one item: its intent and typical evidence searched, best quote per document."""
+        from assistant.answering.extractive import locator
+        from assistant.checklist.rows import Suggestion
+
+        item = self.item(item_id)
+        query = f"{item.title}. {item.intent} Evidence: {'; '.join(item.typical_evidence)}"
+        scored, _ = self.evidence(query, self.labels_for(role))
+        threshold = self.refusal_threshold
+        found: dict[str, Suggestion] = {}
+        for unit in scored:
+            chunk = unit.passage.chunk
+            if chunk.source in found:
+                continue
+            level = "high" if unit.score >= threshold + 0.2 else "medium" if unit.score >= threshold else "low"
+            found[chunk.source] = Suggestion(item_id=item.id, source=chunk.source, page=chunk.page,
+                                             section=locator(chunk), quote=unit.text, score=round(unit.score, 4),
+                                             confidence=level)
+            if len(found) >= limit:
+                break
+        return list(found.values())
+
     def checklist_gaps(self):
         """Gaps over all clauses and controls, most severe first."""
         from assistant.checklist.rows import gaps

@@ -152,3 +152,40 @@ def test_cli_checklist_commands(sample_index, tmp_path):
     assert run("crosswalk", "NOPE 9").returncode == 2
     gaps = run("gaps")
     assert gaps.returncode == 0 and "A.5.2" in gaps.stdout
+
+
+def test_suggestions_find_the_sample_evidence(sample_index):
+    assistant, _ = sample_index
+    assert "ai-policy.pdf" in {s.source for s in assistant.suggest_evidence("A.2.2")}
+    assert "supplier-due-diligence-procedure.md" in {s.source for s in assistant.suggest_evidence("A.10.3")}
+    texts = assistant.document_texts()
+    for suggestion in assistant.suggest_evidence("A.6.2.6"):
+        assert suggestion.quote in texts[suggestion.source][1]
+    assert assistant.assessments.links() == []  # proposals only: nothing was linked
+
+
+def test_exports_hold_every_control_and_refuse_to_overwrite(tmp_path, make_assistant):
+    import docx
+    from openpyxl import load_workbook
+
+    from assistant.checklist.export import ExportError, export
+
+    assistant = make_assistant(tmp_path / "home")
+    assistant.checklist_set("A.10.4", applicable=False, justification="No AI products are sold to customers.")
+    rows = assistant.checklist_rows()
+    paths = {fmt: export(rows, "soa", fmt, tmp_path / f"soa.{fmt}") for fmt in ("md", "csv", "xlsx", "docx")}
+    sheet = load_workbook(paths["xlsx"]).active
+    ids = [sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row + 1)]
+    assert len(ids) == 38 and ids[0] == "A.2.2" and ids[-1] == "A.10.4"
+    assert sheet.cell(row=39, column=3).value == "No" and "No AI products" in sheet.cell(row=39, column=4).value
+    table = docx.Document(paths["docx"]).tables[0]
+    assert len(table.rows) == 39 and table.rows[38].cells[0].text == "A.10.4"
+    with paths["csv"].open(newline="") as handle:
+        assert len(list(csv.reader(handle))) == 39
+    assert paths["md"].read_text().count("\n| A.") == 38
+    with pytest.raises(ExportError, match="--force"):
+        export(rows, "soa", "md", paths["md"])
+    export(rows, "checklist", "md", paths["md"], force=True)
+    assert paths["md"].read_text().count("\n| ") == 36 + 38 + 1
+    with pytest.raises(ExportError, match="does not exist"):
+        export(rows, "soa", "csv", tmp_path / "missing-folder" / "x.csv")

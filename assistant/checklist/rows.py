@@ -35,6 +35,18 @@ class ChecklistRow(BaseModel):
     links: list[EvidenceLink]
 
 
+class Suggestion(BaseModel):
+    """Candidate evidence for an item: a proposal until a person links it."""
+
+    item_id: str
+    source: str
+    page: int | None
+    section: str | None
+    quote: str
+    score: float
+    confidence: str
+
+
 class Gap(BaseModel):
     """Something an auditor would raise, with how serious it is (1 = most)."""
 
