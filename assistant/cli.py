@@ -112,6 +112,18 @@ def _parser() -> argparse.ArgumentParser:
     crosswalk.add_argument("item", metavar="ID", help='a 42001 ID ("A.9.2") or an external one ("MAP 1.1", "Art. 9")')
     common(crosswalk)
 
+    draft = sub.add_parser("draft", help="draft an AIMS document from the indexed evidence")
+    draft.add_argument("kind", nargs="?", metavar="KIND")
+    draft.add_argument("--list", action="store_true", help="list the kinds of draft")
+    draft.add_argument("--system", help="the AI system, for kinds about one system")
+    draft.add_argument("--answers", metavar="FILE.yaml", help="values for the kind's inputs")
+    draft.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one input value")
+    draft.add_argument("--out", metavar="PATH")
+    draft.add_argument("--format", choices=["md", "docx"], default=None, help="default: from --out's suffix")
+    draft.add_argument("--role", choices=["staff", "implementer", "auditor"], default="implementer")
+    draft.add_argument("--force", action="store_true", help="overwrite an existing file")
+    common(draft)
+
     evaluate = sub.add_parser("eval", help="measure answers against the gold question set")
     evaluate.add_argument("--questions", metavar="FILE.jsonl", help="default: evals/questions.jsonl")
     evaluate.add_argument("--corpus", metavar="DIR", help="default: corpus/sample")

@@ -355,6 +355,48 @@ class Assistant:
             self.__dict__["_catalogue_vectors"] = cached
         return cached
 
+    # --- drafting ----------------------------------------------------------------------------------
+    @cached_property
+    def draft_kinds(self):
+        """The kinds of draft in prompts/drafts (schema + template each), validated."""
+        from assistant.drafting.kinds import load_kinds
+
+        return load_kinds(self.settings.prompts_dir / "drafts")
+
+    def draft(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
+        """Draft a document: each section from cited evidence (or verified LLM prose), else TO COMPLETE."""
+        from assistant.answering.extractive import compose, evidence_strength
+        from assistant.drafting.draft import DraftError, assemble, to_complete
+
+        kind = self.draft_kinds.get(kind_name)
+        if kind is None:
+            raise DraftError(f"unknown kind {kind_name!r}; known: {', '.join(sorted(self.draft_kinds))}")
+        values = {k: str(v) for k, v in values.items() if v not in (None, "")}
+        missing = [i.name for i in kind.inputs if i.required and i.name not in values]
+        if missing:
+            raise DraftError(f"{kind_name} needs: {', '.join('--' + m if m == 'system' else m for m in missing)}")
+        for item in kind.inputs:
+            values.setdefault(item.name, to_complete(item.description.lower(), kind.supports[:1]))
+        labels = self.labels_for(role)
+        answers = {}
+        used: set[tuple[str, int]] = set()
+        for section in kind.sections:
+            question = kind.fill(section.question, values)
+            scored, searched = self.evidence(question, labels)
+            subject = values.get(section.about_input or "", "") if section.about_input else ""
+            units = [u for u in scored if (u.passage.chunk.id, u.start) not in used
+                     and (not subject or _mentions(u.passage.chunk, subject))]
+            if not units or evidence_strength(units[0]) < self.refusal_threshold:
+                answers[section.id] = None
+                continue
+            answer = compose(question, role, units, section.max_sentences, self.refusal_threshold, searched)
+            if answer.grounded and self.chat_model is not None:
+                answer = self._generate(question, role, units, answer, None)
+            used |= {(u.passage.chunk.id, u.start) for u in units[: section.max_sentences]}
+            answers[section.id] = answer
+        hashes = {doc.source: doc.doc_hash for doc in self.catalog.documents()}
+        return assemble(kind, values, answers, lambda source: hashes.get(source, ""))
+
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""
         documents = self.catalog.documents()
@@ -390,6 +432,12 @@ class Assistant:
         catalog = self.__dict__.get("catalog")
         if catalog is not None:
             catalog.close()
+
+
+def _mentions(chunk, subject: str) -> bool:
+    """Whether a chunk (its text, title or heading trail) names the subject, e.g. the system drafted for."""
+    needle = subject.lower()
+    return any(needle in (field or "").lower() for field in (chunk.text, chunk.title, chunk.section))
 
 
 def _dir_size(path: Path) -> int:

@@ -1,0 +1,111 @@
+"""Kinds of draft: a pydantic schema of sections (KIND.yaml) plus a template (KIND.md) in prompts/drafts/.
+
+Adding a kind means adding those two files; this module validates them and renders templates,
+failing on any missing variable or slot instead of leaving a gap.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from string import Template
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_SLOT = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
+_ID = re.compile(r"^(?:\d{1,2}(?:\.\d){0,2}|A\.\d{1,2}(?:\.\d){0,2})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DraftInput(_Strict):
+    """A value the template needs from the user (flag, answers file or form)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    required: bool = False
+
+
+class DraftSection(_Strict):
+    """One section: the question its evidence answers, and what to ask for when there is none."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    question: str
+    needed: str
+    supports: list[str] = Field(min_length=1)
+    about_input: str | None = None
+    max_sentences: int = Field(default=3, ge=1, le=6)
+
+
+class DraftKind(_Strict):
+    """A kind of AIMS document the assistant can draft."""
+
+    kind: str
+    title: str
+    description: str
+    supports: list[str]
+    inputs: list[DraftInput]
+    sections: list[DraftSection] = Field(min_length=1)
+    template: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DraftKind:
+        names = {i.name for i in self.inputs}
+        for ident in [*self.supports, *(s for section in self.sections for s in section.supports)]:
+            if not _ID.match(ident):
+                raise ValueError(f"{self.kind}: {ident!r} is not a clause or control ID")
+        for section in self.sections:
+            if section.about_input and section.about_input not in names:
+                raise ValueError(f"{self.kind}.{section.id}: about_input {section.about_input!r} is not an input")
+            unknown = _variables(section.question) - names
+            if unknown:
+                raise ValueError(f"{self.kind}.{section.id}: question uses undeclared inputs {sorted(unknown)}")
+        if self.template:
+            slots = set(_SLOT.findall(self.template))
+            ids = {s.id for s in self.sections}
+            if slots != ids:
+                raise ValueError(f"{self.kind}: template slots {sorted(slots)} do not match sections {sorted(ids)}")
+            unknown = _variables(self.template) - names - {"title"}
+            if unknown:
+                raise ValueError(f"{self.kind}: template uses undeclared variables {sorted(unknown)}")
+        return self
+
+    def fill(self, text: str, values: dict[str, str]) -> str:
+        """Substitute input variables; a missing one is an error."""
+        return Template(text).substitute(values)
+
+    def render(self, values: dict[str, str], bodies: dict[str, str]) -> str:
+        """The whole document: variables substituted, every slot replaced by its section body."""
+        title = self.fill(self.title, values)
+        text = Template(self.template).substitute({**values, "title": title})
+        missing = set(_SLOT.findall(text)) - set(bodies)
+        if missing:
+            raise KeyError(f"no body for sections {sorted(missing)}")
+        return _SLOT.sub(lambda m: bodies[m.group(1)], text)
+
+
+def _variables(text: str) -> set[str]:
+    return {m.group("named") or m.group("braced") for m in Template.pattern.finditer(text)
+            if m.group("named") or m.group("braced")}
+
+
+KINDS_DIR = Path(__file__).resolve().parent.parent.parent / "prompts" / "drafts"
+
+
+def load_kinds(directory: Path = KINDS_DIR) -> dict[str, DraftKind]:
+    """Every kind in a prompts/drafts folder, validated with its template."""
+    import yaml
+
+    kinds = {}
+    for schema in sorted(directory.glob("*.yaml")):
+        template = schema.with_suffix(".md")
+        data = yaml.safe_load(schema.read_text(encoding="utf-8")) or {}
+        data["template"] = template.read_text(encoding="utf-8") if template.exists() else ""
+        if not data["template"]:
+            raise ValueError(f"{schema.name}: no template {template.name}")
+        kind = DraftKind.model_validate(data)
+        kinds[kind.kind] = kind
+    return kinds

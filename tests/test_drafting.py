@@ -1,0 +1,101 @@
+"""Drafting from evidence: every kind renders, cited sections where the documents support them,
+TO COMPLETE markers where they do not, verbatim quotes, Markdown and DOCX output."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from assistant.drafting.draft import DraftError, write
+from assistant.drafting.kinds import load_kinds
+
+from .conftest import REPO
+
+KINDS = load_kinds()
+
+
+def test_at_least_the_seven_kinds_exist():
+    assert {"ai-policy", "acceptable-use-policy", "scope-statement", "impact-assessment", "risk-register-entries",
+            "internal-audit-plan", "management-review-agenda"} <= set(KINDS)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_kind_renders_with_no_missing_variables(name):
+    kind = KINDS[name]
+    values = {i.name: f"<{i.name}>" for i in kind.inputs}
+    text = kind.render(values, {s.id: f"BODY-{s.id}" for s in kind.sections})
+    assert "{{" not in text and not re.search(r"\$[a-z_]", text)
+    assert all(f"BODY-{s.id}" in text for s in kind.sections)
+    with pytest.raises(KeyError):
+        kind.render({}, {})
+
+
+@pytest.fixture(scope="module")
+def claimsight(sample_index):
+    return sample_index[0].draft("impact-assessment", {"system": "ClaimSight"})
+
+
+def test_supported_sections_are_cited_and_quotes_verbatim(sample_index, claimsight):
+    texts = sample_index[0].document_texts()
+    hashes = {d.source: d.doc_hash for d in sample_index[0].status().documents}
+    assert claimsight.coverage.to_complete == []
+    assert len(claimsight.coverage.filled) == len(KINDS["impact-assessment"].sections)
+    for citation in claimsight.citations:
+        assert citation.quote in texts[citation.source][1]
+        assert citation.doc_hash == hashes[citation.source]
+    for body in claimsight.bodies.values():
+        assert re.search(r"\[\d+\]$", body.splitlines()[-1])
+    assert "## Sources" in claimsight.markdown and "A.5.4" in claimsight.coverage.controls
+
+
+def test_unsupported_sections_get_to_complete_markers(sample_index):
+    draft = sample_index[0].draft("impact-assessment", {"system": "RoboAdjuster"})
+    assert draft.citations == [] and draft.coverage.filled == []
+    for section in KINDS["impact-assessment"].sections:
+        body = draft.bodies[section.id]
+        assert body.startswith("[TO COMPLETE: ") and section.supports[0] in body
+
+
+def test_missing_input_and_unknown_kind_are_errors(sample_index):
+    with pytest.raises(DraftError, match="system"):
+        sample_index[0].draft("impact-assessment", {})
+    with pytest.raises(DraftError, match="unknown kind"):
+        sample_index[0].draft("novel", {})
+
+
+def test_markdown_and_docx_output(claimsight, tmp_path):
+    import docx
+
+    md = write(claimsight, tmp_path / "ia.md", "md")
+    assert md.read_text().startswith("# AI System Impact Assessment: ClaimSight")
+    with pytest.raises(DraftError, match="--force"):
+        write(claimsight, md, "md")
+    out = write(claimsight, tmp_path / "ia.docx", "docx")
+    document = docx.Document(out)
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for section in KINDS["impact-assessment"].sections:
+        assert any(section.title in h for h in headings), section.title
+    sources = document.tables[-1]
+    assert sources.rows[0].cells[1].text == "Document" and len(sources.rows) == len(claimsight.citations) + 1
+
+
+def test_cli_draft(sample_index, tmp_path):
+    env = {**os.environ, "AIMS_HOME": str(sample_index[0].home)}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "assistant", "draft", *args], capture_output=True, text=True,
+                              env=env, cwd=REPO, timeout=300)
+
+    listed = run("--list")
+    assert listed.returncode == 0 and "impact-assessment" in listed.stdout
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("organisation: Aldermoor Insurance Group\n")
+    made = run("ai-policy", "--answers", str(answers), "--out", str(tmp_path / "policy.docx"))
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "policy.docx").exists() and "sections from evidence" in made.stdout
+    assert run("ai-policy", "--answers", str(answers), "--out", str(tmp_path / "policy.docx")).returncode == 2
+    assert run("impact-assessment", "--out", str(tmp_path / "x.md")).returncode == 2
