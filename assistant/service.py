@@ -339,7 +339,7 @@ class Assistant:
         return found[: limit + 2]
 
     def _catalogue_vectors(self) -> dict:
-        cached = self.__dict__.get("_catalogue_vectors")
+        cached = self.__dict__.get("_catalogue_vector_cache")
         if cached is None:
             from assistant.core.models import sha256_text
 
@@ -352,7 +352,7 @@ class Assistant:
                 self.catalog.store_vectors(self.embedder.model_id, {k: (v, v[:0]) for k, v in new.items()})
                 stored.update({k: (v, None) for k, v in new.items()})
             cached = {ident: stored[keys[ident]][0] for ident in texts}
-            self.__dict__["_catalogue_vectors"] = cached
+            self.__dict__["_catalogue_vector_cache"] = cached
         return cached
 
     # --- drafting ----------------------------------------------------------------------------------
