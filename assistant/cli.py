@@ -52,6 +52,7 @@ class Progress:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aims", description="Cited answers from your AIMS documents.")
     parser.add_argument("--version", action="version", version=f"aims {__version__}")
+    parser.add_argument("--index", metavar="DIR", dest="top_index", help="data dir for the terminal UI")
     sub = parser.add_subparsers(dest="command")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -138,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     config.add_argument("--reference", action="store_true", help="print the configuration reference (Markdown)")
     common(config)
 
+    tui = sub.add_parser("tui", help="open the terminal UI (also: aims with no arguments)")
+    tui.add_argument("--index", metavar="DIR", help="data dir (beats AIMS_HOME and the platform default)")
+
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
     bench.add_argument("what", choices=["ingest", "query"])
     bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
@@ -153,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    if args.command is None or args.command == "tui":
+        from assistant.tui.app import run
+
+        return run(getattr(args, "index", None) or args.top_index)
     from assistant import commands
 
     handler = getattr(commands, f"cmd_{args.command}")

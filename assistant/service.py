@@ -397,6 +397,19 @@ class Assistant:
         hashes = {doc.source: doc.doc_hash for doc in self.catalog.documents()}
         return assemble(kind, values, answers, lambda source: hashes.get(source, ""))
 
+    # --- session records -------------------------------------------------------------------------
+    def log_exchange(self, answer: Answer) -> Path:
+        """Append a question and its answer (citations, role) to the audit log in the data dir."""
+        import datetime as dt
+        import json
+
+        path = self.home / "audit-log.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {"at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), **answer.model_dump()}
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path
+
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""
         documents = self.catalog.documents()

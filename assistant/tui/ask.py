@@ -1,0 +1,159 @@
+"""The Ask pane: a prompt, the answer with [n] markers (streamed when an LLM is configured), sources.
+
+Answering runs in a thread worker; the worker never touches widgets, it posts messages back.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Markdown, Select
+
+from assistant.core.models import Answer
+
+ROLES = [("staff", "staff"), ("implementer", "implementer"), ("auditor", "auditor")]
+
+
+class AskPane(Vertical):
+    """Questions and cited answers, with the role always visible and switchable."""
+
+    class AnswerChunk(Message):
+        """A piece of a streamed reply."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class AnswerReady(Message):
+        """A finished, verified answer."""
+
+        def __init__(self, answer: Answer) -> None:
+            super().__init__()
+            self.answer = answer
+
+    class AnswerFailed(Message):
+        """Answering raised; the question is restored to the prompt."""
+
+        def __init__(self, question: str, error: str) -> None:
+            super().__init__()
+            self.question = question
+            self.error = error
+
+    DEFAULT_CSS = """
+    AskPane #ask-top { height: 3; }
+    AskPane #role { width: 24; }
+    AskPane #role-label { padding: 1 1 0 0; }
+    AskPane #ask-body { height: 1fr; }
+    AskPane #transcript { width: 3fr; border: round $primary; padding: 0 1; }
+    AskPane #sources { width: 2fr; height: 1fr; border: round $secondary; }
+    AskPane #question { dock: bottom; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="ask-pane")
+        self.transcript: list[str] = []
+        self.answer: Answer | None = None
+        self.streamed = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="ask-top"):
+            yield Label("Role:", id="role-label")
+            yield Select(ROLES, value="staff", allow_blank=False, id="role")
+            yield Label("", id="ask-status")
+        with Horizontal(id="ask-body"):
+            with VerticalScroll(id="transcript"):
+                yield Markdown("Ask a question about your AIMS documents. Every sentence of an answer is a quote "
+                               "with its source; select a source to open it.", id="answer")
+            table = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+            table.add_columns("#", "source", "where")
+            yield table
+        yield Input(placeholder="Ask, e.g. May I make a marketing flyer with an AI image generator?", id="question")
+
+    @property
+    def role(self) -> str:
+        """The role answers are filtered for."""
+        value = self.query_one("#role", Select).value
+        return str(value) if value else "staff"
+
+    @on(Input.Submitted, "#question")
+    def submit(self, event: Input.Submitted) -> None:
+        """Start answering; a second question waits until this one is done."""
+        question = event.value.strip()
+        if not question or self.query_one("#question", Input).disabled:
+            return
+        event.input.value = ""
+        event.input.disabled = True
+        self.streamed = ""
+        self.query_one("#ask-status", Label).update(f"Answering as {self.role}…")
+        self.transcript.append(f"**You ({self.role}):** {question}")
+        self._render_transcript("_searching the documents…_")
+        self._answer(question, self.role)
+
+    @work(thread=True, exclusive=True, group="answer", exit_on_error=False)
+    def _answer(self, question: str, role: str) -> None:
+        try:
+            stream = lambda piece: self.post_message(self.AnswerChunk(piece))  # noqa: E731
+            answer = self.app.service.ask(question, role=role, on_token=stream)
+            self.app.service.log_exchange(answer)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
+            self.post_message(self.AnswerFailed(question, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.AnswerReady(answer))
+
+    @on(AnswerChunk)
+    def show_chunk(self, message: AnswerChunk) -> None:
+        """Show the reply as it streams in (verified and replaced when complete)."""
+        self.streamed += message.text
+        self._render_transcript(self.streamed + " ▌")
+
+    @on(AnswerReady)
+    def show_answer(self, message: AnswerReady) -> None:
+        """Render the verified answer and its sources; re-enable the prompt."""
+        answer = message.answer
+        self.answer = answer
+        body = answer.answer.replace("\n", "\n\n") if answer.grounded else f"**No evidence.** {answer.answer}"
+        sources = "\n".join(f"- [{c.n}] {c.source}{f' (p. {c.page})' if c.page else ''}: "
+                             f"\"{' '.join(c.quote.split())}\"" for c in answer.citations)
+        self.transcript.append(f"**Answer:**\n\n{body}" + (f"\n\n**Sources**\n\n{sources}" if sources else ""))
+        self._render_transcript()
+        table = self.query_one("#sources", DataTable)
+        table.clear()
+        for c in answer.citations:
+            where = ", ".join(x for x in (f"p. {c.page}" if c.page else "", c.section or "") if x)
+            table.add_row(str(c.n), c.source, where, key=str(c.n))
+        status = "grounded" if answer.grounded else "refused: no evidence"
+        controls = f"; related: {', '.join(answer.controls)}" if answer.controls else ""
+        self.query_one("#ask-status", Label).update(f"{status}{controls}")
+        self._release_prompt()
+
+    @on(AnswerFailed)
+    def show_failure(self, message: AnswerFailed) -> None:
+        """Restore the question so nothing typed is lost."""
+        self.transcript.pop()
+        self._render_transcript()
+        self.query_one("#ask-status", Label).update(f"error: {message.error}")
+        self._release_prompt()
+        self.query_one("#question", Input).value = message.question
+
+    def _release_prompt(self) -> None:
+        prompt = self.query_one("#question", Input)
+        prompt.disabled = False
+        prompt.focus()
+
+    def _render_transcript(self, pending: str = "") -> None:
+        parts = list(self.transcript) + ([pending] if pending else [])
+        self.query_one("#answer", Markdown).update("\n\n---\n\n".join(parts))
+
+    @on(DataTable.RowSelected, "#sources")
+    def open_source(self, event: DataTable.RowSelected) -> None:
+        """Open the cited document at the quote."""
+        if self.answer is None:
+            return
+        citation = next(c for c in self.answer.citations if str(c.n) == event.row_key.value)
+        self.app.open_source(citation.source, citation.page, citation.section, citation.quote)
+
+    def session_markdown(self) -> str:
+        """The conversation so far, for export."""
+        return "# aims-assistant session\n\n" + "\n\n---\n\n".join(self.transcript) + "\n"

@@ -1,0 +1,132 @@
+"""The Documents pane: the corpus with labels, chunk counts and failures; add a folder and ingest it.
+
+Ingesting runs in a thread worker with a progress bar; the rest of the app stays usable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, DataTable, Input, Label, ProgressBar
+
+from assistant.core.models import IngestReport
+
+
+class DocumentsPane(Vertical):
+    """The indexed documents and the ingest form."""
+
+    class IngestProgress(Message):
+        """Files done out of total, and chunks embedded so far."""
+
+        def __init__(self, done: int, total: int, chunks: int) -> None:
+            super().__init__()
+            self.done, self.total, self.chunks = done, total, chunks
+
+    class IngestFinished(Message):
+        """An ingest ended (with a report, or an error)."""
+
+        def __init__(self, report: IngestReport | None, error: str = "") -> None:
+            super().__init__()
+            self.report, self.error = report, error
+
+    DEFAULT_CSS = """
+    DocumentsPane #ingest-row { height: 3; }
+    DocumentsPane #folder { width: 1fr; }
+    DocumentsPane #documents-table { height: 1fr; }
+    DocumentsPane #failures { height: auto; max-height: 8; color: $error; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="documents-pane")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="ingest-row"):
+            yield Input(placeholder="Folder to ingest", id="folder")
+            yield Button("Ingest", id="ingest", variant="primary")
+            yield Button("Load the sample organisation", id="ingest-sample")
+        yield ProgressBar(total=1, id="progress", show_eta=True)  # a fixed bar until an ingest starts
+        yield Label("", id="ingest-status")
+        table = DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("document", "label", "label from", "chunks", "format", "ingested")
+        yield table
+        yield Label("", id="failures")
+
+    def on_mount(self) -> None:
+        """Show the index as it is."""
+        self.refresh_documents()
+
+    def refresh_documents(self) -> None:
+        """Reload the documents table and failures from the service."""
+        status = self.app.service.status()
+        table = self.query_one("#documents-table", DataTable)
+        table.clear()
+        for doc in status.documents:
+            table.add_row(doc.source, doc.label.value, doc.label_origin, str(doc.chunk_count), doc.format,
+                          doc.ingested_at[:16])
+        failures = "\n".join(f"FAILED {f.source}: {f.reason}" for f in status.failures)
+        self.query_one("#failures", Label).update(failures)
+        self.query_one("#ingest-status", Label).update(
+            f"{len(status.documents)} documents, {status.chunks} chunks" if status.documents else
+            "The index is empty: load the sample organisation, or name a folder of your own documents.")
+
+    @on(Button.Pressed, "#ingest")
+    def ingest_folder(self) -> None:
+        """Ingest the folder typed in the input."""
+        folder = Path(self.query_one("#folder", Input).value.strip()).expanduser()
+        if not folder.is_dir():
+            self.query_one("#ingest-status", Label).update(f"Not a folder: {folder}")
+            return
+        self.start_ingest(folder)
+
+    @on(Button.Pressed, "#ingest-sample")
+    def ingest_sample(self) -> None:
+        """Build the index of the bundled sample organisation."""
+        from assistant.cli import SAMPLE_CORPUS
+
+        self.start_ingest(SAMPLE_CORPUS)
+
+    def start_ingest(self, folder: Path) -> None:
+        """Run an ingest in a worker; buttons are disabled until it ends."""
+        for button in self.query(Button):
+            button.disabled = True
+        self.query_one("#ingest-status", Label).update(f"Ingesting {folder}…")
+        self._ingest(folder)
+
+    @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
+    def _ingest(self, folder: Path) -> None:
+        def progress(done: int, total: int, chunks: int, _current: str) -> None:
+            self.post_message(self.IngestProgress(done, total, chunks))
+
+        try:
+            report = self.app.service.ingest([folder], progress=progress)
+        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+            self.post_message(self.IngestFinished(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.IngestFinished(report))
+
+    @on(IngestProgress)
+    def show_progress(self, message: IngestProgress) -> None:
+        """Move the progress bar."""
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(1, message.total), progress=message.done)
+        self.query_one("#ingest-status", Label).update(
+            f"{message.done}/{message.total} files, {message.chunks} chunks embedded")
+
+    @on(IngestFinished)
+    def show_finished(self, message: IngestFinished) -> None:
+        """Report the outcome and refresh the table."""
+        for button in self.query(Button):
+            button.disabled = False
+        self.refresh_documents()
+        if message.report is None:
+            self.query_one("#ingest-status", Label).update(f"Ingest failed: {message.error}")
+            return
+        r = message.report
+        self.query_one("#ingest-status", Label).update(
+            f"added {len(r.added)}, updated {len(r.updated)}, removed {len(r.removed)}, unchanged "
+            f"{len(r.unchanged)}, failed {len(r.failed)}; {r.chunks_total} chunks in the index")
+        self.app.notify("Ingest finished" + (f" with {len(r.failed)} failures" if r.failed else ""))

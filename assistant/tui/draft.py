@@ -1,0 +1,107 @@
+"""The Draft pane: pick a kind, fill its inputs, preview the cited draft with coverage, export it.
+
+The form is built from the kind's declared inputs; drafting runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Markdown, Select
+
+
+class DraftPane(Vertical):
+    """Draft AIMS documents from evidence."""
+
+    DEFAULT_CSS = """
+    DraftPane #draft-top { height: 3; }
+    DraftPane #kind { width: 34; }
+    DraftPane #draft-inputs { height: 3; }
+    DraftPane .draft-input { width: 1fr; }
+    DraftPane #draft-preview { height: 1fr; border: round $primary; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="draft-pane")
+        self.draft = None
+
+    def compose(self) -> ComposeResult:
+        kinds = sorted(self.app.service.draft_kinds)
+        with Horizontal(id="draft-top"):
+            first = "impact-assessment" if "impact-assessment" in kinds else kinds[0]
+            yield Select([(k, k) for k in kinds], value=first, allow_blank=False, id="kind")
+            yield Button("Draft", id="make-draft", variant="primary")
+            yield Button("Export Markdown", id="export-draft-md", disabled=True)
+            yield Button("Export DOCX", id="export-draft-docx", disabled=True)
+        yield Horizontal(id="draft-inputs")
+        yield Label("", id="draft-status")
+        with VerticalScroll(id="draft-preview"):
+            yield Markdown("Pick a kind, fill in its inputs and press Draft.", id="draft-markdown")
+
+    async def on_mount(self) -> None:
+        """Build the form for the initial kind."""
+        await self._build_form()
+
+    @on(Select.Changed, "#kind")
+    async def _build_form(self) -> None:
+        kind = self.app.service.draft_kinds[str(self.query_one("#kind", Select).value)]
+        row = self.query_one("#draft-inputs", Horizontal)
+        await row.remove_children()
+        await row.mount_all([Input(placeholder=f"{i.name}{' (required)' if i.required else ''}: {i.description}",
+                                   name=i.name, classes="draft-input") for i in kind.inputs])
+
+    @on(Button.Pressed, "#make-draft")
+    def make_draft(self) -> None:
+        """Draft in a worker with the form's values."""
+        kind = str(self.query_one("#kind", Select).value)
+        values = {inp.name: inp.value.strip() for inp in self.query(".draft-input").results(Input) if inp.name}
+        self.query_one("#draft-status", Label).update(f"Drafting {kind}…")
+        self.query_one("#make-draft", Button).disabled = True
+        self._draft(kind, values)
+
+    @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
+    def _draft(self, kind: str, values: dict[str, str]) -> None:
+        try:
+            draft = self.app.service.draft(kind, values)
+        except ValueError as exc:
+            self.app.call_from_thread(self._show_error, str(exc))
+            return
+        self.app.call_from_thread(self._show_draft, draft)
+
+    def _show_error(self, error: str) -> None:
+        self.query_one("#make-draft", Button).disabled = False
+        self.query_one("#draft-status", Label).update(f"Not drafted: {error}")
+
+    def _show_draft(self, draft) -> None:
+        self.draft = draft
+        cov = draft.coverage
+        self.query_one("#draft-markdown", Markdown).update(draft.markdown)
+        self.query_one("#draft-status", Label).update(
+            f"{len(cov.filled)} sections from evidence, {len(cov.to_complete)} to complete, "
+            f"{len(draft.citations)} citations; supports {', '.join(cov.controls) or 'no controls yet'}")
+        for ident in ("#make-draft", "#export-draft-md", "#export-draft-docx"):
+            self.query_one(ident, Button).disabled = False
+
+    @on(Button.Pressed, "#export-draft-md")
+    def export_markdown(self) -> None:
+        """Write the draft as Markdown into the data dir."""
+        self._export("md")
+
+    @on(Button.Pressed, "#export-draft-docx")
+    def export_docx(self) -> None:
+        """Write the draft as DOCX into the data dir."""
+        self._export("docx")
+
+    def _export(self, fmt: str) -> None:
+        import datetime as dt
+
+        from assistant.drafting.draft import write
+
+        if self.draft is None:
+            return
+        folder = self.app.service.home / "drafts"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = write(self.draft, folder / f"{self.draft.kind}-{dt.datetime.now():%Y%m%d-%H%M%S}.{fmt}", fmt)
+        self.query_one("#draft-status", Label).update(f"Exported {path}")
+        self.app.notify(f"Exported {path.name}")

@@ -1,0 +1,69 @@
+"""A scripted stand-in for the service façade, for UI tests where the real index is not the point.
+
+Answers come from a queue; the checklist and draft kinds are the real (model-free) ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from assistant.checklist.assessment import Assessment
+from assistant.checklist.catalogue import load_catalogue
+from assistant.checklist.rows import build_rows
+from assistant.core.models import Answer, Citation, DocumentRecord, Label
+from assistant.drafting.kinds import load_kinds
+from assistant.service import StatusReport
+
+
+class FakeEmbedder:
+    """Encodes nothing real; the app only warms it up."""
+
+    def encode(self, texts):
+        return np.zeros((len(texts), 4), dtype=np.float32)
+
+
+class FakeService:
+    """Enough of `Assistant` for the UI, with scripted answers."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.embedder = FakeEmbedder()
+        self.catalogue = load_catalogue()
+        self.draft_kinds = load_kinds()
+        self.answers: list[Answer] = []
+        self.asked: list[tuple[str, str]] = []
+
+    def status(self) -> StatusReport:
+        docs = [DocumentRecord(root="/corpus", source=name, doc_hash="0" * 64, size=100, mtime_ns=0, format=fmt,
+                               title=name, label=Label(label), label_origin="front matter", chunk_count=chunks,
+                               ingested_at="2026-11-28T10:00:00+00:00")
+                for name, fmt, label, chunks in (("ai-policy.md", "markdown", "public", 12),
+                                                 ("audit-report.pdf", "pdf", "confidential", 30))]
+        return StatusReport(home=str(self.home), documents=docs, failures=[], chunks=42, vectors=42, model="fake",
+                            model_id="fake", index_bytes=1024, labels={"public": 1, "confidential": 1})
+
+    def ask(self, question: str, role: str = "staff", k=None, on_token=None) -> Answer:
+        self.asked.append((question, role))
+        return self.answers.pop(0)
+
+    def log_exchange(self, answer: Answer) -> Path:
+        return self.home / "audit-log.jsonl"
+
+    def document_texts(self) -> dict[str, tuple[str, str]]:
+        return {"ai-policy.md": ("public", "# AI Policy\n\nThe Board approves this policy every year in March.")}
+
+    def checklist_rows(self):
+        return build_rows(self.catalogue, {i: Assessment(item_id=i) for i in self.catalogue.by_id}, lambda r, s: None)
+
+    def item(self, item_id: str):
+        return self.catalogue.by_id[item_id]
+
+
+def scripted_answer(question: str = "Who approves the policy?") -> Answer:
+    """A grounded answer citing the fake policy."""
+    quote = "The Board approves this policy every year in March."
+    return Answer(question=question, role="staff", answer=f"{quote} [1]", grounded=True,
+                  citations=[Citation(n=1, source="ai-policy.md", page=None, section="AI Policy", quote=quote,
+                                      score=0.9)], controls=["A.2.4"])
