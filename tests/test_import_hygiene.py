@@ -30,3 +30,15 @@ def test_cli_parsing_and_settings_load_no_heavy_library():
 def test_parsers_load_no_model_or_store():
     loaded = _loaded_after("import assistant.retrieval.parsing.html, assistant.retrieval.parsing.pdf")
     assert loaded == set()
+
+
+def test_checklist_drafting_and_answering_load_no_heavy_library():
+    statement = ("import assistant.checklist.catalogue, assistant.checklist.assessment, assistant.checklist.rows, "
+                 "assistant.checklist.export, assistant.drafting.kinds, assistant.drafting.draft, "
+                 "assistant.answering.extractive, assistant.answering.verify, assistant.evaluation")
+    assert _loaded_after(statement) == set()
+
+
+def test_only_the_tui_imports_textual():
+    assert _loaded_after("import assistant.tui.app") >= {"textual"}
+    assert "textual" not in _loaded_after("import assistant.commands, assistant.eval_command")
