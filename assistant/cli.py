@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", metavar="DIR", help="data dir (beats AIMS_HOME and the platform default)")
+        p.add_argument("--chroma-url", metavar="URL", help="use a Chroma server instead of the embedded store")
         p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     ingest = sub.add_parser("ingest", help="add or update documents in the index")

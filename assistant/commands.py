@@ -18,7 +18,8 @@ class UsageError(Exception):
 
 
 def _assistant(args) -> Assistant:
-    return Assistant(load_settings(index=getattr(args, "index", None)))
+    overrides = {"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}
+    return Assistant(load_settings(index=getattr(args, "index", None), **overrides))
 
 
 def cmd_ingest(args) -> int:

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "prompts", description="Folder of the prompt templates."
     )
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store."
+    )
+    chroma_token: str = Field(default="", description="Auth token sent to the Chroma server, when it needs one.")
     standard_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "corpus" / "standard",
         description="Folder of the ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks).",

@@ -32,7 +32,8 @@ def run_eval(args) -> int:
     questions = load_questions(Path(args.questions) if args.questions else DEFAULT_QUESTIONS)
     corpus = Path(args.corpus) if args.corpus else SAMPLE_CORPUS
     with tempfile.TemporaryDirectory(prefix="aims-eval-") as scratch:
-        assistant = Assistant(load_settings(index=args.index or scratch))
+        overrides = {"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}
+        assistant = Assistant(load_settings(index=args.index or scratch, **overrides))
         report = assistant.ingest([corpus])
         if report.failed:
             print(f"aims eval: {len(report.failed)} files failed to ingest", file=sys.stderr)

@@ -72,7 +72,7 @@ class Assistant:
         """The Chroma collection."""
         from assistant.retrieval.vectors import VectorIndex
 
-        return VectorIndex(self.home / "chroma")
+        return VectorIndex(self.home / "chroma", url=self.settings.chroma_url, token=self.settings.chroma_token)
 
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
@@ -416,7 +416,7 @@ class Assistant:
         labels: dict[str, int] = {}
         for doc in documents:
             labels[doc.label.value] = labels.get(doc.label.value, 0) + 1
-        vectors = self.vectors.count() if (self.home / "chroma").exists() else None
+        vectors = self.vectors.count() if (self.home / "chroma").exists() or self.settings.chroma_url else None
         return StatusReport(
             home=str(self.home),
             documents=documents,

@@ -18,6 +18,32 @@ COLLECTION_PREFIX = "aims_chunks_"
 LABELS = ("public", "internal", "confidential", "restricted")
 
 
+def _embedded_client(path: Path):
+    """Chroma's embedded PersistentClient in the data dir, telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
+                                                                             allow_reset=False))
+
+
+def _server_client(url: str, token: str):
+    """An HTTP client for a running Chroma server (`chroma run`), with a bearer token when one is set."""
+    from urllib.parse import urlparse
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    if not parsed.hostname:
+        raise ValueError(f"not a Chroma server URL: {url!r}")
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return chromadb.HttpClient(host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                               ssl=parsed.scheme == "https", headers=headers,
+                               settings=ChromaSettings(anonymized_telemetry=False))
+
+
 class VectorIndex:
     """One Chroma collection per classification label, each behind a llama-index ChromaVectorStore.
 
@@ -26,15 +52,10 @@ class VectorIndex:
     ~100 ms at 20k chunks where an unfiltered one costs ~2 ms (measured, see README).
     """
 
-    def __init__(self, path: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+    def __init__(self, path: Path, url: str | None = None, token: str = "") -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        path.mkdir(parents=True, exist_ok=True)
-        self.client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        self.client = _server_client(url, token) if url else _embedded_client(path)
         self.collections = {
             label: self.client.get_or_create_collection(
                 COLLECTION_PREFIX + label, embedding_function=None, metadata={"hnsw:space": "cosine"}

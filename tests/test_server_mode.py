@@ -1,0 +1,106 @@
+"""Team mode: the same ingest and ask against a real Chroma server started on loopback.
+
+The fixture runs `chroma run` from the chromadb package on a free port and stops it after.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.service import Assistant
+
+from .conftest import SAMPLE
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    if not CHROMA.exists():
+        pytest.skip("the chroma command of the chromadb package is not installed")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = (data / "server.log").open("w")
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port",
+                             str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=data)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited: {(data / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def server_index(chroma_server, tmp_path_factory, embedder):
+    corpus = tmp_path_factory.mktemp("team-corpus")
+    for name in ("ai-acceptable-use-policy.docx", "supplier-due-diligence-procedure.md",
+                 "internal-audit-report-2026.pdf", "aims-labels.toml"):
+        shutil.copy2(SAMPLE / name, corpus / name)
+    home = tmp_path_factory.mktemp("team-home")
+    assistant = Assistant(load_settings(index=home, chroma_url=chroma_server), embedder=embedder)
+    report = assistant.ingest([corpus])
+    yield assistant, report, corpus
+    assistant.close()
+
+
+def test_ingest_and_ask_through_the_server(server_index, chroma_server):
+    import chromadb
+
+    assistant, report, _ = server_index
+    assert report.exit_code == 0 and len(report.added) == 3
+    assert not (assistant.home / "chroma").exists(), "server mode must not create an embedded store"
+    host, port = chroma_server.rsplit(":", 1)
+    client = chromadb.HttpClient(host=host.removeprefix("http://"), port=int(port))
+    stored = sum(client.get_collection(f"aims_chunks_{label}").count() for label in ("internal", "confidential"))
+    assert stored == assistant.catalog.chunk_count() == assistant.vectors.count()
+    answer = assistant.ask("How often are Tier 1 AI suppliers reassessed?", role="staff")
+    assert answer.grounded and answer.citations
+    assert all(c.source != "internal-audit-report-2026.pdf" for c in answer.citations)
+    again = assistant.ingest([server_index[2]])
+    assert again.chunks_embedded == 0 and len(again.unchanged) == 3
+
+
+def test_eight_concurrent_clients_get_the_same_answers(server_index, chroma_server, embedder):
+    assistant, _, _ = server_index
+    questions = [("Which AI tool may I use to make images?", "staff"),
+                 ("What did the auditors find about supplier reassessment?", "auditor"),
+                 ("How do I report a problem with an AI tool?", "staff"),
+                 ("What contract clauses must AI suppliers accept?", "implementer")]
+    expected = {q: assistant.ask(q, role=r).model_dump() for q, r in questions}
+
+    def client(_n: int) -> dict:
+        own = Assistant(load_settings(index=assistant.home, chroma_url=chroma_server), embedder=embedder)
+        try:
+            return {q: own.ask(q, role=r).model_dump() for q, r in questions}
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(client, range(8)))
+    assert all(result == expected for result in results)
