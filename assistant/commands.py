@@ -136,6 +136,11 @@ def cmd_bench(args) -> int:
 
     if args.what == "query":
         bench_query(target_chunks=args.chunks)
+    elif args.what == "scale":
+        from assistant.bench_scale import bench_scale
+
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+        bench_scale(sizes, tuple(m.strip() for m in args.modes.split(",") if m.strip()))
     else:
         bench_ingest([Path(p) for p in args.paths], Path(args.index) if args.index else None)
     return EXIT_OK

@@ -189,7 +189,7 @@ class Assistant:
         from assistant.retrieval.lexical import tokenize
         from assistant.retrieval.search import hybrid_search
 
-        query_vector = self.embedder.encode([question])[0]
+        query_vector = self.query_vector(question)
         lexical = self.lexical()
         hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, question, labels,
                              depth=max(30, self.settings.answer_passages * 2))
@@ -204,6 +204,14 @@ class Assistant:
         weights = lexical.idf(question_tokens)
         scored = score_sentences(query_vector, passages, weights, tokenize, answer_types(question))
         return scored, [hit.chunk for hit in top]
+
+    def query_vector(self, question: str):
+        """The question's vector, remembered for the last question (retrieval and related controls share it)."""
+        last = self.__dict__.get("_last_query")
+        if last is None or last[0] != question:
+            last = (question, self.embedder.encode([question])[0])
+            self.__dict__["_last_query"] = last
+        return last[1]
 
     @property
     def refusal_threshold(self) -> float:
@@ -332,7 +340,7 @@ class Assistant:
                 if ident in known and ident not in found:
                     found.append(ident)
         vectors = self._catalogue_vectors()
-        query = self.embedder.encode([question])[0]
+        query = self.query_vector(question)
         ranked = sorted(((float(v @ query), ident) for ident, v in vectors.items()), reverse=True)
         found += [ident for sim, ident in ranked[:limit] if sim >= self.settings.control_similarity
                   and ident not in found]

@@ -118,15 +118,19 @@ def test_ingest_runs_while_the_prompt_stays_responsive(tmp_path, make_assistant)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f3")
             app.query_one("#folder", Input).value = str(SAMPLE)
-            await pilot.click("#ingest")
+            app.query_one("#documents-pane").ingest_folder()
+            await pilot.pause()
+            ingest = [w for w in app.workers if w.group == "ingest"]
+            assert ingest, app.query_one("#ingest-status").render()
             await pilot.press("f2")
             prompt = app.query_one("#question", Input)
             prompt.focus()
             await pilot.press(*"still typing")
             assert prompt.value == "still typing"
-            assert any(w.group == "ingest" and not w.is_finished for w in app.workers)
             await app.workers.wait_for_complete()
             await pilot.pause()
+            status = str(app.query_one("#ingest-status").render())
+            assert status.startswith("added 19"), status
 
     asyncio.run(scenario())
     assert service.status().chunks > 0

@@ -1,0 +1,116 @@
+"""`aims bench scale`: ingest and query at ~10k and ~100k chunks, embedded and against a Chroma server.
+
+Each configuration runs in its own process so its peak memory (VmHWM) is its own. The corpus is
+the sample organisation and reference texts replicated in numbered folders; their vectors come
+from a cache built once, so the figures measure the index, not the embedding model.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.bench import DEFAULT_PATHS, REPO, _percentiles, _replicate, _time_asks
+from assistant.config import load_settings
+from assistant.service import Assistant
+
+
+def _peak_kib(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def worker(size: int, seed_home: str, scratch: str, url: str | None) -> dict:
+    """One configuration: replicate, ingest with cached vectors, time asks; returns the figures."""
+    from assistant.evaluation import load_questions
+
+    seed = Assistant(load_settings(index=seed_home))
+    per_copy = seed.catalog.chunk_count()
+    copies = max(1, round(size / per_copy))
+    corpus = Path(scratch) / "corpus"
+    _replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
+    overrides = {"chroma_url": url} if url else {}
+    target = Assistant(load_settings(index=Path(scratch) / "home", **overrides), embedder=seed.embedder)
+    model = seed.embedder.model_id
+    hashes = [row[0] for row in seed.catalog.db.execute("SELECT text_hash FROM vectors")]
+    target.catalog.store_vectors(model, seed.catalog.cached_vectors(model, hashes))
+    started = time.perf_counter()
+    target.ingest([corpus])
+    ingest_s = time.perf_counter() - started
+    chunks = target.catalog.chunk_count()
+    questions = [(q.question, q.role) for q in load_questions(REPO / "evals" / "questions.jsonl")]
+    p50, p95, worst = _percentiles(_time_asks(target, questions, 1))
+    return {"chunks": chunks, "copies": copies, "ingest_s": ingest_s, "chunks_per_s": chunks / ingest_s,
+            "p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "max_ms": worst * 1000, "peak_mib": _peak_kib() / 1024,
+            "vector_mib": chunks * 384 * 4 / 1048576}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(folder: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma run did not start")
+
+
+def bench_scale(sizes: tuple[int, ...] = (10_000, 100_000), modes: tuple[str, ...] = ("embedded", "server"),
+                out=print) -> list[dict]:
+    """Run every size x mode in a subprocess and print a table with growth from the smallest size."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="aims-bench-scale-") as scratch:
+        seed_home = Path(scratch) / "seed"
+        seed = Assistant(load_settings(index=seed_home))
+        seed.ingest([p for p in DEFAULT_PATHS if p.exists()])
+        seed.close()
+        for mode in modes:
+            for size in sizes:
+                folder = Path(scratch) / f"{mode}-{size}"
+                folder.mkdir()
+                server, url = _start_server(folder / "server") if mode == "server" else (None, None)
+                try:
+                    code = ("import json, sys; from assistant.bench_scale import worker; "
+                            f"print(json.dumps(worker({size}, {str(seed_home)!r}, {str(folder)!r}, {url!r})))")
+                    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+                    if done.returncode != 0:
+                        raise RuntimeError(done.stderr[-2000:])
+                    figures = json.loads(done.stdout.strip().splitlines()[-1])
+                    figures["server_peak_mib"] = _peak_kib(server.pid) / 1024 if server else 0.0
+                finally:
+                    if server:
+                        server.terminate()
+                        server.wait(timeout=30)
+                figures.update(mode=mode, size=size)
+                results.append(figures)
+                out(f"{mode:8} {figures['chunks']:>7} chunks: ingest {figures['ingest_s']:7.1f} s "
+                    f"({figures['chunks_per_s']:6.0f} chunks/s), ask p50 {figures['p50_ms']:5.0f} ms, "
+                    f"p95 {figures['p95_ms']:5.0f} ms, peak {figures['peak_mib']:6.0f} MiB client"
+                    + (f" + {figures['server_peak_mib']:.0f} MiB server" if server else "")
+                    + f" (vectors alone {figures['vector_mib']:.0f} MiB)")
+    for mode in modes:
+        rows = [r for r in results if r["mode"] == mode]
+        if len(rows) >= 2:
+            a, b = rows[0], rows[-1]
+            out(f"{mode}: x{b['chunks'] / a['chunks']:.1f} chunks -> p95 x{b['p95_ms'] / a['p95_ms']:.2f}, "
+                f"client peak memory +{b['peak_mib'] - a['peak_mib']:.0f} MiB for "
+                f"+{b['vector_mib'] - a['vector_mib']:.0f} MiB of vectors")
+    return results
