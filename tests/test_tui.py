@@ -154,3 +154,41 @@ def test_fake_service_answers_and_refusal_is_shown(tmp_path):
 def test_snapshots(tmp_path, snap_compare, key):
     app = AimsApp(FakeService(tmp_path), warm_model=False)
     assert snap_compare(app, terminal_size=(120, 36), press=[key])
+
+
+def test_checklist_sort_accept_a_suggestion_and_open_it(tmp_path, make_assistant):
+    from .conftest import SAMPLE
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "supplier-due-diligence-procedure.md").write_bytes(
+        (SAMPLE / "supplier-due-diligence-procedure.md").read_bytes())
+    service = make_assistant(tmp_path / "home")
+    service.ingest([corpus])
+
+    async def scenario():
+        app = AimsApp(service, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            table = app.query_one("#checklist-table", DataTable)
+            table.focus()
+            pane = app.query_one("#checklist-pane")
+            pane.sort_by_column(DataTable.HeaderSelected(table, table.ordered_columns[0].key, 0, "ID"))
+            pane.sort_by_column(DataTable.HeaderSelected(table, table.ordered_columns[0].key, 0, "ID"))
+            table.move_cursor(row=table.get_row_index("A.10.3"))
+            await pilot.pause()
+            await pilot.click("#suggest")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert pane.suggestions and service.assessments.links() == []
+            app.query_one("#suggestions", Select).value = "0"
+            await pilot.click("#accept")
+            await pilot.pause()
+            links = service.assessments.links("A.10.3")
+            assert len(links) == 1 and links[0].source == "supplier-due-diligence-procedure.md"
+            app.query_one("#linked", Select).value = links[0].id
+            await pilot.click("#open-link")
+            await pilot.pause()
+            assert isinstance(app.screen, SourceViewer) and links[0].quote == app.screen.quote
+
+    asyncio.run(scenario())

@@ -24,6 +24,9 @@ class ChecklistPane(Vertical):
     ChecklistPane #checklist-table { width: 3fr; }
     ChecklistPane #detail-pane { width: 2fr; border: round $primary; padding: 0 1; }
     ChecklistPane #edit-row { height: 3; }
+    ChecklistPane #evidence-row { height: 3; }
+    ChecklistPane #suggestions { width: 3fr; }
+    ChecklistPane #linked { width: 2fr; }
     ChecklistPane #status { width: 22; }
     ChecklistPane #applicable { width: 22; }
     ChecklistPane #justification { width: 1fr; }
@@ -32,6 +35,8 @@ class ChecklistPane(Vertical):
     def __init__(self) -> None:
         super().__init__(id="checklist-pane")
         self.selected: str | None = None
+        self.suggestions: list = []
+        self.sort_reverse = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="checklist-top"):
@@ -50,6 +55,11 @@ class ChecklistPane(Vertical):
             yield Input(placeholder="Justification (required when not applicable)", id="justification")
             yield Button("Save", id="save", variant="primary")
             yield Button("Suggest evidence", id="suggest")
+        with Horizontal(id="evidence-row"):
+            yield Select([], prompt="suggested evidence", id="suggestions")
+            yield Button("Link it", id="accept")
+            yield Select([], prompt="linked evidence", id="linked")
+            yield Button("Open", id="open-link")
         yield Label("", id="checklist-status")
 
     def on_mount(self) -> None:
@@ -67,6 +77,14 @@ class ChecklistPane(Vertical):
             if needle and not any(needle in cell.lower() for cell in cells):
                 continue
             table.add_row(*cells, key=row.id)
+        if self.selected is not None and self.selected in table.rows:
+            table.move_cursor(row=table.get_row_index(self.selected))  # keep the user's place
+
+    @on(DataTable.HeaderSelected, "#checklist-table")
+    def sort_by_column(self, event: DataTable.HeaderSelected) -> None:
+        """Sort by the clicked column; clicking again reverses the order."""
+        self.sort_reverse = not self.sort_reverse
+        self.query_one("#checklist-table", DataTable).sort(event.column_key, reverse=self.sort_reverse)
 
     @on(Input.Changed, "#filter")
     def filter_rows(self) -> None:
@@ -80,6 +98,15 @@ class ChecklistPane(Vertical):
             return
         self.selected = event.row_key.value
         self.query_one("#detail", Markdown).update(self.detail_markdown(self.selected))
+        self._fill_linked(self.selected)
+
+    def _fill_linked(self, item_id: str) -> None:
+        row = next(r for r in self.app.service.checklist_rows() if r.id == item_id)
+        options = [(f"{'STALE ' if link.stale else ''}{link.source}: {' '.join(link.quote.split())[:60]}", link.id)
+                   for link in row.links]
+        self.query_one("#linked", Select).set_options(options)
+        self.query_one("#suggestions", Select).set_options([])
+        self.suggestions = []
 
     def detail_markdown(self, item_id: str) -> str:
         """The item rendered as Markdown (the same facts `aims checklist show ID` prints)."""
@@ -159,8 +186,40 @@ class ChecklistPane(Vertical):
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def _suggest(self, item_id: str) -> None:
         suggestions = self.app.service.suggest_evidence(item_id)
+        self.app.call_from_thread(self._offer, suggestions)
         text = "\n".join(f"- [{s.confidence}] {s.source}: \"{' '.join(s.quote.split())[:200]}\"" for s in suggestions)
         self.app.call_from_thread(self._show_suggestions, item_id, text or "- nothing found")
+
+    def _offer(self, suggestions: list) -> None:
+        self.suggestions = suggestions
+        options = [(f"[{s.confidence}] {s.source}: {' '.join(s.quote.split())[:70]}", str(i))
+                   for i, s in enumerate(suggestions)]
+        self.query_one("#suggestions", Select).set_options(options)
+
+    @on(Button.Pressed, "#accept")
+    def accept_suggestion(self) -> None:
+        """Link the chosen suggestion: a proposal becomes evidence only when a person accepts it."""
+        choice = self.query_one("#suggestions", Select).value
+        if self.selected is None or choice is Select.BLANK:
+            return
+        suggestion = self.suggestions[int(choice)]
+        link = self.app.service.checklist_link(self.selected, suggestion.source, suggestion.quote)
+        self.query_one("#checklist-status", Label).update(f"Linked evidence #{link.id} to {self.selected}")
+        keep = self.selected
+        self.reload()
+        self.selected = keep
+        self.query_one("#detail", Markdown).update(self.detail_markdown(keep))
+        self._fill_linked(keep)
+
+    @on(Button.Pressed, "#open-link")
+    def open_link(self) -> None:
+        """Open linked evidence in the source viewer at its quote."""
+        choice = self.query_one("#linked", Select).value
+        if self.selected is None or choice is Select.BLANK:
+            return
+        row = next(r for r in self.app.service.checklist_rows() if r.id == self.selected)
+        link = next(link for link in row.links if link.id == choice)
+        self.app.open_source(link.source, link.page, link.section, link.quote)
 
     def _show_suggestions(self, item_id: str, text: str) -> None:
         heading = "**Suggested evidence** (link with `aims checklist link`)"
