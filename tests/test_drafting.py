@@ -99,3 +99,25 @@ def test_cli_draft(sample_index, tmp_path):
     assert (tmp_path / "policy.docx").exists() and "sections from evidence" in made.stdout
     assert run("ai-policy", "--answers", str(answers), "--out", str(tmp_path / "policy.docx")).returncode == 2
     assert run("impact-assessment", "--out", str(tmp_path / "x.md")).returncode == 2
+
+
+def test_llm_prose_passes_the_same_verifier(sample_index, embedder):
+    from assistant.config import load_settings
+    from assistant.service import Assistant
+
+    from .fake_openai import FakeOpenAI, passages_in_prompt
+
+    def reply(messages):
+        first = re.split(r"(?<=[.!?])\s+", " ".join(passages_in_prompt(messages)[1].split()))[0]
+        return f"{first} [1] It was blessed by the Pope in 1850 [1]."
+
+    with FakeOpenAI() as fake:
+        fake.replies.extend([reply] * 20)
+        settings = load_settings(index=sample_index[0].home, llm="openai", llm_base_url=fake.base_url)
+        assistant = Assistant(settings, embedder=embedder)
+        draft = assistant.draft("impact-assessment", {"system": "ClaimSight"})
+        assistant.close()
+        assert fake.requests, "the LLM was not asked"
+    assert "Pope" not in draft.markdown and "1850" not in draft.markdown
+    texts = sample_index[0].document_texts()
+    assert draft.citations and all(c.quote in texts[c.source][1] for c in draft.citations)
