@@ -104,3 +104,49 @@ def test_eight_concurrent_clients_get_the_same_answers(server_index, chroma_serv
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(client, range(8)))
     assert all(result == expected for result in results)
+
+
+def test_ingest_while_others_ask_never_shows_a_half_written_document(chroma_server, tmp_path, embedder):
+    import threading
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    versions = [
+        "# Board Procedure\n\n## Meetings\n\nThe review board meets every Monday morning in Leeds. "
+        "Minutes are circulated within three working days.\n",
+        "# Board Procedure\n\n## Meetings\n\nThe review board meets every Friday afternoon in Bristol. "
+        "Minutes are circulated within five working days.\n",
+    ]
+    doc = corpus / "board.md"
+    doc.write_text(versions[0])
+    (corpus / "other.md").write_text("# Other\n\nThe canteen opens at eight and closes at four every weekday.\n")
+    home = tmp_path / "home"
+    writer = Assistant(load_settings(index=home, chroma_url=chroma_server), embedder=embedder)
+    writer.ingest([corpus])
+    stop = threading.Event()
+    seen: list[list[str]] = []
+
+    def ask_loop() -> None:
+        reader = Assistant(load_settings(index=home, chroma_url=chroma_server), embedder=embedder)
+        try:
+            while not stop.is_set():
+                answer = reader.ask("When and where does the review board meet?", role="staff")
+                seen.append([c.quote for c in answer.citations if c.source == "board.md"])
+        finally:
+            reader.close()
+
+    readers = [threading.Thread(target=ask_loop) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    for flip in range(6):
+        doc.write_text(versions[(flip + 1) % 2])
+        writer.ingest([corpus])
+    stop.set()
+    for thread in readers:
+        thread.join(timeout=120)
+    writer.close()
+    assert seen
+    for quotes in seen:
+        holders = {i for i, text in enumerate(versions) for q in quotes if q in text}
+        assert all(any(q in text for text in versions) for q in quotes), quotes
+        assert len(holders) <= 1, f"one answer mixed two versions of the document: {quotes}"
