@@ -20,7 +20,7 @@ def run_checklist(args, assistant) -> int:
 def _show(args, assistant) -> int:
     if args.item:
         item = assistant.item(args.item)
-        row = next(r for r in assistant.checklist_rows() if r.id == item.id)
+        row = assistant.checklist_row(item.id)
         pairs = assistant.catalogue.crosswalk_for(item.id)
         if args.json:
             emit_json({"item": item.model_dump(), "row": row.model_dump(),

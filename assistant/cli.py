@@ -133,7 +133,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--calibrate", action="store_true",
                           help="fit the refusal threshold on the calibration split and save it")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
-    evaluate.add_argument("--gate", action="store_true", help="exit 1 when a target is missed")
+    evaluate.add_argument("--gate", action="store_true",
+                          help="exit 1 on any leak or a fall below the floors in evals/gate.json")
     common(evaluate)
 
     config = sub.add_parser("config", help="show the settings in force, or the reference table")

@@ -7,7 +7,6 @@ The refusal threshold is calibrated on the `calibration` split only and reported
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -207,8 +206,3 @@ def format_table(results: dict[str, dict]) -> str:
 def run_answers(ask: Callable[[str, str], Answer], questions: list[EvalQuestion]) -> dict[str, Answer]:
     """Answer every question with the given function (ours, or the baseline)."""
     return {q.id: ask(q.question, q.role) for q in questions}
-
-
-def dump(payload: dict) -> str:
-    """JSON for --json output."""
-    return json.dumps(payload, indent=2, default=str)

@@ -271,6 +271,13 @@ class Assistant:
         assessments = {item: self.assessments.get(item) for item in self.catalogue.by_id}
         return build_rows(self.catalogue, assessments, self._lookup)
 
+    def checklist_row(self, item_id: str):
+        """One item's row, built alone (the TUI's detail pane asks for it on every cursor move)."""
+        from assistant.checklist.rows import build_rows
+
+        item = self.item(item_id)
+        return build_rows(self.catalogue, {item.id: self.assessments.get(item.id)}, self._lookup, only={item.id})[0]
+
     def checklist_set(self, item_id: str, author: str | None = None, **changes):
         """Change an item's applicability, justification, status, owner, dates or notes (audited)."""
         from assistant.checklist.assessment import default_author

@@ -57,6 +57,9 @@ class FakeService:
     def checklist_rows(self):
         return build_rows(self.catalogue, {i: Assessment(item_id=i) for i in self.catalogue.by_id}, lambda r, s: None)
 
+    def checklist_row(self, item_id: str):
+        return next(row for row in self.checklist_rows() if row.id == item_id)
+
     def item(self, item_id: str):
         return self.catalogue.by_id[item_id]
 

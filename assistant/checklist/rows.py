@@ -56,10 +56,6 @@ class Gap(BaseModel):
     problem: str
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
 def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     """The span of `quote` in `text`, tolerant of differences in whitespace only."""
     words = quote.split()
@@ -85,11 +81,14 @@ def check_link(link: EvidenceLink, lookup: DocLookup) -> EvidenceLink:
     return link
 
 
-def build_rows(catalogue: Catalogue, assessments: dict[str, Assessment], lookup: DocLookup) -> list[ChecklistRow]:
-    """A row for every clause and control, in catalogue order."""
+def build_rows(catalogue: Catalogue, assessments: dict[str, Assessment], lookup: DocLookup,
+               only: set[str] | None = None) -> list[ChecklistRow]:
+    """A row for every clause and control (or those in `only`), in catalogue order."""
     group_titles = {g.id: g.title for g in catalogue.groups}
     rows = []
     for item in [*catalogue.clauses, *catalogue.controls]:
+        if only is not None and item.id not in only:
+            continue
         assessment = assessments.get(item.id) or Assessment(item_id=item.id)
         links = [check_link(link, lookup) for link in assessment.links]
         is_control = item.id.startswith("A.")

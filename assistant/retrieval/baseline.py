@@ -8,7 +8,6 @@ pandas packages the default readers return the zip archive's raw bytes, which wo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.models import Answer, Citation
@@ -61,5 +60,3 @@ def baseline_answerer(corpus: Path, embedder: Embedder, k: int = 5, exclude: tup
 
     return ask
 
-
-AskFn = Callable[[str, str], Answer]

@@ -101,7 +101,7 @@ class ChecklistPane(Vertical):
         self._fill_linked(self.selected)
 
     def _fill_linked(self, item_id: str) -> None:
-        row = next(r for r in self.app.service.checklist_rows() if r.id == item_id)
+        row = self.app.service.checklist_row(item_id)
         options = [(f"{'STALE ' if link.stale else ''}{link.source}: {' '.join(link.quote.split())[:60]}", link.id)
                    for link in row.links]
         self.query_one("#linked", Select).set_options(options)
@@ -112,7 +112,7 @@ class ChecklistPane(Vertical):
         """The item rendered as Markdown (the same facts `aims checklist show ID` prints)."""
         service = self.app.service
         item = service.item(item_id)
-        row = next(r for r in service.checklist_rows() if r.id == item_id)
+        row = service.checklist_row(item_id)
         lines = [f"## {item.id} {item.title}", "", item.intent, "", "**Audit questions**", ""]
         lines += [f"- {q}" for q in item.audit_questions]
         lines += ["", "**Typical evidence**", ""] + [f"- {e}" for e in item.typical_evidence]
@@ -217,7 +217,7 @@ class ChecklistPane(Vertical):
         choice = self.query_one("#linked", Select).value
         if self.selected is None or choice is Select.BLANK:
             return
-        row = next(r for r in self.app.service.checklist_rows() if r.id == self.selected)
+        row = self.app.service.checklist_row(self.selected)
         link = next(link for link in row.links if link.id == choice)
         self.app.open_source(link.source, link.page, link.section, link.quote)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
 from assistant.core.text import trail_titles, update_trail
 from assistant.retrieval.parsing import decode_text
@@ -30,14 +31,6 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
         if sep and key.strip() and not key.startswith((" ", "\t", "-")):
             fields[key.strip().lower()] = value.strip().strip("'\"")
     return fields, 4 + close.end()
-
-
-def split_row(line: str) -> list[str]:
-    """The cells of a pipe-table row, stripped."""
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") else inner
-    return [cell.strip() for cell in inner.split("|")]
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
@@ -103,7 +96,7 @@ def _consume_paragraph(
 
 def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block]) -> int:
     """One record block per body row, carrying the header's column names for its embedded text."""
-    header = [_strip_inline(cell) for cell in split_row(lines[i][1])]
+    header = [_strip_inline(cell) for cell in split_pipe_row(lines[i][1])]
     j = i + 2
     row_number = 1
     while j < len(lines) and lines[j][1].strip().startswith("|"):
