@@ -133,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--calibrate", action="store_true",
                           help="fit the refusal threshold on the calibration split and save it")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    evaluate.add_argument("--diagnose", action="store_true",
+                          help="also print where gold evidence is lost: retrieval, sentence choice or refusal")
     evaluate.add_argument("--gate", action="store_true",
                           help="exit 1 on any leak or a fall below the floors in evals/gate.json")
     common(evaluate)
