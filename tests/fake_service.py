@@ -5,6 +5,7 @@ Answers come from a queue; the checklist and draft kinds are the real (model-fre
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +13,23 @@ import numpy as np
 from assistant.checklist.assessment import Assessment
 from assistant.checklist.catalogue import load_catalogue
 from assistant.checklist.rows import build_rows
+from assistant.config import load_settings
 from assistant.core.models import Answer, Citation, DocumentRecord, Label
 from assistant.drafting.kinds import load_kinds
 from assistant.service import StatusReport
 
 
 class FakeEmbedder:
-    """Encodes nothing real; the app only warms it up."""
+    """Encodes nothing real; the app only warms it up. A test may hold the warm-up with `gate`."""
+
+    def __init__(self) -> None:
+        self.gate: threading.Event | None = None
+        self.calls = 0
 
     def encode(self, texts):
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        self.calls += 1
         return np.zeros((len(texts), 4), dtype=np.float32)
 
 
@@ -29,11 +38,13 @@ class FakeService:
 
     def __init__(self, home: Path) -> None:
         self.home = home
+        self.settings = load_settings(index=home)
         self.embedder = FakeEmbedder()
         self.catalogue = load_catalogue()
         self.draft_kinds = load_kinds()
         self.answers: list[Answer] = []
         self.asked: list[tuple[str, str]] = []
+        self.histories: list[list[str] | None] = []  # the `history` each question came with
 
     def status(self) -> StatusReport:
         docs = [DocumentRecord(root="/corpus", source=name, doc_hash="0" * 64, size=100, mtime_ns=0, format=fmt,
@@ -44,8 +55,9 @@ class FakeService:
         return StatusReport(home=str(self.home), documents=docs, failures=[], chunks=42, vectors=42, model="fake",
                             model_id="fake", index_bytes=1024, labels={"public": 1, "confidential": 1})
 
-    def ask(self, question: str, role: str = "staff", k=None, on_token=None) -> Answer:
+    def ask(self, question: str, role: str = "staff", k=None, on_token=None, history=None) -> Answer:
         self.asked.append((question, role))
+        self.histories.append(None if history is None else list(history))
         return self.answers.pop(0)
 
     def log_exchange(self, answer: Answer) -> Path:

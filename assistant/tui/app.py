@@ -1,13 +1,19 @@
 """The aims-assistant Textual app: Ask, Documents, Checklist and Draft in tabs over one service.
 
-The app receives its service (the real Assistant, or a scripted fake in tests). First paint does
-not wait for the model: it loads in a worker while the app shows "loading model".
+The app receives its service (the real Assistant, or a scripted fake in tests). First paint waits
+for nothing slow: only the Ask tab is built for it; the hidden tabs are mounted, and the model load
+and the index check start in workers, once the first frame is on screen, while the title says
+"loading model". `aims bench ui` measures it with `run(first_paint_report=...)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
+import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,21 +32,22 @@ HELP = """\
 # aims-assistant
 
 **Ask** (F2): type a question and press Enter. Every sentence of an answer is a quote from your
-documents, marked [n]; select a source on the right to open it with the quote highlighted. The role
-(staff, implementer, auditor) decides which documents can be used: staff never see confidential ones.
-Ctrl+R switches role, Ctrl+Y copies the last answer, Ctrl+E exports this session as Markdown.
+documents, marked [n]; select a source on the right to open it at the quote. The role decides which
+documents can be used (staff never see confidential ones); Ctrl+R switches it. A follow-up such as
+"and who approves it?" is searched with the questions before it; Ctrl+N starts a new thread.
+Ctrl+Y copies the last answer, Ctrl+E exports this session as Markdown.
 
-**Documents** (F3): the indexed documents with their classification labels and chunk counts.
-Type a folder and press Ingest; the app stays usable while it runs.
+**Documents** (F3): the indexed documents with their labels and chunk counts. Type a folder and
+press Ingest; the app stays usable while it runs.
 
-**Checklist** (F4): clauses 4-10 and the 38 Annex A controls. Filter, select one to see its intent,
-audit questions, typical evidence, crosswalk and linked evidence; set status, applicability and a
-justification; ask for suggested evidence; export the Statement of Applicability.
+**Checklist** (F4): clauses 4-10 and the 38 Annex A controls. Filter, see an item's intent, audit
+questions, evidence and crosswalk; set status, applicability and justification; suggest evidence;
+export the Statement of Applicability or the whole checklist as Markdown, CSV, XLSX or DOCX.
 
-**Draft** (F5): pick a kind of document, fill in its inputs, press Draft. Sections are quoted
-evidence with citations, or TO COMPLETE markers where your documents hold nothing.
+**Draft** (F5): pick a kind of document, fill in its inputs, press Draft: quoted, cited sections,
+or TO COMPLETE markers where your documents hold nothing.
 
-Ctrl+P opens the command palette; Q or Ctrl+Q quits.
+Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
 """
 
 
@@ -73,42 +80,116 @@ class AimsApp(App[None]):
         Binding("f4", "show_tab('checklist')", "Checklist"),
         Binding("f5", "show_tab('draft')", "Draft"),
         Binding("ctrl+r", "next_role", "Role"),
-        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+n", "new_thread", "New thread"),
+        Binding("ctrl+y", "copy_answer", "Copy"),
         Binding("ctrl+e", "export_session", "Export session"),
+        Binding("ctrl+t", "next_theme", "Theme"),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
-    def __init__(self, service, warm_model: bool = True) -> None:
+    def __init__(self, service, warm_model: bool = True, first_paint_report: Path | None = None) -> None:
         super().__init__()
         self.service = service
         self.warm_model = warm_model
+        self.first_paint_report = first_paint_report
+        self.saved_theme: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="ask", id="tabs"):
             with TabPane("Ask", id="ask"):
                 yield AskPane()
-            with TabPane("Documents", id="documents"):
-                yield DocumentsPane()
-            with TabPane("Checklist", id="checklist"):
-                yield ChecklistPane()
-            with TabPane("Draft", id="draft"):
-                yield DraftPane()
-        yield Footer()
+            # The hidden tabs' panes read the catalogue, the assessment and the draft kinds: mounted
+            # just after the first paint (see _after_first_paint).
+            yield TabPane("Documents", id="documents")
+            yield TabPane("Checklist", id="checklist")
+            yield TabPane("Draft", id="draft")
+        yield Footer(compact=True)  # compact, so every key (F1 to Ctrl+T) fits in 120 columns
 
     def on_mount(self) -> None:
-        """Offer the sample organisation on a fresh install; load the model in the background."""
+        """Apply the saved theme and show "loading model"; slow work starts after the first paint."""
+        self._apply_saved_theme()
         if self.warm_model:
             self.sub_title = "loading model…"
+        self.call_after_refresh(self._after_first_paint)
+
+    async def _after_first_paint(self) -> None:
+        """Runs once the first frame has been painted: build the hidden tabs, start the slow work."""
+        if self.first_paint_report is not None:
+            self._report_first_paint(self.first_paint_report)
+            return
+        for tab, pane in (("documents", DocumentsPane()), ("checklist", ChecklistPane()), ("draft", DraftPane())):
+            await self.query_one(f"#{tab}", TabPane).mount(pane)
+        if self.warm_model:
             self._load_model()
-        if self.service.status().chunks == 0:
-            self.query_one(TabbedContent).active = "documents"
-            self.notify("No documents yet: press 'Load the sample organisation' to try the assistant.", timeout=10)
+        self._check_index()
+
+    def _report_first_paint(self, path: Path) -> None:
+        """Write when the first frame was painted and which heavy libraries were loaded by then; quit."""
+        heavy = ("torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "numpy")
+        report = {
+            "painted_at": time.time(),
+            "headless": self.is_headless,
+            "sub_title": self.sub_title,
+            "heavy_modules_loaded": [m for m in heavy if m in sys.modules],
+            "modules_loaded": len(sys.modules),
+        }
+        path.write_text(json.dumps(report), encoding="utf-8")
+        self.exit()
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _load_model(self) -> None:
         self.service.embedder.encode(["warm up"])
         self.call_from_thread(setattr, self, "sub_title", "ready")
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _check_index(self) -> None:
+        """Offer the sample organisation on a fresh install (reading the index opens the store: a worker)."""
+        if self.service.status().chunks == 0:
+            self.call_from_thread(self._offer_sample)
+
+    def _offer_sample(self) -> None:
+        self.query_one(TabbedContent).active = "documents"
+        self.notify("No documents yet: press 'Load the sample organisation' to try the assistant.", timeout=10)
+
+    # --- themes ----------------------------------------------------------------------------------
+    def _apply_saved_theme(self) -> None:
+        settings = getattr(self.service, "settings", None)
+        wanted = getattr(settings, "theme", None) or self.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"Unknown theme {wanted!r} in the settings; using {self.theme}.", severity="warning")
+        self.saved_theme = wanted
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def _save_theme(self, theme) -> None:
+        """Remember a theme chosen in any way (Ctrl+T, the palette's theme picker) in the settings file."""
+        if theme.name == self.saved_theme:
+            return
+        from assistant.config import save_user_setting
+
+        try:
+            path = save_user_setting("theme", theme.name)
+        except (OSError, ValueError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning")
+            return
+        self.saved_theme = theme.name
+        settings = getattr(self.service, "settings", None)
+        if settings is not None:
+            settings.theme = theme.name
+        self.log(f"theme {theme.name} saved in {path}")
+
+    def action_next_theme(self) -> None:
+        """Switch to the next of Textual's themes (saved for the next start)."""
+        names = list(self.available_themes)
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"Theme: {self.theme}")
+
+    def action_new_thread(self) -> None:
+        """Start a new thread: earlier questions are no longer used to search follow-ups."""
+        self.action_show_tab("ask")
+        self.query_one(AskPane).new_thread()
 
     def action_show_tab(self, tab: str) -> None:
         """Switch to a tab."""
@@ -156,15 +237,25 @@ class AimsApp(App[None]):
         yield SystemCommand("Checklist", "Annex A checklist and SoA", lambda: self.action_show_tab("checklist"))
         yield SystemCommand("Draft", "Draft an AIMS document", lambda: self.action_show_tab("draft"))
         yield SystemCommand("Switch role", "Cycle staff, implementer, auditor", self.action_next_role)
+        yield SystemCommand("New thread", "Ask the next question on its own, without the earlier ones",
+                            self.action_new_thread)
+        yield SystemCommand("Next theme", f"Switch to the next theme (now {self.theme}); the choice is saved",
+                            self.action_next_theme)
         yield SystemCommand("Copy answer", "Copy the last answer and its sources", self.action_copy_answer)
         yield SystemCommand("Export session", "Write this conversation as Markdown", self.action_export_session)
         yield SystemCommand("Help", "Keys and how each screen works", self.action_help)
 
 
-def run(index: str | None = None) -> int:
-    """Start the app on the configured data dir."""
+def run(index: str | None = None, first_paint_report: str | Path | None = None) -> int:
+    """Start the app on the configured data dir.
+
+    With `first_paint_report`, quit as soon as the first frame is painted and write a JSON report
+    there (see `aims bench ui`); headless when there is no terminal.
+    """
     from assistant.config import load_settings
     from assistant.service import Assistant
 
-    AimsApp(Assistant(load_settings(index=index))).run()
+    report = Path(first_paint_report) if first_paint_report else None
+    app = AimsApp(Assistant(load_settings(index=index)), first_paint_report=report)
+    app.run(headless=report is not None and not sys.__stderr__.isatty())
     return 0

@@ -56,12 +56,29 @@ class DocumentsPane(Vertical):
         yield Label("", id="failures")
 
     def on_mount(self) -> None:
-        """Show the index as it is."""
-        self.refresh_documents()
+        """Show the index as it is, read in a worker (it opens the vector store)."""
+        self.query_one("#ingest-status", Label).update("Reading the index…")
+        self._load_status()
+
+    @work(thread=True, group="documents", exit_on_error=False)
+    def _load_status(self) -> None:
+        try:
+            status = self.app.service.status()
+        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+            self.app.call_from_thread(self.query_one("#ingest-status", Label).update, f"Cannot read the index: {exc}")
+            return
+        self.app.call_from_thread(self._show_initial, status)
+
+    def _show_initial(self, status) -> None:
+        if not self.query_one("#ingest", Button).disabled:  # an ingest started meanwhile reports for itself
+            self.show_status(status)
 
     def refresh_documents(self) -> None:
         """Reload the documents table and failures from the service."""
-        status = self.app.service.status()
+        self.show_status(self.app.service.status())
+
+    def show_status(self, status) -> None:
+        """Fill the documents table, failures and the summary line from a status report."""
         table = self.query_one("#documents-table", DataTable)
         table.clear()
         for doc in status.documents:
