@@ -153,7 +153,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
     bench.add_argument("--runs", type=int, default=5, help="ui: fresh processes per data dir")
     bench.add_argument("paths", nargs="*", metavar="PATH")
-    bench.add_argument("--index", metavar="DIR", help="scratch data dir (default: a temporary one)")
+    bench.add_argument("--index", metavar="DIR",
+                       help="ingest: scratch data dir; ui: a data dir with an index to start on "
+                            "(default: a temporary one; for ui, the sample organisation is ingested into it)")
     return parser
 
 
