@@ -7,7 +7,6 @@ then the defaults below. All state lives under one data dir (`home`), so tests i
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,26 +18,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-APP_NAME = "aims-assistant"
+from assistant.settings_file import APP_NAME, user_config_file
 
 DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
     "staff": ["public", "internal"],
     "implementer": ["public", "internal", "confidential"],
     "auditor": ["public", "internal", "confidential", "restricted"],
 }
-
-
-def user_config_file() -> Path:
-    """Where the TOML settings file is read from: `AIMS_CONFIG`, else the platform config dir.
-
-    Kept outside the class so the CLI can print it in `aims status`.
-    """
-    explicit = os.environ.get("AIMS_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
 def default_home() -> Path:

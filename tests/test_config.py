@@ -76,3 +76,26 @@ def test_a_broken_settings_file_is_never_overwritten(tmp_path, monkeypatch):
     assert config.read_text() == "top_k = [unclosed\n"
     with pytest.raises(ValueError, match="unknown setting"):
         save_user_setting("no_such_setting", "x")
+
+
+def test_the_first_frame_theme_agrees_with_the_settings(tmp_path, monkeypatch):
+    """The UI's pydantic-free read of the theme gives what the settings class will (which then wins)."""
+    from assistant.settings_file import first_frame_theme
+
+    def agree() -> str | None:
+        theme = first_frame_theme()
+        assert (theme or "textual-dark") == Settings().theme
+        return theme
+
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    monkeypatch.delenv("AIMS_THEME", raising=False)
+    assert agree() is None  # no file: the default
+    config.write_text('top_k = 5\ntheme = "nord"\n[role_labels]\ntheme = ["not this one"]\n'
+                      'staff = ["public"]\nimplementer = ["public"]\nauditor = ["public"]\n')
+    assert agree() == "nord"
+    monkeypatch.setenv("AIMS_THEME", "dracula")
+    assert agree() == "dracula"
+    monkeypatch.delenv("AIMS_THEME")
+    config.write_text("theme = [broken\n")
+    assert first_frame_theme() is None  # the settings class reports the broken file itself

@@ -217,6 +217,41 @@ def test_follow_ups_carry_the_thread_until_a_new_one(tmp_path):
     assert pane.session_markdown().count("New thread") == 2  # the transcript keeps both threads, marked
 
 
+def test_the_service_is_built_after_the_first_paint_and_a_question_waits_for_it(tmp_path):
+    import threading
+
+    built = threading.Event()
+    fake = FakeService(tmp_path)
+    fake.answers.append(scripted_answer())
+
+    def make_service():
+        built.wait(timeout=30)
+        return fake
+
+    async def scenario():
+        app = AimsApp(make_service=make_service, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.service is None
+            prompt = app.query_one("#question", Input)
+            prompt.value = "Who approves the policy?"
+            prompt.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert prompt.value == "Who approves the policy?" and not fake.asked  # kept, not lost
+            assert "Starting up" in str(app.query_one("#ask-status").render())
+            built.set()
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.service is fake and app.query("#draft-pane"):
+                    break
+            assert app.service is fake
+            await _ask(app, pilot, "Who approves the policy?", "staff")
+            assert fake.asked == [("Who approves the policy?", "staff")]
+
+    asyncio.run(scenario())
+
+
 def test_model_loads_after_the_first_paint_while_the_title_says_so(tmp_path):
     import threading
 

@@ -1,9 +1,11 @@
 """The aims-assistant Textual app: Ask, Documents, Checklist and Draft in tabs over one service.
 
-The app receives its service (the real Assistant, or a scripted fake in tests). First paint waits
-for nothing slow: only the Ask tab is built for it; the hidden tabs are mounted, and the model load
-and the index check start in workers, once the first frame is on screen, while the title says
-"loading model". `aims bench ui` measures it with `run(first_paint_report=...)`.
+The app receives its service (the real Assistant, or a scripted fake in tests), or, as `aims`
+starts it, a function that builds the service once the first frame is on screen. First paint waits
+for nothing slow: only the Ask tab is built for it, in the theme the settings file names; the
+settings and the service (pydantic), the hidden tabs, the model load and the index check all come
+after it, while the title says "loading model". `aims bench ui` measures it with
+`run(first_paint_report=...)`.
 """
 
 from __future__ import annotations
@@ -87,9 +89,14 @@ class AimsApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
-    def __init__(self, service, warm_model: bool = True, first_paint_report: Path | None = None) -> None:
+    def __init__(self, service=None, warm_model: bool = True, first_paint_report: Path | None = None,
+                 make_service=None) -> None:
+        """Give `service`, or `make_service` to build it (in a thread) once the first frame is painted."""
         super().__init__()
+        if (service is None) == (make_service is None):
+            raise ValueError("give either a service or make_service")
         self.service = service
+        self.make_service = make_service
         self.warm_model = warm_model
         self.first_paint_report = first_paint_report
         self.saved_theme: str | None = None
@@ -107,35 +114,62 @@ class AimsApp(App[None]):
         yield Footer(compact=True)  # compact, so every key (F1 to Ctrl+T) fits in 120 columns
 
     def on_mount(self) -> None:
-        """Apply the saved theme and show "loading model"; slow work starts after the first paint."""
-        self._apply_saved_theme()
+        """Draw in the saved theme and show "loading model"; everything slow starts after the first paint."""
+        if self.service is not None:
+            self._use_theme(getattr(getattr(self.service, "settings", None), "theme", None))
+        else:
+            from assistant.settings_file import first_frame_theme
+
+            self._use_theme(first_frame_theme())
         if self.warm_model:
             self.sub_title = "loading model…"
         self.call_after_refresh(self._after_first_paint)
 
     async def _after_first_paint(self) -> None:
-        """Runs once the first frame has been painted: build the hidden tabs, start the slow work."""
-        if self.first_paint_report is not None:
-            self._report_first_paint(self.first_paint_report)
+        """Runs once the first frame has been painted: the service, the hidden tabs, then the slow work."""
+        report = self._first_paint_report() if self.first_paint_report is not None else None
+        if self.service is None:
+            self._build_service(report)
+        else:
+            await self._finish_start(report)
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _build_service(self, report: dict | None) -> None:
+        """Load the settings and build the service (pydantic and friends: imports) off the UI thread."""
+        try:
+            service = self.make_service()
+        except Exception as exc:  # noqa: BLE001 - e.g. invalid settings: said plainly, then quit
+            self.call_from_thread(self.exit, None, 2, f"aims: cannot start: {exc}")
             return
+        self.call_from_thread(self._service_built, service, report)
+
+    async def _service_built(self, service, report: dict | None) -> None:
+        self.service = service
+        await self._finish_start(report)
+
+    async def _finish_start(self, report: dict | None) -> None:
+        self._remember_theme()
         for tab, pane in (("documents", DocumentsPane()), ("checklist", ChecklistPane()), ("draft", DraftPane())):
             await self.query_one(f"#{tab}", TabPane).mount(pane)
+        if report is not None:
+            report["ready_at"] = time.time()
+            self.first_paint_report.write_text(json.dumps(report), encoding="utf-8")
+            self.exit()
+            return
         if self.warm_model:
             self._load_model()
         self._check_index()
 
-    def _report_first_paint(self, path: Path) -> None:
-        """Write when the first frame was painted and which heavy libraries were loaded by then; quit."""
-        heavy = ("torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "numpy")
-        report = {
+    def _first_paint_report(self) -> dict:
+        """When the first frame was painted and which heavy libraries were loaded by then."""
+        heavy = ("torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "numpy", "pydantic")
+        return {
             "painted_at": time.time(),
             "headless": self.is_headless,
             "sub_title": self.sub_title,
             "heavy_modules_loaded": [m for m in heavy if m in sys.modules],
             "modules_loaded": len(sys.modules),
         }
-        path.write_text(json.dumps(report), encoding="utf-8")
-        self.exit()
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _load_model(self) -> None:
@@ -153,9 +187,13 @@ class AimsApp(App[None]):
         self.notify("No documents yet: press 'Load the sample organisation' to try the assistant.", timeout=10)
 
     # --- themes ----------------------------------------------------------------------------------
-    def _apply_saved_theme(self) -> None:
-        settings = getattr(self.service, "settings", None)
-        wanted = getattr(settings, "theme", None) or self.theme
+    def _use_theme(self, name: str | None) -> None:
+        if name and name in self.available_themes:
+            self.theme = name
+
+    def _remember_theme(self) -> None:
+        """Apply the settings' theme (the authority) and from now on save every theme chosen."""
+        wanted = getattr(getattr(self.service, "settings", None), "theme", None) or self.theme
         if wanted in self.available_themes:
             self.theme = wanted
         else:
@@ -216,6 +254,8 @@ class AimsApp(App[None]):
 
     def action_export_session(self) -> None:
         """Write the conversation as Markdown into the data dir."""
+        if self.service is None:
+            return
         folder = self.service.home / "sessions"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"session-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
@@ -249,13 +289,17 @@ class AimsApp(App[None]):
 def run(index: str | None = None, first_paint_report: str | Path | None = None) -> int:
     """Start the app on the configured data dir.
 
-    With `first_paint_report`, quit as soon as the first frame is painted and write a JSON report
-    there (see `aims bench ui`); headless when there is no terminal.
+    The settings and the service are built once the first frame is painted. With
+    `first_paint_report`, write when that frame was painted (and when the app was ready: service
+    built, tabs mounted) as JSON there and quit (see `aims bench ui`); headless without a terminal.
     """
-    from assistant.config import load_settings
-    from assistant.service import Assistant
+    def make_service():
+        from assistant.config import load_settings
+        from assistant.service import Assistant
+
+        return Assistant(load_settings(index=index))
 
     report = Path(first_paint_report) if first_paint_report else None
-    app = AimsApp(Assistant(load_settings(index=index)), first_paint_report=report)
+    app = AimsApp(make_service=make_service, first_paint_report=report)
     app.run(headless=report is not None and not sys.__stderr__.isatty())
-    return 0
+    return app.return_code or 0

@@ -7,13 +7,16 @@ thread worker; the worker never touches widgets, it posts messages back.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Markdown, Select
 
-from assistant.core.models import Answer
+if TYPE_CHECKING:  # the models (pydantic) load after the first paint
+    from assistant.core.models import Answer
 
 ROLES = [("staff", "staff"), ("implementer", "implementer"), ("auditor", "auditor")]
 
@@ -85,6 +88,9 @@ class AskPane(Vertical):
         """Start answering; a second question waits until this one is done."""
         question = event.value.strip()
         if not question or self.query_one("#question", Input).disabled:
+            return
+        if self.app.service is None:  # built just after the first paint; the question stays typed
+            self.query_one("#ask-status", Label).update("Starting up: press Enter again in a moment.")
             return
         event.input.value = ""
         event.input.disabled = True

@@ -6,6 +6,7 @@ Ingesting runs in a thread worker with a progress bar; the rest of the app stays
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar
 
-from assistant.core.models import IngestReport
+if TYPE_CHECKING:  # the models (pydantic) load after the first paint
+    from assistant.core.models import IngestReport
 
 
 class DocumentsPane(Vertical):
