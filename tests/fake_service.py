@@ -45,8 +45,15 @@ class FakeService:
         self.answers: list[Answer] = []
         self.asked: list[tuple[str, str]] = []
         self.histories: list[list[str] | None] = []  # the `history` each question came with
+        self.empty = False  # True: an index with no documents (a fresh install)
+        self.status_gate: threading.Event | None = None  # a test may hold status() with it
 
     def status(self) -> StatusReport:
+        if self.status_gate is not None:
+            self.status_gate.wait(timeout=30)
+        if self.empty:
+            return StatusReport(home=str(self.home), documents=[], failures=[], chunks=0, vectors=None, model="fake",
+                                model_id=None, index_bytes=0, labels={})
         docs = [DocumentRecord(root="/corpus", source=name, doc_hash="0" * 64, size=100, mtime_ns=0, format=fmt,
                                title=name, label=Label(label), label_origin="front matter", chunk_count=chunks,
                                ingested_at="2026-11-28T10:00:00+00:00")

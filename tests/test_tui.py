@@ -252,6 +252,27 @@ def test_the_service_is_built_after_the_first_paint_and_a_question_waits_for_it(
     asyncio.run(scenario())
 
 
+def test_a_fresh_install_is_pointed_at_the_sample_unless_the_user_went_elsewhere(tmp_path):
+    import threading
+
+    async def scenario(move_first: bool):
+        fake = FakeService(tmp_path)
+        fake.empty = True
+        fake.status_gate = threading.Event()
+        app = AimsApp(fake, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            if move_first:
+                await pilot.press("f4")
+            fake.status_gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return app.query_one("#tabs").active
+
+    assert asyncio.run(scenario(move_first=False)) == "documents"
+    assert asyncio.run(scenario(move_first=True)) == "checklist"
+
+
 def test_model_loads_after_the_first_paint_while_the_title_says_so(tmp_path):
     import threading
 

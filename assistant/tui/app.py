@@ -22,7 +22,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Markdown, Select, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Markdown, Select, TabbedContent, TabPane
 
 from assistant.tui.ask import ROLES, AskPane
 from assistant.tui.checklist import ChecklistPane
@@ -183,8 +183,12 @@ class AimsApp(App[None]):
             self.call_from_thread(self._offer_sample)
 
     def _offer_sample(self) -> None:
-        self.query_one(TabbedContent).active = "documents"
-        self.notify("No documents yet: press 'Load the sample organisation' to try the assistant.", timeout=10)
+        """Point a fresh install at the sample; never move someone who already went to another tab or typed."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "ask" and not self.query_one("#question", Input).value and not self.query_one(AskPane).thread:
+            tabs.active = "documents"
+        self.notify("No documents yet: press 'Load the sample organisation' (Documents, F3) to try the assistant.",
+                    timeout=10)
 
     # --- themes ----------------------------------------------------------------------------------
     def _use_theme(self, name: str | None) -> None:

@@ -67,9 +67,12 @@ class DocumentsPane(Vertical):
         try:
             status = self.app.service.status()
         except Exception as exc:  # noqa: BLE001 - shown, never fatal
-            self.app.call_from_thread(self.query_one("#ingest-status", Label).update, f"Cannot read the index: {exc}")
+            self.app.call_from_thread(self._show_unreadable, f"{type(exc).__name__}: {exc}")
             return
         self.app.call_from_thread(self._show_initial, status)
+
+    def _show_unreadable(self, error: str) -> None:
+        self.query_one("#ingest-status", Label).update(f"Cannot read the index: {error}")
 
     def _show_initial(self, status) -> None:
         if not self.query_one("#ingest", Button).disabled:  # an ingest started meanwhile reports for itself
