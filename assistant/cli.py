@@ -145,14 +145,19 @@ def _parser() -> argparse.ArgumentParser:
 
     tui = sub.add_parser("tui", help="open the terminal UI (also: aims with no arguments)")
     tui.add_argument("--index", metavar="DIR", help="data dir (beats AIMS_HOME and the platform default)")
+    tui.add_argument("--first-paint-report", metavar="FILE",
+                     help="quit at the first painted frame and write its time as JSON to FILE (aims bench ui)")
 
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
-    bench.add_argument("what", choices=["ingest", "query", "scale"])
+    bench.add_argument("what", choices=["ingest", "query", "scale", "ui"])
     bench.add_argument("--sizes", default="10000,100000", help="scale: chunk counts, comma separated")
     bench.add_argument("--modes", default="embedded,server", help="scale: embedded and/or server")
     bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
+    bench.add_argument("--runs", type=int, default=5, help="ui: fresh processes per data dir")
     bench.add_argument("paths", nargs="*", metavar="PATH")
-    bench.add_argument("--index", metavar="DIR", help="scratch data dir (default: a temporary one)")
+    bench.add_argument("--index", metavar="DIR",
+                       help="ingest: scratch data dir; ui: a data dir with an index to start on "
+                            "(default: a temporary one; for ui, the sample organisation is ingested into it)")
     return parser
 
 
@@ -166,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None or args.command == "tui":
         from assistant.tui.app import run
 
-        return run(getattr(args, "index", None) or args.top_index)
+        return run(getattr(args, "index", None) or args.top_index, getattr(args, "first_paint_report", None))
     from assistant import commands
 
     handler = getattr(commands, f"cmd_{args.command}")

@@ -131,11 +131,17 @@ def cmd_ask(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """`aims bench ingest [PATH...]` or `aims bench query`: measured figures, printed."""
+    """`aims bench ingest [PATH...]`, `query`, `scale` or `ui`: measured figures, printed."""
     from assistant.bench import bench_ingest, bench_query
 
     if args.what == "query":
         bench_query(target_chunks=args.chunks)
+    elif args.what == "ui":
+        from assistant.bench import bench_ui
+
+        if args.runs < 1:
+            raise UsageError("--runs must be at least 1")
+        bench_ui(Path(args.index) if args.index else None, runs=args.runs)
     elif args.what == "scale":
         from assistant.bench_scale import bench_scale
 
