@@ -189,6 +189,25 @@ def test_fake_service_answers_and_refusal_is_shown(tmp_path):
     asyncio.run(scenario())
 
 
+def test_ctrl_e_exports_the_session_even_while_the_prompt_has_focus(tmp_path):
+    fake = FakeService(tmp_path)
+    fake.answers.append(scripted_answer())
+
+    async def scenario():
+        app = AimsApp(fake, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _ask(app, pilot, "Who approves the policy?", "implementer")
+            assert app.focused is app.query_one("#question", Input)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            exported = list((fake.home / "sessions").glob("session-*.md"))
+            assert len(exported) == 1
+            text = exported[0].read_text(encoding="utf-8")
+            assert "Who approves the policy?" in text and "ai-policy.md" in text
+
+    asyncio.run(scenario())
+
+
 def test_follow_ups_carry_the_thread_until_a_new_one(tmp_path):
     fake = FakeService(tmp_path)
     questions = ["Who approves the AI policy?", "And how often is it reviewed?", "Who chairs the committee?",

@@ -84,7 +84,7 @@ class AimsApp(App[None]):
         Binding("ctrl+r", "next_role", "Role"),
         Binding("ctrl+n", "new_thread", "New thread"),
         Binding("ctrl+y", "copy_answer", "Copy"),
-        Binding("ctrl+e", "export_session", "Export session"),
+        Binding("ctrl+e", "export_session", "Export session", priority=True),  # also while typing in the prompt
         Binding("ctrl+t", "next_theme", "Theme"),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
