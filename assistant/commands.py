@@ -65,6 +65,8 @@ def cmd_status(args) -> int:
         return EXIT_OK
     out = sys.stdout
     out.write(f"data dir: {status.home}\nmodel:    {status.model}\n")
+    if status.chroma_url:
+        out.write(f"server:   {status.chroma_url} (this client files its folders as {status.client_name}:/...)\n")
     out.write(f"index:    {len(status.documents)} documents, {status.chunks} chunks, "
               f"{status.vectors if status.vectors is not None else 0} vectors, {status.index_bytes / 1048576:.1f} MB\n")
     if status.labels:
