@@ -281,7 +281,11 @@ class Assistant:
 
     @cached_property
     def assessments(self):
-        """The organisation's assessment store (SQLite in the data dir)."""
+        """The organisation's assessment store: SQLite in the data dir, or in team mode the server's shared log."""
+        if self.team is not None:
+            from assistant.checklist.assessment import SharedAssessmentStore
+
+            return SharedAssessmentStore(self.team.assessment_log())
         from assistant.checklist.assessment import AssessmentStore
 
         return AssessmentStore(self.home / "assessment.sqlite")
@@ -309,7 +313,7 @@ class Assistant:
         from assistant.checklist.rows import build_rows
 
         self.refresh()
-        assessments = {item: self.assessments.get(item) for item in self.catalogue.by_id}
+        assessments = self.assessments.get_many(list(self.catalogue.by_id))
         return build_rows(self.catalogue, assessments, self._lookup)
 
     def checklist_row(self, item_id: str):

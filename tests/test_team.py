@@ -72,6 +72,8 @@ def _quote_from(assistant: Assistant, source: str) -> str:
 def test_second_machine_rebuilds_the_corpus_and_sees_the_same_answers_and_evidence(team, embedder):
     url, alpha, base = team
     quote = _quote_from(alpha, "supplier-due-diligence-procedure.md")
+    alpha.checklist_set("A.10.3", author="alice", status="partial", owner="Procurement")
+    link = alpha.checklist_link("A.10.3", "supplier-due-diligence-procedure.md", quote, author="alice")
 
     bravo = _machine(base / "bravo", url, "bravo", embedder)
     try:
@@ -88,7 +90,16 @@ def test_second_machine_rebuilds_the_corpus_and_sees_the_same_answers_and_eviden
         staff = bravo.ask("What did the auditors find about supplier reassessment?", role="staff")
         assert all(c.source != "internal-audit-report-2026.pdf" for c in staff.citations)
 
+        row = bravo.checklist_row("A.10.3")
+        assert row.status == "partial" and row.owner == "Procurement"
+        assert [(li.source, li.quote, li.stale) for li in row.links] == [(link.source, link.quote, False)]
+        assert row == alpha.checklist_row("A.10.3")
         assert quote in bravo.document_texts()["supplier-due-diligence-procedure.md"][1]
+        # B links evidence too, checked against its rebuilt copy of the text; A sees it
+        bravo.checklist_link("A.10.3", "ai-acceptable-use-policy.docx",
+                             _quote_from(bravo, "ai-acceptable-use-policy.docx"), author="bob")
+        assert len(alpha.checklist_row("A.10.3").links) == 2
+        assert alpha.assessments.audit_trail() == bravo.assessments.audit_trail()
     finally:
         bravo.close()
 
@@ -99,6 +110,11 @@ def test_second_machine_rebuilds_the_corpus_and_sees_the_same_answers_and_eviden
     assert shown.returncode == 0, shown.stderr
     payload = json.loads(shown.stdout)
     assert [(d["root"], d["source"], d["doc_hash"]) for d in payload["documents"]] == [d[:3] for d in _docs(alpha)]
+    item = subprocess.run([sys.executable, "-m", "assistant", "checklist", "show", "A.10.3", "--json", "--chroma-url",
+                           url], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    assert item.returncode == 0, item.stderr
+    links = json.loads(item.stdout)["row"]["links"]
+    assert [(li["created_by"], li["stale"]) for li in links] == [("alice", False), ("bob", False)]
 
 
 def _write(folder, files: dict[str, str]) -> None:
@@ -207,6 +223,51 @@ def test_an_incompatible_or_mismatched_client_is_refused_and_changes_nothing(fre
     assert _server_ids(alpha) == before
     for assistant in (alpha, other, pointed, replica):
         assistant.close()
+
+
+def test_assessment_is_shared_and_concurrent_edits_keep_every_change(fresh_chroma, tmp_path, embedder):
+    alpha = _machine(tmp_path / "alpha", fresh_chroma, "alpha", embedder)
+    bravo = _machine(tmp_path / "bravo", fresh_chroma, "bravo", embedder)
+    try:
+        alpha.checklist_set("A.5.2", author="alice", applicable=False,
+                            justification="No AI system affects individuals outside the company")
+        seen = bravo.assessments.get("A.5.2")
+        assert seen.applicable is False and seen.justification.startswith("No AI system")
+        assert seen.updated_by == "alice"
+        assert bravo.assessments.audit_trail() == alpha.assessments.audit_trail()
+        assert [(e["author"], e["field"], e["new"]) for e in bravo.assessments.audit_trail()] == [
+            ("alice", "applicable", "False"), ("alice", "justification", seen.justification)]
+        row = next(r for r in bravo.checklist_rows() if r.id == "A.5.2")
+        assert row.applicable is False
+
+        start = threading.Barrier(2)
+        errors = []
+
+        def edit(assistant: Assistant, author: str) -> None:
+            try:
+                start.wait()
+                for n in range(12):
+                    assistant.checklist_set("A.6.2.6", author=author, notes=f"{author} note {n}",
+                                            status="partial" if n % 2 else "not started")
+            except Exception as exc:  # surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=edit, args=(a, name)) for a, name in ((alpha, "alice"), (bravo, "bob"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        assert not errors
+        trail = alpha.assessments.audit_trail()
+        assert trail == bravo.assessments.audit_trail(), "both machines read the same audit trail"
+        notes = [e["new"] for e in trail if e["item_id"] == "A.6.2.6" and e["field"] == "notes"]
+        assert sorted(notes) == sorted(f"{who} note {n}" for who in ("alice", "bob") for n in range(12))
+        final = alpha.assessments.get("A.6.2.6")
+        assert final == bravo.assessments.get("A.6.2.6")
+        assert final.notes == notes[-1], "the last change in the trail is the state (last writer wins)"
+    finally:
+        alpha.close()
+        bravo.close()
 
 
 def test_ingest_on_one_machine_while_others_ask_never_shows_a_half_written_document(fresh_chroma, tmp_path,

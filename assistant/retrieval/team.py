@@ -1,4 +1,4 @@
-"""Team mode: the corpus lives in the Chroma server; each client keeps a replica.
+"""Team mode: the corpus and the assessment live in the Chroma server; each client keeps replicas.
 
 Besides the chunk collections (vectors, chunk texts and every locator), the server holds:
 
@@ -9,6 +9,7 @@ Besides the chunk collections (vectors, chunk texts and every locator), the serv
   commit point, after its chunks, text and sentence vectors are stored;
 - `aims_texts`: each committed version's extracted text, in parts (source viewer, quote checks);
 - `aims_sentences`: the answerer's sentence vectors (float16) by chunk hash;
+- `aims_assessment`: the checklist's append-only log of changes and evidence links.
 
 A client's catalog.sqlite and BM25 are replicas of these, rebuilt or brought up to date by `sync`
 whenever the generation changed. Records that are never searched by vector carry a 2-number
@@ -33,7 +34,8 @@ from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.lexical import fingerprint
 from assistant.retrieval.vectors import VectorIndex
 
-STATE, DOCUMENTS, TEXTS, SENTENCES = "aims_state", "aims_documents", "aims_texts", "aims_sentences"
+STATE, DOCUMENTS, TEXTS, SENTENCES, ASSESSMENT = (
+    "aims_state", "aims_documents", "aims_texts", "aims_sentences", "aims_assessment")
 TEXT_PART_CHARS = 50_000
 PAGE = 1000
 ORPHAN_GRACE_S = 24 * 3600
@@ -250,6 +252,27 @@ class TeamStore:
         if texts:
             self.texts.delete(ids=texts)
         return len(orphans)
+
+    def assessment_log(self) -> ChromaLog:
+        """The shared checklist log."""
+        return ChromaLog(self._client.get_or_create_collection(ASSESSMENT, embedding_function=None))
+
+
+class ChromaLog:
+    """An append-only log of small records in a Chroma collection: ids never reused, records never changed."""
+
+    def __init__(self, collection) -> None:
+        self.collection = collection
+
+    def append(self, records: list[tuple[str, dict]]) -> None:
+        """Add records (id, metadata); None values are dropped (read back as absent)."""
+        if records:
+            self.collection.add(ids=[key for key, _ in records], embeddings=[placeholder(key) for key, _ in records],
+                                metadatas=[_clean(meta) for _, meta in records])
+
+    def read(self) -> list[tuple[str, dict]]:
+        """Every record, in no particular order."""
+        return list(_scan(self.collection))
 
 
 def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
