@@ -125,6 +125,7 @@ class Ingestor:
             self.team.check_compatible(model_id, self.chunk_words)
             if self.catalog.get_meta("ingest_state") == "running":
                 self.team.sweep(self.catalog.get_meta("ingest_run"))
+                self.team.bump()  # it may have died between a commit and the marker
             self.catalog.set_meta("model_id", model_id)
             self.catalog.set_meta("ingest_run", self.run_id)
             self.catalog.set_meta("ingest_state", "running")
@@ -210,13 +211,14 @@ class Ingestor:
                     self.team.remove(root, source, self.catalog.chunk_ids(root, source))
                     with self.catalog.lock("sync"):
                         ids = self.catalog.remove_document(root, source)
-                    self.team.bump()
                 else:
                     ids = self.catalog.remove_document(root, source)
                     if ids:
                         self.vectors.delete(ids)
                 self.report.removed.append(source)
                 self.report.chunks_removed += len(ids)
+            if self.team is not None and set(known) - present:
+                self.team.bump()
             self.catalog.clear_failures(root, keep=failed_now)
 
     def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
@@ -274,35 +276,48 @@ class Ingestor:
             return
         pending, self._pending = self._pending, []
         vectors = self._vectors_for([chunk for item in pending for chunk in item.chunks])
+        if self.team is not None:
+            self._flush_shared(pending, vectors)
+            return
         for item in pending:
             chunk_vectors = np.stack([vectors[c.chunk_hash][0] for c in item.chunks]) if item.chunks else None
             if item.old_label not in (None, item.record.label.value):
                 # Relabelled: its vectors move collection, and must never sit in the old one as well.
                 self.vectors.delete(item.old_ids)
             if item.chunks:
-                self.vectors.add(item.chunks, chunk_vectors, run=self.run_id if self.team is not None else "")
+                self.vectors.add(item.chunks, chunk_vectors)
+            self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
             stale = sorted(set(item.old_ids) - {c.id for c in item.chunks})
-            if self.team is not None:
-                self._commit_shared(item, vectors)
-            else:
-                self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
-                if stale:
-                    self.vectors.delete(stale)
-            getattr(self.report, item.kind).append(item.record.source)
-            self.report.chunks_added += len(item.chunks)
-            self.report.chunks_removed += len(stale)
+            if stale:
+                self.vectors.delete(stale)
+            self._count(item, len(stale))
 
-    def _commit_shared(self, item: _Pending, vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Team mode: sentence vectors, then text and record (the commit), then the replica, then retire the old."""
+    def _flush_shared(self, pending: list[_Pending], vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Team mode, for a batch of documents: chunks and sentence vectors, then texts and records (each
+        record commits its document), then the replica's rows, then the old versions retired and the
+        generation marker replaced once. Batching keeps the server round trips per batch, not per document."""
         team = self.team
-        rec = item.record
-        team.put_sentences({c.chunk_hash: vectors[c.chunk_hash] for c in item.chunks})
-        team.commit(rec, item.labels_fp, item.text, self.run_id)
+        relabelled = [cid for item in pending if item.old_label not in (None, item.record.label.value)
+                      for cid in item.old_ids]
+        self.vectors.delete(relabelled)  # a relabelled document's vectors must never sit in two collections
+        chunks = [chunk for item in pending for chunk in item.chunks]
+        if chunks:
+            self.vectors.add(chunks, np.stack([vectors[c.chunk_hash][0] for c in chunks]), run=self.run_id)
+            team.put_sentences({c.chunk_hash: vectors[c.chunk_hash] for c in chunks})
+        team.commit([(item.record, item.labels_fp, item.text) for item in pending], self.run_id)
         with self.catalog.lock("sync"):
-            self.catalog.replace_document(rec, item.labels_fp, item.text, item.chunks)
-        if item.old_hash is not None:
-            team.retire(rec.root, rec.source, item.old_hash, item.old_ids)
+            for item in pending:
+                self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
+        for item in pending:
+            if item.old_hash is not None:
+                team.retire(item.record.root, item.record.source, item.old_hash, item.old_ids)
+            self._count(item, len(set(item.old_ids) - {c.id for c in item.chunks}))
         team.bump()
+
+    def _count(self, item: _Pending, stale: int) -> None:
+        getattr(self.report, item.kind).append(item.record.source)
+        self.report.chunks_added += len(item.chunks)
+        self.report.chunks_removed += stale
 
     def _vectors_for(self, chunks: list[Chunk]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(chunk vector, sentence vectors) by chunk hash: cached ones re-used, the rest embedded and cached."""

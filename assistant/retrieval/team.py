@@ -162,20 +162,26 @@ class TeamStore:
             self.sentences_.add(ids=[key for key, _ in part], embeddings=[placeholder(key) for key, _ in part],
                                 metadatas=metas)
 
-    def commit(self, record: DocumentRecord, labels_fp: str, text: str, run: str) -> None:
-        """Store a version's text, then its record: the commit point (its chunks and sentences are in already)."""
-        key = doc_key(record.root, record.source)
-        parts = [text[i : i + TEXT_PART_CHARS] for i in range(0, len(text), TEXT_PART_CHARS)]
-        ids = [_text_id(key, record.doc_hash, n) for n in range(len(parts))]
+    def commit(self, documents: list[tuple[DocumentRecord, str, str]], run: str) -> None:
+        """Store (record, labels fingerprint, text) versions: all texts, then the records, each of which is
+        its document's commit point (the chunks and sentence vectors are in already)."""
+        texts: list[tuple[str, dict]] = []
+        records: list[tuple[str, dict]] = []
         now = time.time_ns()
-        for start in range(0, len(parts), 20):
-            self.texts.upsert(
-                ids=ids[start : start + 20], embeddings=[placeholder(i) for i in ids[start : start + 20]],
-                metadatas=[{"doc_key": key, "doc_hash": record.doc_hash, "part": start + n, "text": piece, "run": run,
-                            "written_ns": now} for n, piece in enumerate(parts[start : start + 20])])
-        meta = {**record.model_dump(mode="json"), "labels_fp": labels_fp, "text_parts": len(parts),
-                "writer": self.client_name, "committed_ns": time.time_ns()}
-        self.documents_.upsert(ids=[key], embeddings=[placeholder(key)], metadatas=[_clean(meta)])
+        for record, labels_fp, text in documents:
+            key = doc_key(record.root, record.source)
+            parts = [text[i : i + TEXT_PART_CHARS] for i in range(0, len(text), TEXT_PART_CHARS)]
+            texts += [(_text_id(key, record.doc_hash, n), {"doc_key": key, "doc_hash": record.doc_hash, "part": n,
+                                                            "text": piece, "run": run, "written_ns": now})
+                      for n, piece in enumerate(parts)]
+            records.append((key, _clean({**record.model_dump(mode="json"), "labels_fp": labels_fp,
+                                         "text_parts": len(parts), "writer": self.client_name,
+                                         "committed_ns": time.time_ns()})))
+        for collection, items, size in ((self.texts, texts, 40), (self.documents_, records, PAGE)):
+            for start in range(0, len(items), size):
+                part = items[start : start + size]
+                collection.upsert(ids=[k for k, _ in part], embeddings=[placeholder(k) for k, _ in part],
+                                  metadatas=[m for _, m in part])
 
     def retire(self, root: str, source: str, doc_hash: str, chunk_ids: list[str]) -> None:
         """Delete an old version's chunks and text, except what the version committed now still uses.
