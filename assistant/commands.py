@@ -133,11 +133,15 @@ def cmd_ask(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """`aims bench ingest [PATH...]` or `aims bench query`: measured figures, printed."""
+    """`aims bench ingest|query|scale|team`: measured figures, printed."""
     from assistant.bench import bench_ingest, bench_query
 
     if args.what == "query":
         bench_query(target_chunks=args.chunks)
+    elif args.what == "team":
+        from assistant.bench_team import bench_team
+
+        bench_team(copies=args.copies)
     elif args.what == "scale":
         from assistant.bench_scale import bench_scale
 
