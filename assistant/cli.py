@@ -145,13 +145,15 @@ def _parser() -> argparse.ArgumentParser:
     tui.add_argument("--index", metavar="DIR", help="data dir (beats AIMS_HOME and the platform default)")
 
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
-    bench.add_argument("what", choices=["ingest", "query", "scale", "team"])
-    bench.add_argument("--sizes", default="10000,100000", help="scale: chunk counts, comma separated")
+    bench.add_argument("what", choices=["ingest", "query", "scale", "team", "memory"])
+    bench.add_argument("--sizes", default=None,
+                       help="scale and memory: chunk counts, comma separated (default 10000,100000 and 10000,40000)")
     bench.add_argument("--modes", default="embedded,server", help="scale: embedded and/or server")
     bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
     bench.add_argument("--copies", type=int, default=1, help="team: copies of the sample and reference texts")
     bench.add_argument("paths", nargs="*", metavar="PATH")
-    bench.add_argument("--index", metavar="DIR", help="scratch data dir (default: a temporary one)")
+    bench.add_argument("--index", metavar="DIR",
+                       help="ingest: scratch data dir; memory: a seed data dir to re-use (default: a temporary one)")
     return parser
 
 

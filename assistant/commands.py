@@ -133,7 +133,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """`aims bench ingest|query|scale|team`: measured figures, printed."""
+    """`aims bench ingest|query|scale|team|memory`: measured figures, printed."""
     from assistant.bench import bench_ingest, bench_query
 
     if args.what == "query":
@@ -145,8 +145,13 @@ def cmd_bench(args) -> int:
     elif args.what == "scale":
         from assistant.bench_scale import bench_scale
 
-        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+        sizes = tuple(int(s) for s in (args.sizes or "10000,100000").split(",") if s.strip())
         bench_scale(sizes, tuple(m.strip() for m in args.modes.split(",") if m.strip()))
+    elif args.what == "memory":
+        from assistant.bench_scale import bench_memory
+
+        sizes = tuple(int(s) for s in (args.sizes or "10000,40000").split(",") if s.strip())
+        bench_memory(sizes, Path(args.index) if args.index else None)
     else:
         bench_ingest([Path(p) for p in args.paths], Path(args.index) if args.index else None)
     return EXIT_OK
