@@ -108,7 +108,7 @@ class Assistant:
 
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
-        from assistant.retrieval.lexical import LexicalIndex, fingerprint
+        from assistant.retrieval.lexical import LexicalIndex
 
         cached = self.__dict__.get("_lexical")
         current = self.catalog.get_meta("chunks_fp")
@@ -118,10 +118,12 @@ class Assistant:
             current = self.catalog.get_meta("chunks_fp")
             index = LexicalIndex.load(self.home / "bm25")
             if index is None or current is None or index.fingerprint != current:
-                rows = list(self.catalog.iter_chunk_texts())
-                index = LexicalIndex.build(rows)
+                from assistant.retrieval.memory import release_free_memory
+
+                index = LexicalIndex.build(self.catalog.iter_chunk_texts())
                 index.save(self.home / "bm25")
-                self.catalog.set_meta("chunks_fp", fingerprint([row[0] for row in rows]))
+                self.catalog.set_meta("chunks_fp", index.fingerprint)
+                release_free_memory()  # the build's texts and tokens are garbage now
         self.__dict__["_lexical"] = index
         return index
 

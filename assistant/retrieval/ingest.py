@@ -37,6 +37,7 @@ from assistant.core.models import (
 )
 from assistant.retrieval.catalog import Catalog, now_iso
 from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.parsing import SUPPORTED_SUFFIXES, ParseError, parse_bytes
 from assistant.retrieval.team import TeamStore
 from assistant.retrieval.vectors import VectorIndex
@@ -278,7 +279,12 @@ class Ingestor:
         vectors = self._vectors_for([chunk for item in pending for chunk in item.chunks])
         if self.team is not None:
             self._flush_shared(pending, vectors)
-            return
+        else:
+            self._flush_embedded(pending, vectors)
+        release_free_memory()  # a batch's texts, nodes and payloads are garbage now
+
+    def _flush_embedded(self, pending: list[_Pending], vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Per document: new vectors into Chroma, then the manifest rows swapped, then the old vectors deleted."""
         for item in pending:
             chunk_vectors = np.stack([vectors[c.chunk_hash][0] for c in item.chunks]) if item.chunks else None
             if item.old_label not in (None, item.record.label.value):

@@ -32,6 +32,7 @@ from assistant.core.chunks import chunk_id
 from assistant.core.models import DocumentRecord, Label, TeamModeError, sha256_text
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.lexical import fingerprint
+from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.vectors import VectorIndex
 
 STATE, DOCUMENTS, TEXTS, SENTENCES, ASSESSMENT = (
@@ -324,6 +325,7 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
             (result.updated if mine is not None else result.added).append(item.record.source)
         if result.added or result.updated or result.removed:
             catalog.set_meta("chunks_fp", fingerprint(sorted(catalog.all_chunk_ids())))
+            release_free_memory()  # the fetched payloads are garbage now
         if not result.pending:
             catalog.set_meta("team_generation", generation)
     return result
