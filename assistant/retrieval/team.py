@@ -154,10 +154,14 @@ class TeamStore:
         return _remote(metas[0]) if metas else None
 
     def put_sentences(self, vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Share sentence vectors by chunk hash (content-addressed: a hash already there is kept)."""
+        """Share sentence vectors by chunk hash (content-addressed: hashes the server has are not sent again)."""
         items = list(vectors.items())
         for start in range(0, len(items), PAGE):
             part = items[start : start + PAGE]
+            there = set(self.sentences_.get(ids=[key for key, _ in part], include=[])["ids"])
+            part = [(key, value) for key, value in part if key not in there]
+            if not part:
+                continue
             metas = [{"v": base64.b64encode(np.asarray(sent, dtype=np.float16).tobytes()).decode(),
                       "dim": int(np.asarray(vec).shape[0])} for _, (vec, sent) in part]
             self.sentences_.add(ids=[key for key, _ in part], embeddings=[placeholder(key) for key, _ in part],
