@@ -114,3 +114,101 @@ def bench_scale(sizes: tuple[int, ...] = (10_000, 100_000), modes: tuple[str, ..
                 f"client peak memory +{b['peak_mib'] - a['peak_mib']:.0f} MiB for "
                 f"+{b['vector_mib'] - a['vector_mib']:.0f} MiB of vectors")
     return results
+
+
+def _phase_reset() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # restart VmHWM: each phase's peak is its own
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory_worker(size: int, seed_home: str, scratch: str) -> dict:
+    """One size, embedded: each phase's peak and the resident size after it (MiB), in this process."""
+    from assistant.evaluation import load_questions
+    from assistant.retrieval.ingest import Ingestor
+
+    phases: list[dict] = []
+
+    def mark(name: str) -> None:
+        phases.append({"phase": name, "peak": _peak_kib() / 1024, "rss": _rss_mib()})
+        _phase_reset()
+
+    seed = Assistant(load_settings(index=seed_home))
+    seed.embedder.encode(["warm up"])
+    mark("model loaded")
+    copies = max(1, round(size / seed.catalog.chunk_count()))
+    corpus = Path(scratch) / "corpus"
+    _replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
+    target = Assistant(load_settings(index=Path(scratch) / "home"), embedder=seed.embedder)
+    model = seed.embedder.model_id
+    target.catalog.store_vectors(model, seed.catalog.cached_vectors(model, sorted(seed.catalog.vector_hashes(model))))
+    target.vectors.count()
+    import bm25s  # noqa: F401  (imports belong to "opened", not to a later phase)
+    import llama_index.core.schema  # noqa: F401
+
+    mark("stores opened")
+    Ingestor(target.catalog, lambda: target.vectors, target.embedder, chunk_words=target.settings.chunk_words,
+             max_file_mb=target.settings.max_file_mb, labels_file=target.settings.labels_file).run([corpus])
+    mark("ingest (manifest, Chroma)")
+    target.lexical()
+    mark("BM25 build")
+    for question in load_questions(REPO / "evals" / "questions.jsonl"):
+        target.ask(question.question, role=question.role)
+    mark("80 asks")
+    return {"chunks": target.catalog.chunk_count(), "phases": phases, "vector_mib": target.catalog.chunk_count()
+            * 384 * 4 / 1048576, "peak": max(p["peak"] for p in phases)}
+
+
+def steady_worker(home: str) -> dict:
+    """A fresh process over a built index: resident size after opening it and after 80 asks (MiB)."""
+    from assistant.evaluation import load_questions
+
+    assistant = Assistant(load_settings(index=home))
+    assistant.embedder.encode(["warm up"])
+    assistant.vectors.count()
+    assistant.lexical()
+    opened = _rss_mib()
+    for question in load_questions(REPO / "evals" / "questions.jsonl"):
+        assistant.ask(question.question, role=question.role)
+    return {"opened": opened, "asked": _rss_mib(), "peak": _peak_kib() / 1024}
+
+
+def bench_memory(sizes: tuple[int, ...] = (10_000, 40_000), seed_home: Path | None = None, out=print) -> list[dict]:
+    """Per-phase memory of the embedded index at each size (each in its own process), then a fresh
+    process over each built index; prints growth from the smallest size against the vectors' growth."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="aims-bench-memory-") as scratch:
+        seed = Path(seed_home) if seed_home else Path(scratch) / "seed"
+        seeding = Assistant(load_settings(index=seed))
+        seeding.ingest([p for p in DEFAULT_PATHS if p.exists()])
+        seeding.close()
+        for size in sizes:
+            folder = Path(scratch) / f"memory-{size}"
+            folder.mkdir()
+            figures = _run_worker(f"memory_worker({size}, {str(seed)!r}, {str(folder)!r})")
+            figures["steady"] = _run_worker(f"steady_worker({str(folder / 'home')!r})")
+            results.append(figures)
+            out(f"{figures['chunks']:>7} chunks (vectors alone {figures['vector_mib']:.0f} MiB): "
+                + ", ".join(f"{p['phase']} peak {p['peak']:.0f} / after {p['rss']:.0f}" for p in figures["phases"])
+                + f"; fresh process over it: {figures['steady']['opened']:.0f} opened, "
+                f"{figures['steady']['asked']:.0f} after 80 asks (MiB)")
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        grown = b["vector_mib"] - a["vector_mib"]
+        out(f"x{b['chunks'] / a['chunks']:.1f} chunks, +{grown:.0f} MiB of vectors: ingest-and-ask process peak "
+            f"+{b['peak'] - a['peak']:.0f} MiB; fresh process after 80 asks "
+            f"+{b['steady']['asked'] - a['steady']['asked']:.0f} MiB")
+    return results
+
+
+def _run_worker(call: str) -> dict:
+    code = f"import json; from assistant.bench_scale import *; print(json.dumps({call}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -149,15 +149,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="quit at the first painted frame and write its time as JSON to FILE (aims bench ui)")
 
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
-    bench.add_argument("what", choices=["ingest", "query", "scale", "ui"])
-    bench.add_argument("--sizes", default="10000,100000", help="scale: chunk counts, comma separated")
+    bench.add_argument("what", choices=["ingest", "query", "scale", "ui", "team", "memory"])
+    bench.add_argument("--sizes", default=None,
+                       help="scale and memory: chunk counts, comma separated (default 10000,100000 and 10000,40000)")
     bench.add_argument("--modes", default="embedded,server", help="scale: embedded and/or server")
     bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
     bench.add_argument("--runs", type=int, default=5, help="ui: fresh processes per data dir")
+    bench.add_argument("--copies", type=int, default=1, help="team: copies of the sample and reference texts")
     bench.add_argument("paths", nargs="*", metavar="PATH")
     bench.add_argument("--index", metavar="DIR",
-                       help="ingest: scratch data dir; ui: a data dir with an index to start on "
-                            "(default: a temporary one; for ui, the sample organisation is ingested into it)")
+                       help="ingest: scratch data dir; memory: a seed data dir to re-use; ui: a data dir with an "
+                            "index to start on (default: a temporary one; for ui, the sample organisation is "
+                            "ingested into it)")
     return parser
 
 
@@ -173,11 +176,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(getattr(args, "index", None) or args.top_index, getattr(args, "first_paint_report", None))
     from assistant import commands
+    from assistant.core.models import TeamModeError
 
     handler = getattr(commands, f"cmd_{args.command}")
     try:
         return handler(args)
-    except commands.UsageError as exc:
+    except (commands.UsageError, TeamModeError) as exc:
         print(f"aims: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `aims status | head`: the reader left; not an error of ours

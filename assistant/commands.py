@@ -65,6 +65,8 @@ def cmd_status(args) -> int:
         return EXIT_OK
     out = sys.stdout
     out.write(f"data dir: {status.home}\nmodel:    {status.model}\n")
+    if status.chroma_url:
+        out.write(f"server:   {status.chroma_url} (this client files its folders as {status.client_name}:/...)\n")
     out.write(f"index:    {len(status.documents)} documents, {status.chunks} chunks, "
               f"{status.vectors if status.vectors is not None else 0} vectors, {status.index_bytes / 1048576:.1f} MB\n")
     if status.labels:
@@ -131,7 +133,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """`aims bench ingest [PATH...]`, `query`, `scale` or `ui`: measured figures, printed."""
+    """`aims bench ingest [PATH...]`, `query`, `scale`, `ui`, `team` or `memory`: measured figures, printed."""
     from assistant.bench import bench_ingest, bench_query
 
     if args.what == "query":
@@ -142,11 +144,20 @@ def cmd_bench(args) -> int:
         if args.runs < 1:
             raise UsageError("--runs must be at least 1")
         bench_ui(Path(args.index) if args.index else None, runs=args.runs)
+    elif args.what == "team":
+        from assistant.bench_team import bench_team
+
+        bench_team(copies=args.copies)
     elif args.what == "scale":
         from assistant.bench_scale import bench_scale
 
-        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+        sizes = tuple(int(s) for s in (args.sizes or "10000,100000").split(",") if s.strip())
         bench_scale(sizes, tuple(m.strip() for m in args.modes.split(",") if m.strip()))
+    elif args.what == "memory":
+        from assistant.bench_scale import bench_memory
+
+        sizes = tuple(int(s) for s in (args.sizes or "10000,40000").split(",") if s.strip())
+        bench_memory(sizes, Path(args.index) if args.index else None)
     else:
         bench_ingest([Path(p) for p in args.paths], Path(args.index) if args.index else None)
     return EXIT_OK

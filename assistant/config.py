@@ -27,6 +27,13 @@ DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
 }
 
 
+def default_client_name() -> str:
+    """The host name (from uname; no network lookup), the default client name in team mode."""
+    import platform
+
+    return platform.node() or "aims-client"
+
+
 def default_home() -> Path:
     """The platform's user data dir for the assistant; used when neither --index nor AIMS_HOME is set."""
     import platformdirs
@@ -85,6 +92,11 @@ class Settings(BaseSettings):
         default=None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store."
     )
     chroma_token: str = Field(default="", description="Auth token sent to the Chroma server, when it needs one.")
+    client_name: str = Field(
+        default_factory=lambda: default_client_name(), min_length=1,
+        description="This machine's name in team mode: folders it ingests are filed as NAME:/folder, and only "
+                    "clients of that name change or remove their documents.",
+    )
     standard_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "corpus" / "standard",
         description="Folder of the ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks).",
@@ -172,6 +184,8 @@ def reference_rows() -> list[tuple[str, str, str]]:
             default = "prompts/ beside the package"
         elif name == "standard_dir":
             default = "corpus/standard/ beside the package"
+        elif name == "client_name":
+            default = "the host name"
         rows.append((f"AIMS_{name.upper()}", str(default), field.description or ""))
     return rows
 

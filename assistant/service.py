@@ -40,6 +40,8 @@ class StatusReport(BaseModel):
     model_id: str | None
     index_bytes: int
     labels: dict[str, int]
+    chroma_url: str | None = None
+    client_name: str | None = None
 
 
 class Assistant:
@@ -73,20 +75,54 @@ class Assistant:
 
         return VectorIndex(self.home / "chroma", url=self.settings.chroma_url, token=self.settings.chroma_token)
 
+    @cached_property
+    def team(self):
+        """Team mode's shared records in the Chroma server, or None with the embedded store."""
+        if not self.settings.chroma_url:
+            return None
+        from assistant.retrieval.team import TeamStore
+
+        return TeamStore(self.vectors, self.settings.client_name)
+
+    def refresh(self) -> None:
+        """Team mode: bring the local manifest (and with it BM25) up to the server's corpus, if it changed.
+
+        One read of the server's generation marker when nothing changed; refuses a server whose
+        vectors come from another model.
+        """
+        team = self.team
+        if team is None:
+            if self.catalog.get_meta("team_corpus"):
+                from assistant.core.models import TeamModeError
+
+                raise TeamModeError(f"{self.home} is a replica of a Chroma server's corpus; use --chroma-url "
+                                    "(or AIMS_CHROMA_URL), or another data dir for an embedded index")
+            return
+        from assistant.retrieval.team import sync
+
+        if not self.__dict__.get("_compatible"):
+            team.check_compatible(self.embedder.model_id, self.settings.chunk_words)
+            self.__dict__["_compatible"] = True
+        sync(self.catalog, team, self.embedder.model_id)
+
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
-        from assistant.retrieval.lexical import LexicalIndex, fingerprint
+        from assistant.retrieval.lexical import LexicalIndex
 
         cached = self.__dict__.get("_lexical")
         current = self.catalog.get_meta("chunks_fp")
         if cached is not None and cached.fingerprint == current:
             return cached
-        index = LexicalIndex.load(self.home / "bm25")
-        if index is None or current is None or index.fingerprint != current:
-            rows = list(self.catalog.iter_chunk_texts())
-            index = LexicalIndex.build(rows)
-            index.save(self.home / "bm25")
-            self.catalog.set_meta("chunks_fp", fingerprint([row[0] for row in rows]))
+        with self.catalog.lock("sync"):  # one rebuild at a time per data dir, none mid-sync
+            current = self.catalog.get_meta("chunks_fp")
+            index = LexicalIndex.load(self.home / "bm25")
+            if index is None or current is None or index.fingerprint != current:
+                from assistant.retrieval.memory import release_free_memory
+
+                index = LexicalIndex.build(self.catalog.iter_chunk_texts())
+                index.save(self.home / "bm25")
+                self.catalog.set_meta("chunks_fp", index.fingerprint)
+                release_free_memory()  # the build's texts and tokens are garbage now
         self.__dict__["_lexical"] = index
         return index
 
@@ -96,11 +132,15 @@ class Assistant:
         from assistant.retrieval.ingest import Ingestor
         from assistant.retrieval.lexical import fingerprint
 
+        self.refresh()  # team mode: decide what changed against the server's corpus, not a stale copy
         ingestor = Ingestor(
             self.catalog, lambda: self.vectors, self.embedder, chunk_words=self.settings.chunk_words,
             max_file_mb=self.settings.max_file_mb, labels_file=self.settings.labels_file, progress=progress,
+            team=self.team, root_prefix=f"{self.settings.client_name}:" if self.team is not None else "",
         )
         report = ingestor.run(paths)
+        self.refresh()
+        report.chunks_total = self.catalog.chunk_count()
         changed = report.added or report.updated or report.removed or report.renamed
         if changed or not (self.home / "bm25" / "chunks.json").exists():
             self.catalog.set_meta("chunks_fp", fingerprint(sorted(self.catalog.all_chunk_ids())))
@@ -133,6 +173,7 @@ class Assistant:
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
+        self.refresh()
         if self.catalog.chunk_count() == 0:
             return refusal(question, role, [])
         thread = thread_query(question, history)
@@ -266,6 +307,7 @@ class Assistant:
 
     def document_texts(self) -> dict[str, tuple[str, str]]:
         """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""
+        self.refresh()
         return {doc.source: (doc.label.value, self.catalog.document_text(doc.root, doc.source) or "")
                 for doc in self.catalog.documents()}
 
@@ -279,7 +321,11 @@ class Assistant:
 
     @cached_property
     def assessments(self):
-        """The organisation's assessment store (SQLite in the data dir)."""
+        """The organisation's assessment store: SQLite in the data dir, or in team mode the server's shared log."""
+        if self.team is not None:
+            from assistant.checklist.assessment import SharedAssessmentStore
+
+            return SharedAssessmentStore(self.team.assessment_log())
         from assistant.checklist.assessment import AssessmentStore
 
         return AssessmentStore(self.home / "assessment.sqlite")
@@ -306,7 +352,8 @@ class Assistant:
         """Every clause and control with its assessment and evidence freshness."""
         from assistant.checklist.rows import build_rows
 
-        assessments = {item: self.assessments.get(item) for item in self.catalogue.by_id}
+        self.refresh()
+        assessments = self.assessments.get_many(list(self.catalogue.by_id))
         return build_rows(self.catalogue, assessments, self._lookup)
 
     def checklist_row(self, item_id: str):
@@ -314,6 +361,7 @@ class Assistant:
         from assistant.checklist.rows import build_rows
 
         item = self.item(item_id)
+        self.refresh()
         return build_rows(self.catalogue, {item.id: self.assessments.get(item.id)}, self._lookup, only={item.id})[0]
 
     def checklist_set(self, item_id: str, author: str | None = None, **changes):
@@ -329,6 +377,7 @@ class Assistant:
         from assistant.checklist.rows import find_quote
 
         self.item(item_id)
+        self.refresh()
         doc = self._document(root, source)
         if doc is None:
             raise ValueError(f"{source} is not in the index (see aims status)")
@@ -352,6 +401,7 @@ class Assistant:
         from assistant.checklist.rows import Suggestion
 
         item = self.item(item_id)
+        self.refresh()
         query = f"{item.title}. {item.intent} Evidence: {'; '.join(item.typical_evidence)}"
         scored, _ = self.evidence(query, self.labels_for(role))
         threshold = self.refusal_threshold
@@ -432,6 +482,7 @@ class Assistant:
         for item in kind.inputs:
             values.setdefault(item.name, to_complete(item.description.lower(), kind.supports[:1]))
         labels = self.labels_for(role)
+        self.refresh()
         answers = {}
         used: set[tuple[str, int]] = set()
         for section in kind.sections:
@@ -466,6 +517,7 @@ class Assistant:
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""
+        self.refresh()
         documents = self.catalog.documents()
         labels: dict[str, int] = {}
         for doc in documents:
@@ -481,6 +533,8 @@ class Assistant:
             model_id=self.catalog.get_meta("model_id"),
             index_bytes=_dir_size(self.home),
             labels=labels,
+            chroma_url=self.settings.chroma_url,
+            client_name=self.settings.client_name if self.settings.chroma_url else None,
         )
 
     def clear(self) -> None:
@@ -490,15 +544,16 @@ class Assistant:
             (self.home / name).unlink(missing_ok=True)
         for name in ("chroma", "bm25"):
             shutil.rmtree(self.home / name, ignore_errors=True)
-        for name in ("catalog", "vectors"):
+        for name in ("catalog", "vectors", "team", "assessments"):
             self.__dict__.pop(name, None)
         self.__dict__.pop("_lexical", None)
 
     def close(self) -> None:
-        """Release the database connection."""
-        catalog = self.__dict__.get("catalog")
-        if catalog is not None:
-            catalog.close()
+        """Release the database connections."""
+        for name in ("catalog", "assessments"):
+            part = self.__dict__.get(name)
+            if part is not None:
+                part.close()
 
 
 def _mentions(chunk, subject: str) -> bool:

@@ -6,6 +6,11 @@ AIMS_HOME and AIMS_CONFIG point into a temporary folder so no test reads or writ
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"
 SHARED = REPO.parent / "shared"
 REFERENCE = SHARED / "reference-texts"
+
+CHROMA = Path(sys.executable).parent / "chroma"
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -65,3 +72,46 @@ def sample_index(tmp_path_factory, embedder):
     report = assistant.ingest([SAMPLE])
     yield assistant, report
     assistant.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_chroma(folder: Path):
+    """A real `chroma run` (from the chromadb package) on a free loopback port; yields its URL, stops it after."""
+    if not CHROMA.exists():
+        pytest.skip("the chroma command of the chromadb package is not installed")
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = (folder / "server.log").open("w")
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port",
+                             str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"chroma run did not start: {(folder / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def fresh_chroma(tmp_path):
+    """A Chroma server of this test's own."""
+    with running_chroma(tmp_path / "chroma-server") as url:
+        yield url

@@ -6,54 +6,20 @@ The fixture runs `chroma run` from the chromadb package on a free port and stops
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from assistant.config import load_settings
 from assistant.service import Assistant
 
-from .conftest import SAMPLE
-
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .conftest import SAMPLE, running_chroma
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    if not CHROMA.exists():
-        pytest.skip("the chroma command of the chromadb package is not installed")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port",
-                             str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=data)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited: {(data / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +72,7 @@ def test_eight_concurrent_clients_get_the_same_answers(server_index, chroma_serv
     assert all(result == expected for result in results)
 
 
-def test_ingest_while_others_ask_never_shows_a_half_written_document(chroma_server, tmp_path, embedder):
+def test_ingest_while_others_ask_never_shows_a_half_written_document(fresh_chroma, tmp_path, embedder):
     import threading
 
     corpus = tmp_path / "corpus"
@@ -121,13 +87,13 @@ def test_ingest_while_others_ask_never_shows_a_half_written_document(chroma_serv
     doc.write_text(versions[0])
     (corpus / "other.md").write_text("# Other\n\nThe canteen opens at eight and closes at four every weekday.\n")
     home = tmp_path / "home"
-    writer = Assistant(load_settings(index=home, chroma_url=chroma_server), embedder=embedder)
+    writer = Assistant(load_settings(index=home, chroma_url=fresh_chroma), embedder=embedder)
     writer.ingest([corpus])
     stop = threading.Event()
     seen: list[list[str]] = []
 
     def ask_loop() -> None:
-        reader = Assistant(load_settings(index=home, chroma_url=chroma_server), embedder=embedder)
+        reader = Assistant(load_settings(index=home, chroma_url=fresh_chroma), embedder=embedder)
         try:
             while not stop.is_set():
                 answer = reader.ask("When and where does the review board meet?", role="staff")

@@ -1,6 +1,7 @@
 """The organisation's position on each clause and control, with evidence links and an audit trail.
 
-SQLite in the data dir. An evidence link keeps the source, locator, quoted words and the document's
+SQLite in the data dir, or in team mode an append-only log of changes in the shared store (see
+SharedAssessmentStore). An evidence link keeps the source, locator, quoted words and the document's
 hash when linked; it goes stale when its quote is no longer in the document. Every change is
 recorded with its time and author.
 """
@@ -10,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sqlite3
+import time
+import uuid
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
@@ -112,17 +116,14 @@ class AssessmentStore:
         data["links"] = self.links(item_id)
         return Assessment(**data)
 
+    def get_many(self, item_ids: list[str]) -> dict[str, Assessment]:
+        """The assessments of several items."""
+        return {item_id: self.get(item_id) for item_id in item_ids}
+
     def update(self, item_id: str, author: str, **changes: object) -> Assessment:
         """Change fields of an item; a not-applicable item must carry a justification."""
-        unknown = set(changes) - set(self.FIELDS)
-        if unknown:
-            raise AssessmentError(f"unknown fields: {', '.join(sorted(unknown))}")
         current = self.get(item_id)
-        data = current.model_dump()
-        data.update({k: v for k, v in changes.items() if v is not None})
-        merged = Assessment.model_validate(data)
-        if merged.applicable is False and not merged.justification.strip():
-            raise AssessmentError(f"{item_id}: a justification is required when it is not applicable")
+        merged = _merge(current, item_id, changes)
         now = _now()
         with self.db:
             for name in self.FIELDS:
@@ -161,6 +162,130 @@ class AssessmentStore:
         """Every recorded change, oldest first (exportable)."""
         rows = self.db.execute("SELECT at, author, item_id, field, old, new FROM audit ORDER BY id").fetchall()
         return [dict(zip(("at", "author", "item_id", "field", "old", "new"), row)) for row in rows]
+
+
+class RecordLog(Protocol):
+    """An append-only store of small records shared by every client (team mode's Chroma collection)."""
+
+    def append(self, records: list[tuple[str, dict]]) -> None:
+        """Add records (unique id, metadata without None values)."""
+
+    def read(self) -> list[tuple[str, dict]]:
+        """Every record so far."""
+
+
+class SharedAssessmentStore:
+    """The assessment kept as an append-only log of changes in a store every client reads (team mode).
+
+    The log is the truth and the audit trail at once: an item's state is its changes applied in time
+    order (nanoseconds, then id). Two clients editing the same item at once both append; for each
+    field the later change wins (last writer wins, by the writers' clocks) and both stay in the audit
+    trail, with the value each writer saw as `old`. Nothing is ever overwritten, so no change is lost.
+    """
+
+    FIELDS = AssessmentStore.FIELDS
+
+    def __init__(self, log: RecordLog) -> None:
+        self.log = log
+
+    def close(self) -> None:
+        """Nothing to release (the log belongs to the shared store)."""
+
+    def _events(self) -> list[dict]:
+        events = [{**meta, "id": key} for key, meta in self.log.read()]
+        events.sort(key=lambda event: (int(event["at_ns"]), event["id"]))
+        return events
+
+    def _fold(self, events: list[dict]) -> tuple[dict[str, Assessment], dict[str, EvidenceLink]]:
+        """Every assessed item's state, and every link by the id of the record that made it."""
+        states: dict[str, dict] = {}
+        links: dict[str, EvidenceLink] = {}
+        for event in events:
+            item = event["item_id"]
+            state = states.setdefault(item, {"item_id": item, "links": []})
+            if event["kind"] == "link":
+                link = EvidenceLink(id=len(links) + 1, item_id=item, source=event["source"], root=event.get("root"),
+                                    page=event.get("page"), section=event.get("section"), quote=event["quote"],
+                                    doc_hash=event["doc_hash"], created_at=event["at"], created_by=event["author"])
+                links[event["id"]] = link
+                state["links"].append(link)
+                continue
+            value = event.get("new")
+            if event["field"] == "applicable":
+                value = None if value is None else value == "True"
+            state[event["field"]] = value if value is not None or event["field"] == "applicable" else ""
+            state["updated_at"], state["updated_by"] = event["at"], event["author"]
+        return {item: Assessment(**state) for item, state in states.items()}, links
+
+    def get(self, item_id: str) -> Assessment:
+        """The assessment of one item (defaults when never assessed), with its links."""
+        return self.get_many([item_id])[item_id]
+
+    def get_many(self, item_ids: list[str]) -> dict[str, Assessment]:
+        """The assessments of several items, from one read of the log."""
+        states, _ = self._fold(self._events())
+        return {item: states.get(item) or Assessment(item_id=item) for item in item_ids}
+
+    def update(self, item_id: str, author: str, **changes: object) -> Assessment:
+        """Append one record per changed field; a not-applicable item must carry a justification."""
+        current = self.get(item_id)
+        merged = _merge(current, item_id, changes)
+        at, at_ns = _now(), time.time_ns()
+        records = []
+        for name in self.FIELDS:
+            old, new = getattr(current, name), getattr(merged, name)
+            if old != new:
+                records.append((_event_id(at_ns, len(records)), {
+                    "kind": "change", "item_id": item_id, "field": name, "old": _text(old), "new": _text(new),
+                    "at": at, "at_ns": at_ns, "author": author}))
+        self.log.append(records)
+        return self.get(item_id)
+
+    def add_link(self, item_id: str, author: str, *, source: str, root: str | None, page: int | None,
+                 section: str | None, quote: str, doc_hash: str) -> EvidenceLink:
+        """Pin evidence to an item; the caller has checked that the quote is in the document."""
+        at_ns = time.time_ns()
+        key = _event_id(at_ns, 0)
+        self.log.append([(key, {"kind": "link", "item_id": item_id, "source": source, "root": root, "page": page,
+                                "section": section, "quote": quote, "doc_hash": doc_hash, "at": _now(),
+                                "at_ns": at_ns, "author": author})])
+        return self._fold(self._events())[1][key]
+
+    def links(self, item_id: str | None = None) -> list[EvidenceLink]:
+        """Evidence links of one item, or of all items."""
+        found = list(self._fold(self._events())[1].values())
+        if item_id:
+            return [link for link in found if link.item_id == item_id]
+        return sorted(found, key=lambda link: (link.item_id, link.id))
+
+    def audit_trail(self) -> list[dict]:
+        """Every recorded change, oldest first: the log itself."""
+        trail = []
+        for event in self._events():
+            if event["kind"] == "link":
+                entry = {"field": "evidence", "old": None, "new": f"{event['source']}: {event['quote'][:200]}"}
+            else:
+                entry = {"field": event["field"], "old": event.get("old"), "new": event.get("new")}
+            trail.append({"at": event["at"], "author": event["author"], "item_id": event["item_id"], **entry})
+        return trail
+
+
+def _event_id(at_ns: int, n: int) -> str:
+    """A log record id that sorts by time and is unique across clients."""
+    return f"{at_ns:020d}-{uuid.uuid4().hex[:16]}-{n}"
+
+
+def _merge(current: Assessment, item_id: str, changes: dict) -> Assessment:
+    """The item after the changes, checked: known fields only; not applicable needs a justification."""
+    unknown = set(changes) - set(AssessmentStore.FIELDS)
+    if unknown:
+        raise AssessmentError(f"unknown fields: {', '.join(sorted(unknown))}")
+    data = current.model_dump()
+    data.update({k: v for k, v in changes.items() if v is not None})
+    merged = Assessment.model_validate(data)
+    if merged.applicable is False and not merged.justification.strip():
+        raise AssessmentError(f"{item_id}: a justification is required when it is not applicable")
+    return merged
 
 
 def _text(value: object) -> str | None:

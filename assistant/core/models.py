@@ -98,6 +98,10 @@ class DocumentRecord(BaseModel):
     ingested_at: str
 
 
+class TeamModeError(RuntimeError):
+    """The shared store cannot be used as configured (e.g. its vectors come from another model)."""
+
+
 class FileFailure(BaseModel):
     """A file that could not be ingested, with a reason a person can act on."""
 

@@ -7,8 +7,10 @@ transaction here has committed, so a killed ingest never exposes half a document
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +57,20 @@ class Catalog:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """An exclusive lock on `name.lock` beside the database, across threads and processes.
+
+        "ingest" serialises ingests into one data dir (so a crashed run's leftovers are told from a
+        running one's); "sync" serialises replica updates and BM25 rebuilds.
+        """
+        with open(self.path.parent / f"{name}.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # --- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -122,6 +138,13 @@ class Catalog:
             )
             self.db.execute("DELETE FROM failures WHERE root=? AND source=?", (record.root, record.source))
 
+    def reset_documents(self) -> None:
+        """Forget every document, chunk and failure (the vector cache stays): a replica of another store."""
+        with self.db:
+            for table in ("chunks", "documents", "failures"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE key='chunks_fp'")
+
     def touch_document(self, root: str, source: str, size: int, mtime_ns: int) -> None:
         """Record a new mtime for a file whose content did not change, so the next run skips hashing."""
         with self.db:
@@ -177,6 +200,10 @@ class Catalog:
                 rows = np.frombuffer(sentences or b"", dtype=np.float16).astype(np.float32)
                 found[text_hash] = (vector, rows.reshape(-1, vector.shape[0]))
         return found
+
+    def vector_hashes(self, model: str) -> set[str]:
+        """The text hashes whose vectors this model has cached."""
+        return {row[0] for row in self.db.execute("SELECT text_hash FROM vectors WHERE model=?", (model,))}
 
     def store_vectors(self, model: str, vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Cache a text's vector and its sentences' vectors (float16) by the text's hash.

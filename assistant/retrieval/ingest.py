@@ -4,6 +4,12 @@ Per document: parse, chunk, embed what is not cached, add the new vectors to Chr
 the document's rows in one SQLite transaction, then delete the old vectors. Chroma entries not
 in the manifest are invisible to queries and swept by the next run, so a SIGKILL at any point
 leaves an index that answers for what it held and a next run that completes without duplicates.
+
+In team mode (a TeamStore), the server's document record is the commit point instead: chunks,
+sentence vectors and text go in first, then the record, then the local replica's rows, then the
+old version is retired and the generation marker replaced. Documents are filed under the root
+"CLIENT:/folder", so a client adds, updates and removes only documents it ingested itself; a
+crashed run's leftovers are swept by the same client's next run (or by anyone after a day).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +37,9 @@ from assistant.core.models import (
 )
 from assistant.retrieval.catalog import Catalog, now_iso
 from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.parsing import SUPPORTED_SUFFIXES, ParseError, parse_bytes
+from assistant.retrieval.team import TeamStore
 from assistant.retrieval.vectors import VectorIndex
 
 ProgressFn = Callable[[int, int, int, str], None]
@@ -50,6 +59,7 @@ class _Pending:
     old_ids: list[str]
     kind: str
     old_label: str | None = None
+    old_hash: str | None = None
 
 
 @dataclass
@@ -65,8 +75,12 @@ class Ingestor:
     """Brings the index up to date with one or more corpus folders (or single files)."""
 
     def __init__(self, catalog: Catalog, vectors: Callable[[], VectorIndex], embedder: Embedder, *,
-                 chunk_words: int, max_file_mb: float, labels_file: str, progress: ProgressFn | None = None) -> None:
+                 chunk_words: int, max_file_mb: float, labels_file: str, progress: ProgressFn | None = None,
+                 team: TeamStore | None = None, root_prefix: str = "") -> None:
         self.catalog = catalog
+        self.team = team
+        self.root_prefix = root_prefix
+        self.run_id = uuid.uuid4().hex
         self._vector_factory = vectors
         self.embedder = embedder
         self.chunk_words = chunk_words
@@ -82,14 +96,15 @@ class Ingestor:
     def run(self, paths: list[Path]) -> IngestReport:
         """Ingest every path; returns what was added, updated, removed, renamed and failed."""
         started = time.perf_counter()
-        self._prepare()
-        plans = [self._plan_root(Path(p)) for p in paths]
-        self._files_total = sum(len(walk.files) for _, walk, _ in plans)
-        for root, walk, single in plans:
-            self._ingest_root(root, walk, single)
-        self._flush()
-        self._detect_renames()
-        self.catalog.set_meta("ingest_state", "idle")
+        with self.catalog.lock("ingest"):
+            self._prepare()
+            plans = [self._plan_root(Path(p)) for p in paths]
+            self._files_total = sum(len(walk.files) for _, walk, _ in plans)
+            for root, walk, single in plans:
+                self._ingest_root(root, walk, single)
+            self._flush()
+            self._detect_renames()
+            self.catalog.set_meta("ingest_state", "idle")
         self.report.chunks_total = self.catalog.chunk_count()
         self.report.seconds = round(time.perf_counter() - started, 3)
         return self.report
@@ -101,8 +116,21 @@ class Ingestor:
 
     # --- set-up and recovery -------------------------------------------------------------------
     def _prepare(self) -> None:
-        """Reset the index if the model changed; sweep orphans a killed run left in Chroma."""
+        """Reset the index if the model changed; sweep orphans a killed run left in Chroma.
+
+        In team mode the server is never reset: a client with another model is refused, and only its
+        own crashed run's leftovers (or anyone's older than a day) are swept.
+        """
         model_id = self.embedder.model_id
+        if self.team is not None:
+            self.team.check_compatible(model_id, self.chunk_words)
+            if self.catalog.get_meta("ingest_state") == "running":
+                self.team.sweep(self.catalog.get_meta("ingest_run"))
+                self.team.bump()  # it may have died between a commit and the marker
+            self.catalog.set_meta("model_id", model_id)
+            self.catalog.set_meta("ingest_run", self.run_id)
+            self.catalog.set_meta("ingest_state", "running")
+            return
         stored = self.catalog.get_meta("model_id")
         if stored is not None and stored != model_id:
             self.vectors.delete(sorted(self.vectors.ids()))
@@ -153,12 +181,13 @@ class Ingestor:
         return walk
 
     # --- one root ----------------------------------------------------------------------------------
-    def _ingest_root(self, root: str, walk: _Walk, single: bool) -> None:
+    def _ingest_root(self, folder: str, walk: _Walk, single: bool) -> None:
+        root = self.root_prefix + folder  # what the documents are filed under
         self.report.roots.append(root)
         self.report.failed.extend(walk.failed)
         self.report.skipped.extend(walk.skipped)
         try:
-            patterns, labels_fp = self._labels(Path(root))
+            patterns, labels_fp = self._labels(Path(folder))
         except LabelsFileError as exc:
             # Fail closed: without its labels a confidential file could be shown to staff.
             self.report.failed.append(FileFailure(source=self.labels_file, reason=f"{exc}; folder not ingested"))
@@ -179,11 +208,18 @@ class Ingestor:
             self._flush()
             for source in sorted(set(known) - present):
                 self._removed_by_hash[known[source][0]] = source
-                ids = self.catalog.remove_document(root, source)
-                if ids:
-                    self.vectors.delete(ids)
+                if self.team is not None:
+                    self.team.remove(root, source, self.catalog.chunk_ids(root, source))
+                    with self.catalog.lock("sync"):
+                        ids = self.catalog.remove_document(root, source)
+                else:
+                    ids = self.catalog.remove_document(root, source)
+                    if ids:
+                        self.vectors.delete(ids)
                 self.report.removed.append(source)
                 self.report.chunks_removed += len(ids)
+            if self.team is not None and set(known) - present:
+                self.team.bump()
             self.catalog.clear_failures(root, keep=failed_now)
 
     def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
@@ -228,7 +264,8 @@ class Ingestor:
         old_ids = self.catalog.chunk_ids(root, source) if known else []
         old_label = self.catalog.document_label(root, source) if known else None
         kind = "updated" if known else "added"
-        self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, kind, old_label))
+        self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, kind, old_label,
+                                      known[0] if known else None))
         if sum(len(p.chunks) for p in self._pending) >= EMBED_BATCH_CHUNKS:
             self._flush()
         return None
@@ -240,6 +277,14 @@ class Ingestor:
             return
         pending, self._pending = self._pending, []
         vectors = self._vectors_for([chunk for item in pending for chunk in item.chunks])
+        if self.team is not None:
+            self._flush_shared(pending, vectors)
+        else:
+            self._flush_embedded(pending, vectors)
+        release_free_memory()  # a batch's texts, nodes and payloads are garbage now
+
+    def _flush_embedded(self, pending: list[_Pending], vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Per document: new vectors into Chroma, then the manifest rows swapped, then the old vectors deleted."""
         for item in pending:
             chunk_vectors = np.stack([vectors[c.chunk_hash][0] for c in item.chunks]) if item.chunks else None
             if item.old_label not in (None, item.record.label.value):
@@ -251,9 +296,34 @@ class Ingestor:
             stale = sorted(set(item.old_ids) - {c.id for c in item.chunks})
             if stale:
                 self.vectors.delete(stale)
-            getattr(self.report, item.kind).append(item.record.source)
-            self.report.chunks_added += len(item.chunks)
-            self.report.chunks_removed += len(stale)
+            self._count(item, len(stale))
+
+    def _flush_shared(self, pending: list[_Pending], vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Team mode, for a batch of documents: chunks and sentence vectors, then texts and records (each
+        record commits its document), then the replica's rows, then the old versions retired and the
+        generation marker replaced once. Batching keeps the server round trips per batch, not per document."""
+        team = self.team
+        relabelled = [cid for item in pending if item.old_label not in (None, item.record.label.value)
+                      for cid in item.old_ids]
+        self.vectors.delete(relabelled)  # a relabelled document's vectors must never sit in two collections
+        chunks = [chunk for item in pending for chunk in item.chunks]
+        if chunks:
+            self.vectors.add(chunks, np.stack([vectors[c.chunk_hash][0] for c in chunks]), run=self.run_id)
+            team.put_sentences({c.chunk_hash: vectors[c.chunk_hash] for c in chunks})
+        team.commit([(item.record, item.labels_fp, item.text) for item in pending], self.run_id)
+        with self.catalog.lock("sync"):
+            for item in pending:
+                self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
+        for item in pending:
+            if item.old_hash is not None:
+                team.retire(item.record.root, item.record.source, item.old_hash, item.old_ids)
+            self._count(item, len(set(item.old_ids) - {c.id for c in item.chunks}))
+        team.bump()
+
+    def _count(self, item: _Pending, stale: int) -> None:
+        getattr(self.report, item.kind).append(item.record.source)
+        self.report.chunks_added += len(item.chunks)
+        self.report.chunks_removed += stale
 
     def _vectors_for(self, chunks: list[Chunk]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(chunk vector, sentence vectors) by chunk hash: cached ones re-used, the rest embedded and cached."""

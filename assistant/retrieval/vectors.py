@@ -7,15 +7,41 @@ so Chroma's default model (which would download) is never touched; telemetry is 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from assistant.core.models import Chunk
+from assistant.core.models import Chunk, Label
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 COLLECTION_PREFIX = "aims_chunks_"
 LABELS = ("public", "internal", "confidential", "restricted")
+_LOCATORS = ("root", "source", "ordinal", "start", "end", "page", "section", "sheet", "row", "chunk_hash",
+             "doc_hash", "title")
+
+
+def chunk_metadata(chunk: Chunk) -> dict:
+    """Everything a chunk record needs besides its text and vector, so another machine can rebuild it.
+
+    The embedded text is stored as the prefix it adds to the quoted text (title and heading trail),
+    or whole where it is not the text plus a prefix (table rows).
+    """
+    meta = {name: getattr(chunk, name) for name in _LOCATORS if getattr(chunk, name) is not None}
+    meta["label"] = chunk.label.value
+    if chunk.embed_text.endswith(chunk.text):
+        meta["embed_prefix"] = chunk.embed_text[: len(chunk.embed_text) - len(chunk.text)]
+    else:
+        meta["embed_text"] = chunk.embed_text
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
+    """The Chunk a stored record describes (the inverse of chunk_metadata)."""
+    data = {name: meta[name] for name in _LOCATORS if name in meta}
+    embed_text = meta["embed_text"] if "embed_text" in meta else meta.get("embed_prefix", "") + text
+    return Chunk(id=chunk_id, text=text, embed_text=embed_text, label=Label(meta["label"]), **data)
 
 
 def _embedded_client(path: Path):
@@ -64,19 +90,26 @@ class VectorIndex:
         }
         self.stores = {label: ChromaVectorStore(chroma_collection=c) for label, c in self.collections.items()}
 
-    def add(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Insert chunks with their vectors into their label's collection."""
+    def add(self, chunks: list[Chunk], vectors: np.ndarray, run: str = "") -> None:
+        """Insert chunks with their vectors into their label's collection.
+
+        `run` names the ingest run that wrote them (team mode), so a crashed run's leftovers are known.
+        """
         from llama_index.core.schema import TextNode
 
         by_label: dict[str, list] = {}
+        written = time.time_ns()
         for chunk, vector in zip(chunks, vectors):
+            metadata = chunk_metadata(chunk)
+            if run:
+                metadata.update(run=run, written_ns=written)
             node = TextNode(
                 id_=chunk.id,
                 text=chunk.text,
                 embedding=vector.tolist(),
-                metadata={"source": chunk.source, "label": chunk.label.value, "doc_hash": chunk.doc_hash,
-                          "chunk_hash": chunk.chunk_hash},
-                excluded_embed_metadata_keys=["source", "label", "doc_hash", "chunk_hash"],
+                metadata=metadata,
+                excluded_embed_metadata_keys=list(metadata),
+                excluded_llm_metadata_keys=list(metadata),
             )
             by_label.setdefault(chunk.label.value, []).append(node)
         for label, nodes in by_label.items():
@@ -103,6 +136,28 @@ class VectorIndex:
                     break
                 offset += 5000
         return found
+
+    def chunks(self, label: str, ids: list[str]) -> list[tuple[Chunk, np.ndarray]]:
+        """The stored chunks among ids in one label's collection, with their vectors (absent ids are skipped)."""
+        found: list[tuple[Chunk, np.ndarray]] = []
+        collection = self.collections[label]
+        for start in range(0, len(ids), 1000):
+            page = collection.get(ids=ids[start : start + 1000], include=["metadatas", "documents", "embeddings"])
+            for chunk_id, text, meta, vector in zip(page["ids"], page["documents"], page["metadatas"],
+                                                    page["embeddings"]):
+                found.append((chunk_from_record(chunk_id, text, meta), np.asarray(vector, dtype=np.float32)))
+        return found
+
+    def scan(self) -> Iterator[tuple[str, dict]]:
+        """(id, metadata) of every stored chunk, page by page (for sweeping a crashed run's leftovers)."""
+        for collection in self.collections.values():
+            offset = 0
+            while True:
+                page = collection.get(include=["metadatas"], limit=2000, offset=offset)
+                yield from zip(page["ids"], page["metadatas"])
+                if len(page["ids"]) < 2000:
+                    break
+                offset += 2000
 
     def count(self) -> int:
         """Vectors stored, over all collections."""
