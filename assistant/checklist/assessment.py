@@ -271,8 +271,8 @@ class SharedAssessmentStore:
 
 
 def _event_id(at_ns: int, n: int) -> str:
-    """A log record id that sorts by time and is unique across clients."""
-    return f"{at_ns:020d}-{uuid.uuid4().hex[:16]}-{n}"
+    """A log record id that sorts by time, then by its place within one update, and is unique across clients."""
+    return f"{at_ns:020d}-{n:04d}-{uuid.uuid4().hex[:16]}"
 
 
 def _merge(current: Assessment, item_id: str, changes: dict) -> Assessment:
