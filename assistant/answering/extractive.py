@@ -172,10 +172,10 @@ def group_adjacent(chosen: list[Scored]) -> list[list[Scored]]:
     Two sentences that follow each other in a passage read as the passage wrote them, under one
     citation, rather than as separate claims in score order; units are never joined across a gap.
     """
+    positions = {id(unit): _position(unit) for unit in chosen}
     groups: list[list[Scored]] = []
     for unit in chosen:
-        position = _position(unit)
-        touching = [group for group in groups if any(_neighbours(unit, position, other) for other in group)]
+        touching = [group for group in groups if any(_neighbours(unit, other, positions) for other in group)]
         if not touching:
             groups.append([unit])
             continue
@@ -188,10 +188,10 @@ def group_adjacent(chosen: list[Scored]) -> list[list[Scored]]:
     return groups
 
 
-def _neighbours(unit: Scored, position: int, other: Scored) -> bool:
+def _neighbours(unit: Scored, other: Scored, positions: dict[int, int]) -> bool:
     """Consecutive quotable units of one passage, with nothing between them but a short fragment that
     is not an instruction (a list lead-in such as "This covers:" is quoted with them)."""
-    if unit.passage.chunk.id != other.passage.chunk.id or abs(_position(other) - position) != 1:
+    if unit.passage.chunk.id != other.passage.chunk.id or abs(positions[id(unit)] - positions[id(other)]) != 1:
         return False
     first, second = sorted((unit, other), key=lambda u: u.start)
     gap = unit.passage.chunk.text[first.end : second.start]
@@ -199,14 +199,13 @@ def _neighbours(unit: Scored, position: int, other: Scored) -> bool:
 
 
 def _position(unit: Scored) -> int:
-    """The unit's index among its passage's quotable units."""
+    """The unit's index among its passage's quotable units (worked out once per chosen unit)."""
     starts = [start for start, _ in quote_spans(unit.passage.chunk)]
     return starts.index(unit.start) if unit.start in starts else -10
 
 
 def _overlaps(a: Scored, b: Scored) -> bool:
     return a.passage.chunk.id == b.passage.chunk.id and a.start < b.end and b.start < a.end
-
 
 
 def _words(text: str) -> set[str]:
