@@ -133,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--calibrate", action="store_true",
                           help="fit the refusal threshold on the calibration split and save it")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    evaluate.add_argument("--diagnose", action="store_true",
+                          help="also print where gold evidence is lost: retrieval, sentence choice or refusal")
     evaluate.add_argument("--gate", action="store_true",
                           help="exit 1 on any leak or a fall below the floors in evals/gate.json")
     common(evaluate)
@@ -143,17 +145,22 @@ def _parser() -> argparse.ArgumentParser:
 
     tui = sub.add_parser("tui", help="open the terminal UI (also: aims with no arguments)")
     tui.add_argument("--index", metavar="DIR", help="data dir (beats AIMS_HOME and the platform default)")
+    tui.add_argument("--first-paint-report", metavar="FILE",
+                     help="quit at the first painted frame and write its time as JSON to FILE (aims bench ui)")
 
     bench = sub.add_parser("bench", help="benchmarks that print measured figures")
-    bench.add_argument("what", choices=["ingest", "query", "scale", "team", "memory"])
+    bench.add_argument("what", choices=["ingest", "query", "scale", "ui", "team", "memory"])
     bench.add_argument("--sizes", default=None,
                        help="scale and memory: chunk counts, comma separated (default 10000,100000 and 10000,40000)")
     bench.add_argument("--modes", default="embedded,server", help="scale: embedded and/or server")
     bench.add_argument("--chunks", type=int, default=50_000, help="query: size of the large index")
+    bench.add_argument("--runs", type=int, default=5, help="ui: fresh processes per data dir")
     bench.add_argument("--copies", type=int, default=1, help="team: copies of the sample and reference texts")
     bench.add_argument("paths", nargs="*", metavar="PATH")
     bench.add_argument("--index", metavar="DIR",
-                       help="ingest: scratch data dir; memory: a seed data dir to re-use (default: a temporary one)")
+                       help="ingest: scratch data dir; memory: a seed data dir to re-use; ui: a data dir with an "
+                            "index to start on (default: a temporary one; for ui, the sample organisation is "
+                            "ingested into it)")
     return parser
 
 
@@ -167,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None or args.command == "tui":
         from assistant.tui.app import run
 
-        return run(getattr(args, "index", None) or args.top_index)
+        return run(getattr(args, "index", None) or args.top_index, getattr(args, "first_paint_report", None))
     from assistant import commands
     from assistant.core.models import TeamModeError
 

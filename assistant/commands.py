@@ -133,11 +133,17 @@ def cmd_ask(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """`aims bench ingest|query|scale|team|memory`: measured figures, printed."""
+    """`aims bench ingest [PATH...]`, `query`, `scale`, `ui`, `team` or `memory`: measured figures, printed."""
     from assistant.bench import bench_ingest, bench_query
 
     if args.what == "query":
         bench_query(target_chunks=args.chunks)
+    elif args.what == "ui":
+        from assistant.bench import bench_ui
+
+        if args.runs < 1:
+            raise UsageError("--runs must be at least 1")
+        bench_ui(Path(args.index) if args.index else None, runs=args.runs)
     elif args.what == "team":
         from assistant.bench_team import bench_team
 

@@ -7,7 +7,6 @@ then the defaults below. All state lives under one data dir (`home`), so tests i
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,26 +18,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-APP_NAME = "aims-assistant"
+from assistant.settings_file import APP_NAME, user_config_file
 
 DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
     "staff": ["public", "internal"],
     "implementer": ["public", "internal", "confidential"],
     "auditor": ["public", "internal", "confidential", "restricted"],
 }
-
-
-def user_config_file() -> Path:
-    """Where the TOML settings file is read from: `AIMS_CONFIG`, else the platform config dir.
-
-    Kept outside the class so the CLI can print it in `aims status`.
-    """
-    explicit = os.environ.get("AIMS_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
 def default_client_name() -> str:
@@ -121,6 +107,11 @@ class Settings(BaseSettings):
     labels_file: str = Field(
         default="aims-labels.toml", description="Name of the labels file at a corpus root (glob = label)."
     )
+    theme: str = Field(
+        default="textual-dark", min_length=1,
+        description="Theme of the terminal UI (one of Textual's built-in themes); choosing one in the UI "
+                    "(Ctrl+T or the command palette) saves it in the TOML file.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -143,6 +134,43 @@ def load_settings(index: str | Path | None = None, **overrides: Any) -> Settings
     if index is not None:
         overrides["home"] = Path(index).expanduser()
     return Settings(**overrides)
+
+
+def save_user_setting(name: str, value: str) -> Path:
+    """Set one top-level key of the TOML settings file to a string, keeping the rest of the file as written.
+
+    The UI remembers choices such as the theme this way. The file is parsed before and after the
+    change and written by rename, so a file that is not valid TOML is left alone (ValueError).
+    """
+    import json
+    import re
+    import tomllib
+
+    if name not in Settings.model_fields:
+        raise ValueError(f"unknown setting {name!r}")
+    path = user_config_file()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML ({exc}); not changed") from exc
+    line = f"{name} = {json.dumps(value)}"  # a JSON string is a valid TOML basic string
+    lines = text.splitlines()
+    first_table = next((i for i, item in enumerate(lines) if re.match(r"\s*\[", item)), len(lines))
+    key = re.compile(rf"\s*{re.escape(name)}\s*=")
+    found = next((i for i in range(first_table) if key.match(lines[i])), None)
+    if found is None:
+        lines.insert(first_table, line)  # top-level keys must come before the first [table]
+    else:
+        lines[found] = line
+    updated = "\n".join(lines) + "\n"
+    if tomllib.loads(updated).get(name) != value:
+        raise ValueError(f"could not set {name} in {path}; not changed")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(updated, encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def reference_rows() -> list[tuple[str, str, str]]:

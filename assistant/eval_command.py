@@ -16,8 +16,10 @@ from assistant.config import load_settings
 from assistant.evaluation import (
     LeakChecker,
     calibrate,
+    diagnose,
     format_table,
     gate,
+    gold_rank,
     load_questions,
     run_answers,
     score,
@@ -41,6 +43,8 @@ def run_eval(args) -> int:
         if args.calibrate:
             payload["calibration"] = _calibrate(assistant, [q for q in questions if q.split == "calibration"])
         selected = [q for q in questions if args.split == "all" or q.split == args.split]
+        if getattr(args, "diagnose", False):
+            payload["diagnosis"] = diagnose([_diagnosis_row(assistant, q) for q in selected])
         texts = assistant.document_texts()
         checker = LeakChecker({s: label for s, (label, _) in texts.items()},
                               {s: text for s, (_, text) in texts.items()}, assistant.settings.role_labels)
@@ -84,9 +88,37 @@ def _calibrate(assistant: Assistant, questions) -> dict:
     return fitted
 
 
+def _diagnosis_row(assistant: Assistant, question) -> dict:
+    """Where the gold evidence sits for one question: among all scored sentences, and among passages."""
+    from assistant.answering.extractive import evidence_strength, locator
+    from assistant.core.models import Citation
+
+    scored, searched = assistant.evidence(" ".join(question.question.split()), assistant.labels_for(question.role))
+
+    def cite(chunk, quote: str) -> Citation:
+        return Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0.0)
+
+    return {
+        "question": question,
+        "sentence_rank": gold_rank([cite(unit.passage.chunk, unit.text) for unit in scored], question),
+        "passage_rank": gold_rank([cite(chunk, chunk.text) for chunk in searched], question),
+        "strength": evidence_strength(scored[0]) if scored else 0.0,
+    }
+
+
 def _print(results: dict, payload: dict, missed: list[str], count: int) -> None:
     out = sys.stdout
     out.write(f"{count} questions; refusal threshold {payload['threshold']}\n\n")
+    if "diagnosis" in payload:
+        d = payload["diagnosis"]
+        out.write(f"diagnosis over {d['answerable']} answerable questions (the answerer's ceiling):\n"
+                  f"  gold sentence among all scored sentences  {d['gold_among_scored']:.3f}\n"
+                  f"  gold sentence ranked 1st / in top 5       {d['gold_sentence_at_1']:.3f} / "
+                  f"{d['gold_sentence_in_5']:.3f}\n"
+                  f"  gold passage ranked 1st / in top 5        {d['gold_passage_at_1']:.3f} / "
+                  f"{d['gold_passage_in_5']:.3f}\n"
+                  f"  refusal: AUC of evidence strength, answerable vs unanswerable  "
+                  f"{_fmt(d['refusal_auc'])}\n\n")
     out.write(format_table(results) + "\n\n")
     ours = results["aims-assistant"]
     out.write("per role (aims-assistant):\n")

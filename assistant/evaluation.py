@@ -206,3 +206,43 @@ def format_table(results: dict[str, dict]) -> str:
 def run_answers(ask: Callable[[str, str], Answer], questions: list[EvalQuestion]) -> dict[str, Answer]:
     """Answer every question with the given function (ours, or the baseline)."""
     return {q.id: ask(q.question, q.role) for q in questions}
+
+
+def gold_rank(candidates: list[Citation], question: EvalQuestion) -> int | None:
+    """1-based rank of the first candidate citation that hits a gold citation (None: no candidate does)."""
+    for rank, candidate in enumerate(candidates, start=1):
+        if any(citation_hits(candidate, gold) for gold in question.gold):
+            return rank
+    return None
+
+
+def auc(positives: list[float], negatives: list[float]) -> float | None:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    if not positives or not negatives:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def diagnose(rows: list[dict]) -> dict:
+    """Where answers are lost: retrieval (gold never scored), sentence choice, or refusal separation.
+
+    Each row holds `question`, `sentence_rank` (gold among all scored sentences), `passage_rank`
+    (gold among the retrieved passages) and `strength` (the best sentence's score).
+    """
+    answerable = [r for r in rows if r["question"].answerable]
+    n = max(1, len(answerable))
+
+    def share(key: str, limit: int | None) -> float:
+        return sum(r[key] is not None and (limit is None or r[key] <= limit) for r in answerable) / n
+
+    return {
+        "answerable": len(answerable),
+        "gold_among_scored": share("sentence_rank", None),
+        "gold_sentence_at_1": share("sentence_rank", 1),
+        "gold_sentence_in_5": share("sentence_rank", 5),
+        "gold_passage_at_1": share("passage_rank", 1),
+        "gold_passage_in_5": share("passage_rank", 5),
+        "refusal_auc": auc([r["strength"] for r in answerable],
+                           [r["strength"] for r in rows if not r["question"].answerable]),
+    }

@@ -10,7 +10,6 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel
 
 from assistant.config import Settings
@@ -155,13 +154,20 @@ class Assistant:
         except KeyError as exc:
             raise ValueError(f"unknown role {role!r}; known: {', '.join(self.settings.role_labels)}") from exc
 
-    def ask(self, question: str, role: str = "staff", k: int | None = None, on_token=None) -> Answer:
+    def ask(self, question: str, role: str = "staff", k: int | None = None, on_token=None,
+            history: list[str] | None = None) -> Answer:
         """Answer with quoted, cited sentences from the documents the role may see, or refuse.
+
+        `history` is the thread's earlier questions, most recent last: a follow-up that leans on
+        them ("and who approves it?") is searched together with them, the current question weighing
+        more; a question that stands alone is searched alone. The answer's `question` is the text
+        asked, and the role filter applies inside every query as always.
 
         With an LLM configured, the reply streams to `on_token` and then passes the citation
         verifier; if nothing it wrote survives, the extractive answer is returned instead.
         """
         from assistant.answering.extractive import compose, evidence_strength, refusal
+        from assistant.answering.followup import thread_query
 
         labels = self.labels_for(role)
         question = " ".join(question.split())
@@ -170,30 +176,35 @@ class Assistant:
         self.refresh()
         if self.catalog.chunk_count() == 0:
             return refusal(question, role, [])
-        scored, searched = self.evidence(question, labels)
+        thread = thread_query(question, history)
+        scored, searched = self.evidence(question, labels, context=thread.context)
         extractive = compose(question, role, scored, k or self.settings.top_k, self.refusal_threshold, searched)
         answer = extractive
         strong = bool(scored) and evidence_strength(scored[0]) >= self.refusal_threshold
         if extractive.grounded and strong and self.chat_model is not None:
-            answer = self._generate(question, role, scored, extractive, on_token)
+            answer = self._generate(question, role, scored, extractive, on_token, asked=thread.prompt_question)
         if answer.grounded:
-            answer.controls = self._controls_or_none(question, answer)
+            answer.controls = self._controls_or_none(question, answer, thread.context)
+        if thread.context:
+            answer.notes.append("searched as a follow-up to: " + " / ".join(thread.context))
         return answer
 
-    def _controls_or_none(self, question: str, answer: Answer) -> list[str]:
+    def _controls_or_none(self, question: str, answer: Answer, context: list[str] | None = None) -> list[str]:
         """Related clause and control IDs; an unreadable catalogue must never break an answer."""
         try:
-            return self.related_controls(question, answer)
+            return self.related_controls(question, answer, context=context)
         except (OSError, ValueError) as exc:
             answer.notes.append(f"no related controls: {exc}")
             return []
 
-    def _generate(self, question: str, role: str, scored, extractive: Answer, on_token) -> Answer:
+    def _generate(self, question: str, role: str, scored, extractive: Answer, on_token,
+                  asked: str | None = None) -> Answer:
         from assistant.answering.verify import evidence_block, passages_for_llm, render_prompt, to_answer, verify
         from assistant.retrieval.llms import LLMUnavailable
 
         chunks = passages_for_llm(scored, self.settings.llm_passages)
-        user = render_prompt(self.prompt("answer_user"), question=question, role=role, evidence=evidence_block(chunks))
+        user = render_prompt(self.prompt("answer_user"), question=asked or question, role=role,
+                             evidence=evidence_block(chunks))
         pieces = []
         try:
             for piece in self.chat_model.stream(self.prompt("answer_system"), user):
@@ -224,15 +235,24 @@ class Assistant:
         """A prompt template from the prompts dir."""
         return (self.settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
 
-    def evidence(self, question: str, labels: list[str]):
-        """The scored quotable sentences for a question among the allowed labels, and the chunks searched."""
+    def evidence(self, question: str, labels: list[str], context: list[str] | None = None):
+        """The scored quotable sentences for a question among the allowed labels, and the chunks searched.
+
+        `context` (earlier questions of a thread, oldest first) joins the search of a follow-up: in the
+        query vector and BM25 query with less weight than the question, and in the words an answer
+        should contain at half weight. The role's labels filter both searches inside the query.
+        """
+        import numpy as np
+
         from assistant.answering.extractive import QUESTION_WORDS, Passage, answer_types, score_sentences
+        from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
         from assistant.retrieval.lexical import tokenize
         from assistant.retrieval.search import hybrid_search
 
-        query_vector = self.query_vector(question)
+        thread = ThreadQuery(question, list(context or []))
+        query_vector = self.query_vector(question, thread.context)
         lexical = self.lexical()
-        hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, question, labels,
+        hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, thread.lexical, labels,
                              depth=max(30, self.settings.answer_passages * 2))
         top = hits[: self.settings.answer_passages]
         cached = self.catalog.cached_vectors(self.embedder.model_id, [hit.chunk.chunk_hash for hit in top])
@@ -243,14 +263,32 @@ class Assistant:
             passages.append(Passage(hit.chunk, vector, sentences, rank))
         question_tokens = [t for t in tokenize([question])[0] if t not in QUESTION_WORDS]
         weights = lexical.idf(question_tokens)
-        scored = score_sentences(query_vector, passages, weights, tokenize, answer_types(question))
+        if thread.context:
+            context_tokens = [t for t in tokenize([" ".join(thread.context)])[0]
+                              if t not in QUESTION_WORDS and t not in weights]
+            weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in lexical.idf(context_tokens).items()}
+        types = answer_types(question) or (answer_types(" ".join(thread.context)) if thread.context else [])
+        scored = score_sentences(query_vector, passages, weights, tokenize, types)
         return scored, [hit.chunk for hit in top]
 
-    def query_vector(self, question: str):
-        """The question's vector, remembered for the last question (retrieval and related controls share it)."""
+    def query_vector(self, question: str, context: list[str] | None = None):
+        """The question's vector (with a follow-up's context weighed in), remembered for the last question.
+
+        Retrieval and related controls share it.
+        """
+        from assistant.answering.followup import ThreadQuery
+
+        key = (question, tuple(context or ()))
         last = self.__dict__.get("_last_query")
-        if last is None or last[0] != question:
-            last = (question, self.embedder.encode([question])[0])
+        if last is None or last[0] != key:
+            thread = ThreadQuery(question, list(context or []))
+            vectors = self.embedder.encode(thread.texts)
+            if len(vectors) == 1:
+                vector = vectors[0]
+            else:
+                vector = sum(w * v for w, v in zip(thread.weights, vectors))
+                vector = (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(vectors[0].dtype)
+            last = (key, vector)
             self.__dict__["_last_query"] = last
         return last[1]
 
@@ -386,7 +424,8 @@ class Assistant:
 
         return gaps(self.checklist_rows())
 
-    def related_controls(self, question: str, answer: Answer, limit: int = 3) -> list[str]:
+    def related_controls(self, question: str, answer: Answer, limit: int = 3,
+                         context: list[str] | None = None) -> list[str]:
         """Clause and control IDs an answer relates to: IDs its citations name, then the closest by meaning."""
         import re
 
@@ -397,7 +436,7 @@ class Assistant:
                 if ident in known and ident not in found:
                     found.append(ident)
         vectors = self._catalogue_vectors()
-        query = self.query_vector(question)
+        query = self.query_vector(question, context)
         ranked = sorted(((float(v @ query), ident) for ident, v in vectors.items()), reverse=True)
         found += [ident for sim, ident in ranked[:limit] if sim >= self.settings.control_similarity
                   and ident not in found]

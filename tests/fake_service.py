@@ -5,6 +5,7 @@ Answers come from a queue; the checklist and draft kinds are the real (model-fre
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +13,23 @@ import numpy as np
 from assistant.checklist.assessment import Assessment
 from assistant.checklist.catalogue import load_catalogue
 from assistant.checklist.rows import build_rows
+from assistant.config import load_settings
 from assistant.core.models import Answer, Citation, DocumentRecord, Label
 from assistant.drafting.kinds import load_kinds
 from assistant.service import StatusReport
 
 
 class FakeEmbedder:
-    """Encodes nothing real; the app only warms it up."""
+    """Encodes nothing real; the app only warms it up. A test may hold the warm-up with `gate`."""
+
+    def __init__(self) -> None:
+        self.gate: threading.Event | None = None
+        self.calls = 0
 
     def encode(self, texts):
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        self.calls += 1
         return np.zeros((len(texts), 4), dtype=np.float32)
 
 
@@ -29,13 +38,22 @@ class FakeService:
 
     def __init__(self, home: Path) -> None:
         self.home = home
+        self.settings = load_settings(index=home)
         self.embedder = FakeEmbedder()
         self.catalogue = load_catalogue()
         self.draft_kinds = load_kinds()
         self.answers: list[Answer] = []
         self.asked: list[tuple[str, str]] = []
+        self.histories: list[list[str] | None] = []  # the `history` each question came with
+        self.empty = False  # True: an index with no documents (a fresh install)
+        self.status_gate: threading.Event | None = None  # a test may hold status() with it
 
     def status(self) -> StatusReport:
+        if self.status_gate is not None:
+            self.status_gate.wait(timeout=30)
+        if self.empty:
+            return StatusReport(home=str(self.home), documents=[], failures=[], chunks=0, vectors=None, model="fake",
+                                model_id=None, index_bytes=0, labels={})
         docs = [DocumentRecord(root="/corpus", source=name, doc_hash="0" * 64, size=100, mtime_ns=0, format=fmt,
                                title=name, label=Label(label), label_origin="front matter", chunk_count=chunks,
                                ingested_at="2026-11-28T10:00:00+00:00")
@@ -44,8 +62,9 @@ class FakeService:
         return StatusReport(home=str(self.home), documents=docs, failures=[], chunks=42, vectors=42, model="fake",
                             model_id="fake", index_bytes=1024, labels={"public": 1, "confidential": 1})
 
-    def ask(self, question: str, role: str = "staff", k=None, on_token=None) -> Answer:
+    def ask(self, question: str, role: str = "staff", k=None, on_token=None, history=None) -> Answer:
         self.asked.append((question, role))
+        self.histories.append(None if history is None else list(history))
         return self.answers.pop(0)
 
     def log_exchange(self, answer: Answer) -> Path:

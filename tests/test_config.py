@@ -45,3 +45,57 @@ def test_unknown_keys_and_bad_values_are_rejected(tmp_path, monkeypatch):
 def test_reference_rows_cover_every_setting():
     names = {row[0] for row in reference_rows()}
     assert {f"AIMS_{name.upper()}" for name in Settings.model_fields} == names
+
+
+def test_a_saved_setting_is_read_back_and_the_rest_of_the_file_kept(tmp_path, monkeypatch):
+    from assistant.config import save_user_setting
+
+    config = tmp_path / "sub" / "config.toml"
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    assert save_user_setting("theme", "nord") == config  # the file and its folder are created
+    assert Settings().theme == "nord"
+    config.write_text('# mine\ntheme = "nord"\ntop_k = 6\n\n[role_labels]\ntheme = ["kept"]\n'
+                      'staff = ["public"]\nimplementer = ["public"]\nauditor = ["public"]\n')
+    save_user_setting("theme", "dracula")
+    text = config.read_text()
+    assert text.count('theme = "dracula"') == 1 and 'theme = ["kept"]' in text and text.startswith("# mine\n")
+    settings = Settings()
+    assert settings.theme == "dracula" and settings.top_k == 6
+    monkeypatch.setenv("AIMS_THEME", "gruvbox")
+    assert Settings().theme == "gruvbox"  # the environment still beats the file
+
+
+def test_a_broken_settings_file_is_never_overwritten(tmp_path, monkeypatch):
+    from assistant.config import save_user_setting
+
+    config = tmp_path / "config.toml"
+    config.write_text("top_k = [unclosed\n")
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    with pytest.raises(ValueError, match="not valid TOML"):
+        save_user_setting("theme", "nord")
+    assert config.read_text() == "top_k = [unclosed\n"
+    with pytest.raises(ValueError, match="unknown setting"):
+        save_user_setting("no_such_setting", "x")
+
+
+def test_the_first_frame_theme_agrees_with_the_settings(tmp_path, monkeypatch):
+    """The UI's pydantic-free read of the theme gives what the settings class will (which then wins)."""
+    from assistant.settings_file import first_frame_theme
+
+    def agree() -> str | None:
+        theme = first_frame_theme()
+        assert (theme or "textual-dark") == Settings().theme
+        return theme
+
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    monkeypatch.delenv("AIMS_THEME", raising=False)
+    assert agree() is None  # no file: the default
+    config.write_text('top_k = 5\ntheme = "nord"\n[role_labels]\ntheme = ["not this one"]\n'
+                      'staff = ["public"]\nimplementer = ["public"]\nauditor = ["public"]\n')
+    assert agree() == "nord"
+    monkeypatch.setenv("AIMS_THEME", "dracula")
+    assert agree() == "dracula"
+    monkeypatch.delenv("AIMS_THEME")
+    config.write_text("theme = [broken\n")
+    assert first_frame_theme() is None  # the settings class reports the broken file itself

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual.app import App
 from textual.widgets import DataTable, Input, Select
 
 from assistant.tui.app import AimsApp
@@ -61,8 +62,23 @@ def test_switching_to_staff_hides_confidential_sources(sample_index):
     asyncio.run(scenario())
 
 
-def test_checklist_status_and_justification_reach_the_export(tmp_path, make_assistant):
+async def _export(app, pilot, kind: str, fmt: str):
+    app.query_one("#export-kind", Select).value = kind
+    app.query_one("#export-format", Select).value = fmt
+    await pilot.pause()
+    await pilot.click("#export")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return str(app.query_one("#checklist-status").render())
+
+
+def test_checklist_status_and_justification_reach_every_export(tmp_path, make_assistant):
+    import csv
+
+    import docx
+
     service = make_assistant(tmp_path / "home")
+    statuses = []
 
     async def scenario():
         app = AimsApp(service, warm_model=False)
@@ -77,13 +93,36 @@ def test_checklist_status_and_justification_reach_the_export(tmp_path, make_assi
             app.query_one("#justification", Input).value = "No AI products are sold to customers."
             await pilot.click("#save")
             await pilot.pause()
-            await pilot.click("#export-md")
-            await pilot.pause()
+            for kind, fmt in (("soa", "md"), ("soa", "docx"), ("checklist", "csv"), ("soa", "docx")):
+                statuses.append(await _export(app, pilot, kind, fmt))
 
     asyncio.run(scenario())
-    exported = next((tmp_path / "home" / "exports").glob("statement-of-applicability-*.md")).read_text()
+    assert all(status.startswith("Exported ") for status in statuses), statuses
+    exports = tmp_path / "home" / "exports"
+    exported = next(exports.glob("statement-of-applicability-*.md")).read_text()
     row = next(line for line in exported.splitlines() if line.startswith("| A.10.4 "))
     assert "| No | No AI products are sold to customers. | not started |" in row
+
+    docx_files = sorted(exports.glob("statement-of-applicability-*.docx"))
+    assert len(docx_files) == 2  # exporting again keeps the first file (even within the same second)
+    table = docx.Document(str(docx_files[0])).tables[0]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
+    assert rows["A.10.4"][2:5] == ["No", "No AI products are sold to customers.", "not started"]
+    assert "4.1" not in rows and len(rows) == 39  # the SoA: header and the 38 controls
+
+    with next(exports.glob("audit-checklist-*.csv")).open(newline="", encoding="utf-8") as handle:
+        records = {r["ID"]: r for r in csv.DictReader(handle)}
+    assert records["A.10.4"]["Applicable"] == "No" and records["A.10.4"]["Status"] == "not started"
+    assert records["A.10.4"]["Justification"] == "No AI products are sold to customers."
+    assert "4.1" in records and len(records) > 38  # the checklist: clauses too
+
+
+def test_export_offers_every_format_and_kind_the_cli_has():
+    from assistant.checklist.export import FORMATS
+    from assistant.tui.checklist import EXPORT_FORMATS, EXPORT_KINDS
+
+    assert [v for _, v in EXPORT_FORMATS] == list(FORMATS)
+    assert [v for _, v in EXPORT_KINDS] == ["soa", "checklist"]
 
 
 def test_draft_and_export(sample_index):
@@ -150,10 +189,199 @@ def test_fake_service_answers_and_refusal_is_shown(tmp_path):
     asyncio.run(scenario())
 
 
+def test_ctrl_e_exports_the_session_even_while_the_prompt_has_focus(tmp_path):
+    fake = FakeService(tmp_path)
+    fake.answers.append(scripted_answer())
+
+    async def scenario():
+        app = AimsApp(fake, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _ask(app, pilot, "Who approves the policy?", "implementer")
+            assert app.focused is app.query_one("#question", Input)
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            exported = list((fake.home / "sessions").glob("session-*.md"))
+            assert len(exported) == 1
+            text = exported[0].read_text(encoding="utf-8")
+            assert "Who approves the policy?" in text and "ai-policy.md" in text
+
+    asyncio.run(scenario())
+
+
+def test_follow_ups_carry_the_thread_until_a_new_one(tmp_path):
+    fake = FakeService(tmp_path)
+    questions = ["Who approves the AI policy?", "And how often is it reviewed?", "Who chairs the committee?",
+                 "And who is its secretary?"]
+    fake.answers += [scripted_answer(q) for q in questions]
+
+    async def scenario():
+        app = AimsApp(fake, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _ask(app, pilot, questions[0], "staff")
+            await _ask(app, pilot, questions[1], "staff")
+            assert "thread of 2 questions" in str(app.query_one("#ask-status").render())
+            await pilot.press("ctrl+n")  # the key binding
+            await _ask(app, pilot, questions[2], "staff")
+            await pilot.press("ctrl+p")  # the command palette
+            await pilot.press(*"New thread")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            await _ask(app, pilot, questions[3], "staff")
+            return app.query_one(AskPane)
+
+    pane = asyncio.run(scenario())
+    assert fake.asked == [(q, "staff") for q in questions]
+    assert fake.histories == [None, [questions[0]], None, None]
+    assert pane.session_markdown().count("New thread") == 2  # the transcript keeps both threads, marked
+
+
+def test_the_service_is_built_after_the_first_paint_and_a_question_waits_for_it(tmp_path):
+    import threading
+
+    built = threading.Event()
+    fake = FakeService(tmp_path)
+    fake.answers.append(scripted_answer())
+
+    def make_service():
+        built.wait(timeout=30)
+        return fake
+
+    async def scenario():
+        app = AimsApp(make_service=make_service, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.service is None
+            prompt = app.query_one("#question", Input)
+            prompt.value = "Who approves the policy?"
+            prompt.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert prompt.value == "Who approves the policy?" and not fake.asked  # kept, not lost
+            assert "Starting up" in str(app.query_one("#ask-status").render())
+            built.set()
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.service is fake and app.query("#draft-pane"):
+                    break
+            assert app.service is fake
+            await _ask(app, pilot, "Who approves the policy?", "staff")
+            assert fake.asked == [("Who approves the policy?", "staff")]
+
+    asyncio.run(scenario())
+
+
+def test_a_fresh_install_is_pointed_at_the_sample_unless_the_user_went_elsewhere(tmp_path):
+    import threading
+
+    async def scenario(move_first: bool):
+        fake = FakeService(tmp_path)
+        fake.empty = True
+        fake.status_gate = threading.Event()
+        app = AimsApp(fake, warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            if move_first:
+                await pilot.press("f4")
+            fake.status_gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return app.query_one("#tabs").active
+
+    assert asyncio.run(scenario(move_first=False)) == "documents"
+    assert asyncio.run(scenario(move_first=True)) == "checklist"
+
+
+def test_model_loads_after_the_first_paint_while_the_title_says_so(tmp_path):
+    import threading
+
+    fake = FakeService(tmp_path)
+    fake.embedder.gate = threading.Event()
+
+    async def scenario():
+        app = AimsApp(fake)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.sub_title == "loading model…" and fake.embedder.calls == 0
+            fake.embedder.gate.set()
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.sub_title == "ready":
+                    break
+            assert app.sub_title == "ready" and fake.embedder.calls == 1
+            assert len(app.query("#checklist-pane")) == 1  # the hidden tabs were built after the first frame
+
+    asyncio.run(scenario())
+
+
+def test_theme_switch_is_saved_and_used_at_the_next_start(tmp_path, monkeypatch):
+    import tomllib
+
+    from assistant.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('# my settings\ntop_k = 5\n\n[role_labels]\nstaff = ["public"]\n'
+                      'implementer = ["public", "internal"]\nauditor = ["public", "internal"]\n')
+    monkeypatch.setenv("AIMS_CONFIG", str(config))
+    names = []
+
+    async def scenario(expect_theme: str | None = None):
+        app = AimsApp(FakeService(tmp_path), warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            names.append(app.theme)
+            if expect_theme is not None:
+                return
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            names.append(app.theme)
+            commands = [c.title for c in app.get_system_commands(app.screen)]
+            assert "Next theme" in commands and "New thread" in commands
+            assert "Theme" in commands  # Textual's own picker of every theme; what it picks is saved too
+            app.theme = "nord"  # as that picker does
+            await pilot.pause()
+            assert tomllib.loads(config.read_text())["theme"] == "nord"
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            names.append(app.theme)
+
+    asyncio.run(scenario())
+    assert names[0] == "textual-dark" and names[1] != names[0] and names[1] in App().available_themes
+    assert names[2] not in (names[0], "nord")  # Ctrl+T moved on from the picked theme
+    saved = tomllib.loads(config.read_text())
+    assert saved["theme"] == names[2] and saved["top_k"] == 5 and saved["role_labels"]["staff"] == ["public"]
+    assert config.read_text().startswith("# my settings\n")  # the rest of the file is kept as written
+    assert load_settings().theme == names[2]
+    asyncio.run(scenario(expect_theme=names[2]))
+    assert names[3] == names[2]  # a new start comes up in the saved theme
+
+
+def test_unknown_saved_theme_falls_back_without_failing(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIMS_THEME", "no-such-theme")
+
+    async def scenario():
+        app = AimsApp(FakeService(tmp_path), warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            return app.theme
+
+    assert asyncio.run(scenario()) == "textual-dark"
+    assert not (tmp_path / "no-config.toml").exists()  # nothing was chosen, so nothing is written
+
+
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f1"])
 def test_snapshots(tmp_path, snap_compare, key):
     app = AimsApp(FakeService(tmp_path), warm_model=False)
-    assert snap_compare(app, terminal_size=(120, 36), press=[key])
+
+    async def settle(pilot):  # the hidden tabs and the index check come just after the first paint
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        for prompt in pilot.app.query(Input):
+            prompt.cursor_blink = False  # a blinking cursor would make the picture depend on timing
+        await pilot.press(key)
+        await pilot.app.workers.wait_for_complete()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=settle)
 
 
 def test_checklist_sort_accept_a_suggestion_and_open_it(tmp_path, make_assistant):

@@ -30,6 +30,7 @@ QUESTION_WORDS = frozenset(
 # Weights of the sentence score, chosen on the calibration split of evals/questions.jsonl (never
 # on the test split); the refusal threshold is calibrated on the same split.
 W_SENTENCE, W_CHUNK, W_COVERAGE, W_TYPE, W_FRAGMENT = 0.6, 0.4, 0.5, 0.2, 0.1
+MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may sit between joined sentences
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 # What a question asks for, and how a sentence that supplies it looks: a generic answer-type check.
@@ -162,11 +163,50 @@ def compose(question: str, role: str, scored: list[Scored], k: int, threshold: f
         if any(_overlaps(unit, other) or _similar(unit.text, other.text) for other in chosen):
             continue
         chosen.append(unit)
-    return _render(question, role, chosen)
+    return _render(question, role, group_adjacent(chosen))
+
+
+def group_adjacent(chosen: list[Scored]) -> list[list[Scored]]:
+    """The chosen units with neighbouring sentences of one passage joined, in the order of each group's best.
+
+    Two sentences that follow each other in a passage read as the passage wrote them, under one
+    citation, rather than as separate claims in score order; units are never joined across a gap.
+    """
+    groups: list[list[Scored]] = []
+    for unit in chosen:
+        position = _position(unit)
+        touching = [group for group in groups if any(_neighbours(unit, position, other) for other in group)]
+        if not touching:
+            groups.append([unit])
+            continue
+        touching[0].append(unit)
+        for other in touching[1:]:  # the unit bridged two groups
+            touching[0].extend(other)
+            groups.remove(other)
+    for group in groups:
+        group.sort(key=lambda unit: unit.start)
+    return groups
+
+
+def _neighbours(unit: Scored, position: int, other: Scored) -> bool:
+    """Consecutive quotable units of one passage, with nothing between them but a short fragment that
+    is not an instruction (a list lead-in such as "This covers:" is quoted with them)."""
+    if unit.passage.chunk.id != other.passage.chunk.id or abs(_position(other) - position) != 1:
+        return False
+    first, second = sorted((unit, other), key=lambda u: u.start)
+    gap = unit.passage.chunk.text[first.end : second.start]
+    return len(gap) <= MAX_JOINED_GAP and not INJECTION.search(gap)
+
+
+def _position(unit: Scored) -> int:
+    """The unit's index among its passage's quotable units."""
+    starts = [start for start, _ in quote_spans(unit.passage.chunk)]
+    return starts.index(unit.start) if unit.start in starts else -10
 
 
 def _overlaps(a: Scored, b: Scored) -> bool:
     return a.passage.chunk.id == b.passage.chunk.id and a.start < b.end and b.start < a.end
+
 
 
 def _words(text: str) -> set[str]:
@@ -178,14 +218,15 @@ def _similar(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.7
 
 
-def _render(question: str, role: str, chosen: list[Scored]) -> Answer:
+def _render(question: str, role: str, groups: list[list[Scored]]) -> Answer:
     citations = []
     lines = []
-    for n, unit in enumerate(chosen, start=1):
-        chunk = unit.passage.chunk
-        citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=unit.text,
-                                  score=round(unit.score, 4)))
-        lines.append(f"{' '.join(unit.text.split())} [{n}]")
+    for n, group in enumerate(groups, start=1):
+        chunk = group[0].passage.chunk
+        quote = chunk.text[group[0].start : group[-1].end]
+        citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote,
+                                  score=round(max(unit.score for unit in group), 4)))
+        lines.append(f"{' '.join(quote.split())} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
 
 

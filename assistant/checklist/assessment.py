@@ -230,12 +230,12 @@ class SharedAssessmentStore:
         """Append one record per changed field; a not-applicable item must carry a justification."""
         current = self.get(item_id)
         merged = _merge(current, item_id, changes)
-        at, at_ns, change = _now(), time.time_ns(), uuid.uuid4().hex[:16]
+        at, at_ns = _now(), time.time_ns()
         records = []
         for name in self.FIELDS:
             old, new = getattr(current, name), getattr(merged, name)
             if old != new:
-                records.append((_event_id(at_ns, change, len(records)), {
+                records.append((_event_id(at_ns, len(records)), {
                     "kind": "change", "item_id": item_id, "field": name, "old": _text(old), "new": _text(new),
                     "at": at, "at_ns": at_ns, "author": author}))
         self.log.append(records)
@@ -245,7 +245,7 @@ class SharedAssessmentStore:
                  section: str | None, quote: str, doc_hash: str) -> EvidenceLink:
         """Pin evidence to an item; the caller has checked that the quote is in the document."""
         at_ns = time.time_ns()
-        key = _event_id(at_ns, uuid.uuid4().hex[:16], 0)
+        key = _event_id(at_ns, 0)
         self.log.append([(key, {"kind": "link", "item_id": item_id, "source": source, "root": root, "page": page,
                                 "section": section, "quote": quote, "doc_hash": doc_hash, "at": _now(),
                                 "at_ns": at_ns, "author": author})])
@@ -270,9 +270,9 @@ class SharedAssessmentStore:
         return trail
 
 
-def _event_id(at_ns: int, change: str, n: int) -> str:
-    """A log record id unique across clients that sorts by time, then keeps one change's fields in order."""
-    return f"{at_ns:020d}-{change}-{n:03d}"
+def _event_id(at_ns: int, n: int) -> str:
+    """A log record id that sorts by time, then by its place within one update, and is unique across clients."""
+    return f"{at_ns:020d}-{n:04d}-{uuid.uuid4().hex[:16]}"
 
 
 def _merge(current: Assessment, item_id: str, changes: dict) -> Assessment:

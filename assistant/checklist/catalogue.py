@@ -140,10 +140,11 @@ class Catalogue(_Strict):
 
 
 def _load_yaml(path: Path) -> dict:
+    """Safe-load a YAML file, with libyaml's parser when PyYAML has it (ten times faster, same result)."""
     import yaml
 
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
 
 
 def load_crosswalks(directory: Path) -> list[CrosswalkPair]:

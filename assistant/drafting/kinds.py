@@ -102,7 +102,7 @@ def load_kinds(directory: Path = KINDS_DIR) -> dict[str, DraftKind]:
     kinds = {}
     for schema in sorted(directory.glob("*.yaml")):
         template = schema.with_suffix(".md")
-        data = yaml.safe_load(schema.read_text(encoding="utf-8")) or {}
+        data = yaml.load(schema.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         data["template"] = template.read_text(encoding="utf-8") if template.exists() else ""
         if not data["template"]:
             raise ValueError(f"{schema.name}: no template {template.name}")

@@ -127,6 +127,9 @@ class Ingestor:
             if self.catalog.get_meta("ingest_state") == "running":
                 self.team.sweep(self.catalog.get_meta("ingest_run"))
                 self.team.bump()  # it may have died between a commit and the marker
+                from assistant.retrieval.team import sync
+
+                sync(self.catalog, self.team, model_id)  # so what it committed is not taken for new files
             self.catalog.set_meta("model_id", model_id)
             self.catalog.set_meta("ingest_run", self.run_id)
             self.catalog.set_meta("ingest_state", "running")

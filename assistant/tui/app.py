@@ -1,20 +1,28 @@
 """The aims-assistant Textual app: Ask, Documents, Checklist and Draft in tabs over one service.
 
-The app receives its service (the real Assistant, or a scripted fake in tests). First paint does
-not wait for the model: it loads in a worker while the app shows "loading model".
+The app receives its service (the real Assistant, or a scripted fake in tests), or, as `aims`
+starts it, a function that builds the service once the first frame is on screen. First paint waits
+for nothing slow: only the Ask tab is built for it, in the theme the settings file names; the
+settings and the service (pydantic), the hidden tabs, the model load and the index check all come
+after it, while the title says "loading model". `aims bench ui` measures it with
+`run(first_paint_report=...)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
+import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Markdown, Select, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Markdown, Select, TabbedContent, TabPane
 
 from assistant.tui.ask import ROLES, AskPane
 from assistant.tui.checklist import ChecklistPane
@@ -26,21 +34,22 @@ HELP = """\
 # aims-assistant
 
 **Ask** (F2): type a question and press Enter. Every sentence of an answer is a quote from your
-documents, marked [n]; select a source on the right to open it with the quote highlighted. The role
-(staff, implementer, auditor) decides which documents can be used: staff never see confidential ones.
-Ctrl+R switches role, Ctrl+Y copies the last answer, Ctrl+E exports this session as Markdown.
+documents, marked [n]; select a source on the right to open it at the quote. The role decides which
+documents can be used (staff never see confidential ones); Ctrl+R switches it. A follow-up such as
+"and who approves it?" is searched with the questions before it; Ctrl+N starts a new thread.
+Ctrl+Y copies the last answer, Ctrl+E exports this session as Markdown.
 
-**Documents** (F3): the indexed documents with their classification labels and chunk counts.
-Type a folder and press Ingest; the app stays usable while it runs.
+**Documents** (F3): the indexed documents with their labels and chunk counts. Type a folder and
+press Ingest; the app stays usable while it runs.
 
-**Checklist** (F4): clauses 4-10 and the 38 Annex A controls. Filter, select one to see its intent,
-audit questions, typical evidence, crosswalk and linked evidence; set status, applicability and a
-justification; ask for suggested evidence; export the Statement of Applicability.
+**Checklist** (F4): clauses 4-10 and the 38 Annex A controls. Filter, see an item's intent, audit
+questions, evidence and crosswalk; set status, applicability and justification; suggest evidence;
+export the Statement of Applicability or the whole checklist as Markdown, CSV, XLSX or DOCX.
 
-**Draft** (F5): pick a kind of document, fill in its inputs, press Draft. Sections are quoted
-evidence with citations, or TO COMPLETE markers where your documents hold nothing.
+**Draft** (F5): pick a kind of document, fill in its inputs, press Draft: quoted, cited sections,
+or TO COMPLETE markers where your documents hold nothing.
 
-Ctrl+P opens the command palette; Q or Ctrl+Q quits.
+Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
 """
 
 
@@ -73,42 +82,156 @@ class AimsApp(App[None]):
         Binding("f4", "show_tab('checklist')", "Checklist"),
         Binding("f5", "show_tab('draft')", "Draft"),
         Binding("ctrl+r", "next_role", "Role"),
-        Binding("ctrl+y", "copy_answer", "Copy answer"),
-        Binding("ctrl+e", "export_session", "Export session"),
+        Binding("ctrl+n", "new_thread", "New thread"),
+        Binding("ctrl+y", "copy_answer", "Copy"),
+        Binding("ctrl+e", "export_session", "Export session", priority=True),  # also while typing in the prompt
+        Binding("ctrl+t", "next_theme", "Theme"),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
-    def __init__(self, service, warm_model: bool = True) -> None:
+    def __init__(self, service=None, warm_model: bool = True, first_paint_report: Path | None = None,
+                 make_service=None) -> None:
+        """Give `service`, or `make_service` to build it (in a thread) once the first frame is painted."""
         super().__init__()
+        if (service is None) == (make_service is None):
+            raise ValueError("give either a service or make_service")
         self.service = service
+        self.make_service = make_service
         self.warm_model = warm_model
+        self.first_paint_report = first_paint_report
+        self.saved_theme: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="ask", id="tabs"):
             with TabPane("Ask", id="ask"):
                 yield AskPane()
-            with TabPane("Documents", id="documents"):
-                yield DocumentsPane()
-            with TabPane("Checklist", id="checklist"):
-                yield ChecklistPane()
-            with TabPane("Draft", id="draft"):
-                yield DraftPane()
-        yield Footer()
+            # The hidden tabs' panes read the catalogue, the assessment and the draft kinds: mounted
+            # just after the first paint (see _after_first_paint).
+            yield TabPane("Documents", id="documents")
+            yield TabPane("Checklist", id="checklist")
+            yield TabPane("Draft", id="draft")
+        yield Footer(compact=True)  # compact, so every key (F1 to Ctrl+T) fits in 120 columns
 
     def on_mount(self) -> None:
-        """Offer the sample organisation on a fresh install; load the model in the background."""
+        """Draw in the saved theme and show "loading model"; everything slow starts after the first paint."""
+        if self.service is not None:
+            self._use_theme(getattr(getattr(self.service, "settings", None), "theme", None))
+        else:
+            from assistant.settings_file import first_frame_theme
+
+            self._use_theme(first_frame_theme())
         if self.warm_model:
             self.sub_title = "loading model…"
+        self.call_after_refresh(self._after_first_paint)
+
+    async def _after_first_paint(self) -> None:
+        """Runs once the first frame has been painted: the service, the hidden tabs, then the slow work."""
+        report = self._first_paint_report() if self.first_paint_report is not None else None
+        if self.service is None:
+            self._build_service(report)
+        else:
+            await self._finish_start(report)
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _build_service(self, report: dict | None) -> None:
+        """Load the settings and build the service (pydantic and friends: imports) off the UI thread."""
+        try:
+            service = self.make_service()
+        except Exception as exc:  # noqa: BLE001 - e.g. invalid settings: said plainly, then quit
+            self.call_from_thread(self.exit, None, 2, f"aims: cannot start: {exc}")
+            return
+        self.call_from_thread(self._service_built, service, report)
+
+    async def _service_built(self, service, report: dict | None) -> None:
+        self.service = service
+        await self._finish_start(report)
+
+    async def _finish_start(self, report: dict | None) -> None:
+        self._remember_theme()
+        for tab, pane in (("documents", DocumentsPane()), ("checklist", ChecklistPane()), ("draft", DraftPane())):
+            await self.query_one(f"#{tab}", TabPane).mount(pane)
+        if report is not None:
+            report["ready_at"] = time.time()
+            self.first_paint_report.write_text(json.dumps(report), encoding="utf-8")
+            self.exit()
+            return
+        if self.warm_model:
             self._load_model()
-        if self.service.status().chunks == 0:
-            self.query_one(TabbedContent).active = "documents"
-            self.notify("No documents yet: press 'Load the sample organisation' to try the assistant.", timeout=10)
+        self._check_index()
+
+    def _first_paint_report(self) -> dict:
+        """When the first frame was painted and which heavy libraries were loaded by then."""
+        heavy = ("torch", "sentence_transformers", "transformers", "chromadb", "llama_index", "numpy", "pydantic")
+        return {
+            "painted_at": time.time(),
+            "headless": self.is_headless,
+            "sub_title": self.sub_title,
+            "heavy_modules_loaded": [m for m in heavy if m in sys.modules],
+            "modules_loaded": len(sys.modules),
+        }
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _load_model(self) -> None:
         self.service.embedder.encode(["warm up"])
         self.call_from_thread(setattr, self, "sub_title", "ready")
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _check_index(self) -> None:
+        """Offer the sample organisation on a fresh install (reading the index opens the store: a worker)."""
+        if self.service.status().chunks == 0:
+            self.call_from_thread(self._offer_sample)
+
+    def _offer_sample(self) -> None:
+        """Point a fresh install at the sample; never move someone who already went to another tab or typed."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "ask" and not self.query_one("#question", Input).value and not self.query_one(AskPane).thread:
+            tabs.active = "documents"
+        self.notify("No documents yet: press 'Load the sample organisation' (Documents, F3) to try the assistant.",
+                    timeout=10)
+
+    # --- themes ----------------------------------------------------------------------------------
+    def _use_theme(self, name: str | None) -> None:
+        if name and name in self.available_themes:
+            self.theme = name
+
+    def _remember_theme(self) -> None:
+        """Apply the settings' theme (the authority) and from now on save every theme chosen."""
+        wanted = getattr(getattr(self.service, "settings", None), "theme", None) or self.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"Unknown theme {wanted!r} in the settings; using {self.theme}.", severity="warning")
+        self.saved_theme = wanted
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def _save_theme(self, theme) -> None:
+        """Remember a theme chosen in any way (Ctrl+T, the palette's theme picker) in the settings file."""
+        if theme.name == self.saved_theme:
+            return
+        from assistant.config import save_user_setting
+
+        try:
+            path = save_user_setting("theme", theme.name)
+        except (OSError, ValueError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning")
+            return
+        self.saved_theme = theme.name
+        settings = getattr(self.service, "settings", None)
+        if settings is not None:
+            settings.theme = theme.name
+        self.log(f"theme {theme.name} saved in {path}")
+
+    def action_next_theme(self) -> None:
+        """Switch to the next of Textual's themes (saved for the next start)."""
+        names = list(self.available_themes)
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"Theme: {self.theme}")
+
+    def action_new_thread(self) -> None:
+        """Start a new thread: earlier questions are no longer used to search follow-ups."""
+        self.action_show_tab("ask")
+        self.query_one(AskPane).new_thread()
 
     def action_show_tab(self, tab: str) -> None:
         """Switch to a tab."""
@@ -135,6 +258,8 @@ class AimsApp(App[None]):
 
     def action_export_session(self) -> None:
         """Write the conversation as Markdown into the data dir."""
+        if self.service is None:
+            return
         folder = self.service.home / "sessions"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"session-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
@@ -156,15 +281,29 @@ class AimsApp(App[None]):
         yield SystemCommand("Checklist", "Annex A checklist and SoA", lambda: self.action_show_tab("checklist"))
         yield SystemCommand("Draft", "Draft an AIMS document", lambda: self.action_show_tab("draft"))
         yield SystemCommand("Switch role", "Cycle staff, implementer, auditor", self.action_next_role)
+        yield SystemCommand("New thread", "Ask the next question on its own, without the earlier ones",
+                            self.action_new_thread)
+        yield SystemCommand("Next theme", f"Switch to the next theme (now {self.theme}); the choice is saved",
+                            self.action_next_theme)
         yield SystemCommand("Copy answer", "Copy the last answer and its sources", self.action_copy_answer)
         yield SystemCommand("Export session", "Write this conversation as Markdown", self.action_export_session)
         yield SystemCommand("Help", "Keys and how each screen works", self.action_help)
 
 
-def run(index: str | None = None) -> int:
-    """Start the app on the configured data dir."""
-    from assistant.config import load_settings
-    from assistant.service import Assistant
+def run(index: str | None = None, first_paint_report: str | Path | None = None) -> int:
+    """Start the app on the configured data dir.
 
-    AimsApp(Assistant(load_settings(index=index))).run()
-    return 0
+    The settings and the service are built once the first frame is painted. With
+    `first_paint_report`, write when that frame was painted (and when the app was ready: service
+    built, tabs mounted) as JSON there and quit (see `aims bench ui`); headless without a terminal.
+    """
+    def make_service():
+        from assistant.config import load_settings
+        from assistant.service import Assistant
+
+        return Assistant(load_settings(index=index))
+
+    report = Path(first_paint_report) if first_paint_report else None
+    app = AimsApp(make_service=make_service, first_paint_report=report)
+    app.run(headless=report is not None and not sys.__stderr__.isatty())
+    return app.return_code or 0

@@ -1,9 +1,13 @@
 """The Ask pane: a prompt, the answer with [n] markers (streamed when an LLM is configured), sources.
 
-Answering runs in a thread worker; the worker never touches widgets, it posts messages back.
+Questions form a thread: each is asked with the thread's earlier questions, so a follow-up ("and who
+approves it?") is searched in context; a new thread (Ctrl+N) forgets them. Answering runs in a
+thread worker; the worker never touches widgets, it posts messages back.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,7 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Markdown, Select
 
-from assistant.core.models import Answer
+if TYPE_CHECKING:  # the models (pydantic) load after the first paint
+    from assistant.core.models import Answer
 
 ROLES = [("staff", "staff"), ("implementer", "implementer"), ("auditor", "auditor")]
 
@@ -54,6 +59,7 @@ class AskPane(Vertical):
     def __init__(self) -> None:
         super().__init__(id="ask-pane")
         self.transcript: list[str] = []
+        self.thread: list[str] = []  # the current thread's questions, most recent last
         self.answer: Answer | None = None
         self.streamed = ""
 
@@ -83,19 +89,24 @@ class AskPane(Vertical):
         question = event.value.strip()
         if not question or self.query_one("#question", Input).disabled:
             return
+        if self.app.service is None:  # built just after the first paint; the question stays typed
+            self.query_one("#ask-status", Label).update("Starting up: press Enter again in a moment.")
+            return
         event.input.value = ""
         event.input.disabled = True
         self.streamed = ""
         self.query_one("#ask-status", Label).update(f"Answering as {self.role}…")
         self.transcript.append(f"**You ({self.role}):** {question}")
         self._render_transcript("_searching the documents…_")
-        self._answer(question, self.role)
+        history = list(self.thread)
+        self.thread.append(question)
+        self._answer(question, self.role, history)
 
     @work(thread=True, exclusive=True, group="answer", exit_on_error=False)
-    def _answer(self, question: str, role: str) -> None:
+    def _answer(self, question: str, role: str, history: list[str]) -> None:
         try:
             stream = lambda piece: self.post_message(self.AnswerChunk(piece))  # noqa: E731
-            answer = self.app.service.ask(question, role=role, on_token=stream)
+            answer = self.app.service.ask(question, role=role, on_token=stream, history=history or None)
             self.app.service.log_exchange(answer)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
             self.post_message(self.AnswerFailed(question, f"{type(exc).__name__}: {exc}"))
@@ -125,17 +136,29 @@ class AskPane(Vertical):
             table.add_row(str(c.n), c.source, where, key=str(c.n))
         status = "grounded" if answer.grounded else "refused: no evidence"
         controls = f"; related: {', '.join(answer.controls)}" if answer.controls else ""
-        self.query_one("#ask-status", Label).update(f"{status}{controls}")
+        earlier = len(self.thread) - 1
+        thread = f"; thread of {earlier + 1} questions (Ctrl+N: new thread)" if earlier else ""
+        self.query_one("#ask-status", Label).update(f"{status}{controls}{thread}")
         self._release_prompt()
 
     @on(AnswerFailed)
     def show_failure(self, message: AnswerFailed) -> None:
         """Restore the question so nothing typed is lost."""
         self.transcript.pop()
+        if self.thread and self.thread[-1] == message.question:
+            self.thread.pop()
         self._render_transcript()
         self.query_one("#ask-status", Label).update(f"error: {message.error}")
         self._release_prompt()
         self.query_one("#question", Input).value = message.question
+
+    def new_thread(self) -> None:
+        """Forget the thread: the next question is asked on its own (the transcript is kept)."""
+        if self.thread:
+            self.transcript.append("_New thread: earlier questions are no longer used as context._")
+            self._render_transcript()
+        self.thread = []
+        self.query_one("#ask-status", Label).update("New thread: the next question is asked on its own.")
 
     def _release_prompt(self) -> None:
         prompt = self.query_one("#question", Input)

@@ -12,10 +12,14 @@ from textual.widgets import Button, DataTable, Input, Label, Markdown, Select
 
 STATUSES = [(s, s) for s in ("not assessed", "not started", "partial", "implemented")]
 APPLICABLE = [("applicable", "yes"), ("not applicable", "no")]
+# The same kinds and formats as `aims checklist export` (assistant/checklist/export.py).
+EXPORT_KINDS = [("Statement of Applicability", "soa"), ("Audit checklist", "checklist")]
+EXPORT_FORMATS = [("Markdown", "md"), ("CSV", "csv"), ("XLSX", "xlsx"), ("DOCX", "docx")]
+EXPORT_NAMES = {"soa": "statement-of-applicability", "checklist": "audit-checklist"}
 
 
 class ChecklistPane(Vertical):
-    """Filter, inspect and assess clauses and controls; export the Statement of Applicability."""
+    """Filter, inspect and assess clauses and controls; export the SoA or the checklist in any format."""
 
     DEFAULT_CSS = """
     ChecklistPane #checklist-top { height: 3; }
@@ -30,6 +34,8 @@ class ChecklistPane(Vertical):
     ChecklistPane #status { width: 22; }
     ChecklistPane #applicable { width: 22; }
     ChecklistPane #justification { width: 1fr; }
+    ChecklistPane #export-kind { width: 34; }
+    ChecklistPane #export-format { width: 16; }
     """
 
     def __init__(self) -> None:
@@ -41,8 +47,9 @@ class ChecklistPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="checklist-top"):
             yield Input(placeholder="Filter by ID, title or status", id="filter")
-            yield Button("Export SoA (Markdown)", id="export-md")
-            yield Button("Export SoA (XLSX)", id="export-xlsx")
+            yield Select(EXPORT_KINDS, value="soa", allow_blank=False, id="export-kind")
+            yield Select(EXPORT_FORMATS, value="md", allow_blank=False, id="export-format")
+            yield Button("Export", id="export")
         with Horizontal(id="checklist-body"):
             table = DataTable(id="checklist-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("ID", "applicable", "status", "evidence", "stale", "title")
@@ -154,25 +161,43 @@ class ChecklistPane(Vertical):
         self.query_one("#detail", Markdown).update(self.detail_markdown(keep))
         self.selected = keep
 
-    @on(Button.Pressed, "#export-md")
-    def export_markdown(self) -> None:
-        """Write the Statement of Applicability as Markdown into the data dir."""
-        self._export("md")
+    @on(Button.Pressed, "#export")
+    def export_chosen(self) -> None:
+        """Export the chosen kind (SoA or full checklist) in the chosen format, in a worker."""
+        kind = str(self.query_one("#export-kind", Select).value)
+        fmt = str(self.query_one("#export-format", Select).value)
+        self.query_one("#checklist-status", Label).update(f"Exporting {EXPORT_NAMES[kind]}.{fmt}…")
+        self._export(kind, fmt)
 
-    @on(Button.Pressed, "#export-xlsx")
-    def export_xlsx(self) -> None:
-        """Write the Statement of Applicability as XLSX into the data dir."""
-        self._export("xlsx")
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, kind: str, fmt: str) -> None:
+        try:
+            path = self.export_file(kind, fmt)
+        except (ValueError, OSError) as exc:  # ExportError is a ValueError
+            self.app.call_from_thread(self._exported, None, str(exc))
+            return
+        self.app.call_from_thread(self._exported, path, "")
 
-    def _export(self, fmt: str) -> None:
+    def export_file(self, kind: str, fmt: str):
+        """Write `kind` ("soa" or "checklist") as md, csv, xlsx or docx into exports/ in the data dir."""
         import datetime as dt
 
         from assistant.checklist.export import export
 
         folder = self.app.service.home / "exports"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"statement-of-applicability-{dt.datetime.now():%Y%m%d-%H%M%S}.{fmt}"
-        export(self.app.service.checklist_rows(), "soa", fmt, path)
+        stem = f"{EXPORT_NAMES[kind]}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+        path = folder / f"{stem}.{fmt}"
+        number = 1
+        while path.exists():  # two exports in the same second keep both files
+            number += 1
+            path = folder / f"{stem}-{number}.{fmt}"
+        return export(self.app.service.checklist_rows(), kind, fmt, path)
+
+    def _exported(self, path, error: str) -> None:
+        if path is None:
+            self.query_one("#checklist-status", Label).update(f"Not exported: {error}")
+            return
         self.query_one("#checklist-status", Label).update(f"Exported {path}")
         self.app.notify(f"Exported {path.name}")
 

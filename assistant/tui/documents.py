@@ -6,6 +6,7 @@ Ingesting runs in a thread worker with a progress bar; the rest of the app stays
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar
 
-from assistant.core.models import IngestReport
+if TYPE_CHECKING:  # the models (pydantic) load after the first paint
+    from assistant.core.models import IngestReport
 
 
 class DocumentsPane(Vertical):
@@ -56,12 +58,32 @@ class DocumentsPane(Vertical):
         yield Label("", id="failures")
 
     def on_mount(self) -> None:
-        """Show the index as it is."""
-        self.refresh_documents()
+        """Show the index as it is, read in a worker (it opens the vector store)."""
+        self.query_one("#ingest-status", Label).update("Reading the index…")
+        self._load_status()
+
+    @work(thread=True, group="documents", exit_on_error=False)
+    def _load_status(self) -> None:
+        try:
+            status = self.app.service.status()
+        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+            self.app.call_from_thread(self._show_unreadable, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._show_initial, status)
+
+    def _show_unreadable(self, error: str) -> None:
+        self.query_one("#ingest-status", Label).update(f"Cannot read the index: {error}")
+
+    def _show_initial(self, status) -> None:
+        if not self.query_one("#ingest", Button).disabled:  # an ingest started meanwhile reports for itself
+            self.show_status(status)
 
     def refresh_documents(self) -> None:
         """Reload the documents table and failures from the service."""
-        status = self.app.service.status()
+        self.show_status(self.app.service.status())
+
+    def show_status(self, status) -> None:
+        """Fill the documents table, failures and the summary line from a status report."""
         table = self.query_one("#documents-table", DataTable)
         table.clear()
         for doc in status.documents:
