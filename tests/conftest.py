@@ -6,6 +6,7 @@ AIMS_HOME and AIMS_CONFIG point into a temporary folder so no test reads or writ
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -81,15 +82,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_chroma(folder: Path):
-    """A real `chroma run` (from the chromadb package) on a free loopback port; yields its URL, stops it after."""
+def running_chroma(folder: Path, prefix: list[str] | None = None):
+    """A real `chroma run` (from the chromadb package) on a free loopback port; yields its URL, stops it after.
+
+    `prefix` runs it under another command (e.g. strace)."""
     if not CHROMA.exists():
         pytest.skip("the chroma command of the chromadb package is not installed")
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = (folder / "server.log").open("w")
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port",
-                             str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+    proc = subprocess.Popen([*(prefix or []), str(CHROMA), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -102,11 +106,12 @@ def running_chroma(folder: Path):
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)  # its own process group: the server and any wrapper around it
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         log.close()
 
 

@@ -3,7 +3,8 @@
 `aims ingest` and `aims ask` run in subprocesses (real model, real store) with an audit hook
 (tests/net_audit/sitecustomize.py) recording every socket connect, send-to and name lookup made
 from Python; where `strace` works, the same runs are traced for connect/sendto system calls too,
-which also catches native code (Chroma's Rust core, torch, tokenizers).
+which also catches native code (Chroma's Rust core, torch, tokenizers); the Chroma server is
+traced as well.
 """
 
 from __future__ import annotations
@@ -113,13 +114,18 @@ def test_with_an_llm_configured_only_its_endpoint_is_contacted(recorder, corpus)
 
 
 def test_with_a_chroma_server_only_the_server_is_contacted(recorder, corpus, tmp_path):
-    with running_chroma(tmp_path / "server") as url:
+    server_trace = tmp_path / "server-strace.txt"
+    prefix = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(server_trace)] if STRACE else []
+    with running_chroma(tmp_path / "server", prefix=prefix) as url:
         port = int(url.rsplit(":", 1)[1])
         ingested, audited_ingest, traced_ingest = recorder.run("ingest", str(corpus), "--json", "--chroma-url", url)
         assert ingested.returncode == 0, ingested.stderr
         asked, audited_ask, traced_ask = recorder.run("ask", QUESTION, "--json", "--chroma-url", url)
         assert asked.returncode == 0, asked.stderr
         assert json.loads(asked.stdout)["grounded"] is True
+    if STRACE:  # the server itself (Chroma's Rust binary) connects nowhere: no telemetry
+        assert server_trace.exists()
+        assert [line for line in server_trace.read_text().splitlines() if "AF_INET" in line] == []
     for audited, traced in ((audited_ingest, traced_ingest), (audited_ask, traced_ask)):
         assert {(a["host"], a["port"]) for a in audited if a["event"] == "socket.connect"} == {("127.0.0.1", port)}
         assert {a["host"] for a in audited} == {"127.0.0.1"}

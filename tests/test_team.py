@@ -137,6 +137,8 @@ def test_a_stale_copy_catches_up_and_a_current_one_costs_one_read(fresh_chroma, 
         alpha.ingest([corpus])
         first = bravo.ask("When does the review board meet?")
         assert "Monday" in first.answer
+        bravo.checklist_link("A.5.4", "board.md", "The review board meets every Monday morning in Leeds.", author="bob")
+        assert not alpha.checklist_row("A.5.4").links[0].stale
         _write(corpus, {"board.md": BOARD.replace("Monday morning in Leeds", "Friday afternoon in Bristol"),
                         "parking.md": PARKING})
         (corpus / "canteen.md").unlink()
@@ -151,6 +153,9 @@ def test_a_stale_copy_catches_up_and_a_current_one_costs_one_read(fresh_chroma, 
         assert _docs(bravo) == _docs(alpha)
         assert {d.source for d in bravo.status().documents} == {"board.md", "parking.md"}
         assert bravo.ask("When are parking permits renewed?").grounded
+        for machine in (alpha, bravo):  # the linked quote is gone from the new version, on both machines
+            link = machine.checklist_row("A.5.4").links[0]
+            assert link.stale and link.created_by == "bob"
         reads.clear()
         bravo.refresh()
         assert reads == [["corpus", "generation"]], "a current copy checks the generation marker and nothing else"

@@ -205,6 +205,16 @@ class Catalog:
         """The text hashes whose vectors this model has cached."""
         return {row[0] for row in self.db.execute("SELECT text_hash FROM vectors WHERE model=?", (model,))}
 
+    def has_vectors(self, model: str, text_hashes: list[str]) -> set[str]:
+        """Which of these text hashes have vectors cached for this model."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(text_hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            query = f"SELECT text_hash FROM vectors WHERE model=? AND text_hash IN ({','.join('?' * len(part))})"
+            found.update(row[0] for row in self.db.execute(query, [model, *part]))
+        return found
+
     def store_vectors(self, model: str, vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Cache a text's vector and its sentences' vectors (float16) by the text's hash.
 

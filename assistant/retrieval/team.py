@@ -23,7 +23,7 @@ import hashlib
 import math
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -208,10 +208,10 @@ class TeamStore:
         self.vectors.delete(sorted(ids))
         self.texts.delete(where={"doc_key": doc_key(root, source)})
 
-    def fetch(self, remote: RemoteDocument, have: set[str]):
+    def fetch(self, remote: RemoteDocument, have: Callable[[list[str]], set[str]]):
         """(text, chunks, vectors by chunk hash) of a committed version, or None when it is not all there yet.
 
-        `have` holds the chunk hashes whose vectors the replica has already; only the others are fetched.
+        `have` tells which chunk hashes the replica has vectors for already; only the others are fetched.
         A version being replaced while it is read comes back short and is left for the next sync.
         """
         rec = remote.record
@@ -224,7 +224,8 @@ class TeamStore:
         if len(parts) != remote.text_parts:
             return None
         text = "".join(str(meta["text"]) for meta in sorted(parts, key=lambda meta: int(meta["part"])))
-        wanted = sorted({chunk.chunk_hash for chunk, _ in rows} - have)
+        hashes = sorted({chunk.chunk_hash for chunk, _ in rows})
+        wanted = sorted(set(hashes) - have(hashes))
         sentences = self.sentence_vectors(wanted)
         if len(sentences) != len(wanted):
             return None
@@ -313,7 +314,9 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
         for root, source in sorted(set(local) - set(remote)):
             catalog.remove_document(root, source)
             result.removed.append(source)
-        have = catalog.vector_hashes(model_id)
+        def have(hashes: list[str]) -> set[str]:
+            return catalog.has_vectors(model_id, hashes)
+
         for key, item in sorted(remote.items()):
             mine = local.get(key)
             if mine is not None and _same_version(mine, item.record):
@@ -324,7 +327,6 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
                 continue
             text, chunks, vectors = fetched
             catalog.store_vectors(model_id, vectors)
-            have.update(vectors)
             catalog.replace_document(item.record, item.labels_fp, text, chunks)
             (result.updated if mine is not None else result.added).append(item.record.source)
         if result.added or result.updated or result.removed:
