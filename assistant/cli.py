@@ -71,7 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?")
     ask.add_argument("--role", choices=["staff", "implementer", "auditor"], default="staff")
     ask.add_argument("-k", type=int, default=None, help="number of citations")
-    ask.add_argument("--batch", metavar="FILE.jsonl", help="answer every line {id, question, role}")
+    ask.add_argument("--batch", metavar="FILE.jsonl", help="answer every line {id, question, role[, history]}")
+    ask.add_argument("--after", action="append", default=[], metavar="EARLIER",
+                     help="an earlier question of the thread (repeat, oldest first): a follow-up such as "
+                          "\"and who approves it?\" is searched together with them")
     common(ask)
 
     checklist = sub.add_parser("checklist", help="Annex A checklist, Statement of Applicability, evidence, gaps")
@@ -138,6 +141,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gate", action="store_true",
                           help="exit 1 on any leak or a fall below the floors in evals/gate.json")
     common(evaluate)
+
+    team = sub.add_parser("team", help="team mode: what the Chroma server holds per client; forget a gone machine")
+    team_actions = team.add_subparsers(dest="action", required=True)
+    team_status = team_actions.add_parser("status", help="clients, their documents, ingests under way, the marker")
+    common(team_status)
+    forget = team_actions.add_parser("forget", help="withdraw every document filed under a client that is gone")
+    forget.add_argument("client", metavar="CLIENT", help="the AIMS_CLIENT_NAME the folders are filed under")
+    forget.add_argument("--yes", action="store_true", help="do it (without: list what would be withdrawn)")
+    common(forget)
 
     config = sub.add_parser("config", help="show the settings in force, or the reference table")
     config.add_argument("--reference", action="store_true", help="print the configuration reference (Markdown)")

@@ -105,7 +105,7 @@ def cmd_ask(args) -> int:
         raise UsageError("-k must be between 1 and 20")
     assistant = _assistant(args)
     if args.question:
-        answer = assistant.ask(args.question, role=args.role, k=args.k)
+        answer = assistant.ask(args.question, role=args.role, k=args.k, history=args.after or None)
         if args.json:
             emit_json(answer.model_dump())
         else:
@@ -121,10 +121,16 @@ def cmd_ask(args) -> int:
         try:
             item = json.loads(line)
             question, role = item["question"], item.get("role") or args.role
-        except (ValueError, KeyError, TypeError) as exc:
-            expected = '{"id", "question", "role"}'
+            history = item.get("history") or []
+            if not isinstance(question, str) or not isinstance(history, list) or not all(
+                    isinstance(h, str) for h in history):
+                raise TypeError("question and history must be text")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            expected = '{"id", "question", "role"} (and optionally "history": [earlier questions])'
             raise UsageError(f"{args.batch} line {number}: expected {expected} ({exc})") from exc
-        answer = assistant.ask(question, role=role, k=args.k)
+        if args.after:
+            raise UsageError("--after is for one QUESTION; give a batch line its own \"history\"")
+        answer = assistant.ask(question, role=role, k=args.k, history=list(history) or None)
         if args.json:
             emit_json({"id": item.get("id"), **answer.model_dump()})
         else:
@@ -185,6 +191,17 @@ def cmd_eval(args) -> int:
     from assistant.eval_command import run_eval
 
     return run_eval(args)
+
+
+def cmd_team(args) -> int:
+    """`aims team status|forget`: the server's corpus per client; withdraw a gone machine's documents."""
+    from assistant.team_command import run_team
+
+    assistant = _assistant(args)
+    try:
+        return run_team(args, assistant)
+    finally:
+        assistant.close()
 
 
 def cmd_checklist(args) -> int:

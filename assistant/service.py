@@ -84,11 +84,11 @@ class Assistant:
 
         return TeamStore(self.vectors, self.settings.client_name)
 
-    def refresh(self) -> None:
+    def refresh(self):
         """Team mode: bring the local manifest (and with it BM25) up to the server's corpus, if it changed.
 
         One read of the server's generation marker when nothing changed; refuses a server whose
-        vectors come from another model.
+        vectors come from another model. Returns what the sync changed (None for an embedded index).
         """
         team = self.team
         if team is None:
@@ -97,13 +97,30 @@ class Assistant:
 
                 raise TeamModeError(f"{self.home} is a replica of a Chroma server's corpus; use --chroma-url "
                                     "(or AIMS_CHROMA_URL), or another data dir for an embedded index")
-            return
+            return None
         from assistant.retrieval.team import sync
 
         if not self.__dict__.get("_compatible"):
             team.check_compatible(self.embedder.model_id, self.settings.chunk_words)
             self.__dict__["_compatible"] = True
-        sync(self.catalog, team, self.embedder.model_id)
+        return sync(self.catalog, team, self.embedder.model_id)
+
+    def team_store(self):
+        """The shared records for `aims team` commands; refused with the embedded store."""
+        if self.team is None:
+            from assistant.core.models import TeamModeError
+
+            raise TeamModeError("team commands need a Chroma server: --chroma-url URL or AIMS_CHROMA_URL")
+        self.refresh()  # also refuses a server built with another model
+        return self.team
+
+    def team_forget(self, client: str):
+        """Withdraw the documents filed under a client that is gone; the replica follows. Returns them."""
+        import uuid
+
+        gone = self.team_store().forget(client, run=f"forget-{uuid.uuid4().hex}")
+        self.refresh()
+        return gone
 
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
@@ -119,8 +136,11 @@ class Assistant:
             if index is None or current is None or index.fingerprint != current:
                 from assistant.retrieval.memory import release_free_memory
 
-                index = LexicalIndex.build(self.catalog.iter_chunk_texts())
-                index.save(self.home / "bm25")
+                built = LexicalIndex.build(self.catalog.iter_chunk_texts())
+                built.save(self.home / "bm25")
+                loaded = LexicalIndex.load(self.home / "bm25")  # the same index, its postings memory-mapped
+                index = loaded if loaded is not None else built
+                del built
                 self.catalog.set_meta("chunks_fp", index.fingerprint)
                 release_free_memory()  # the build's texts and tokens are garbage now
         self.__dict__["_lexical"] = index

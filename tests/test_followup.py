@@ -81,3 +81,29 @@ def test_the_thread_never_widens_what_a_role_may_see(sample_index):
     assert "Owner: Joe Whitaker" in _flat(auditor.citations[0].quote)
     staff = assistant.ask("and who owns that action?", role="staff", history=history)
     assert staff.citations and {labels[c.source] for c in staff.citations} <= {"public", "internal"}
+
+
+def test_aims_ask_takes_the_thread_on_the_command_line_and_in_a_batch(sample_index, tmp_path, monkeypatch, capsys):
+    import json
+
+    from assistant.cli import main
+
+    assistant = sample_index[0]
+    monkeypatch.setenv("AIMS_HOME", str(assistant.home))
+    assert main(["ask", "And when is its next review?", "--after", "When was the AI policy approved?",
+                 "--role", "implementer", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["question"] == "And when is its next review?" and answer["grounded"]
+    first = answer["citations"][0]
+    assert "March 2027" in _flat(first["quote"]) and first["source"] == "ai-policy.pdf"
+
+    batch = tmp_path / "thread.jsonl"
+    batch.write_text(json.dumps({"id": "t1", "question": "And when is its next review?", "role": "implementer",
+                                 "history": ["When was the AI policy approved?"]}) + "\n")
+    assert main(["ask", "--batch", str(batch), "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["id"] == "t1" and line["citations"] == answer["citations"]
+
+    batch.write_text(json.dumps({"id": "t2", "question": "And?", "history": "not a list"}) + "\n")
+    assert main(["ask", "--batch", str(batch), "--json"]) == 2
+    assert "history" in capsys.readouterr().err

@@ -158,7 +158,7 @@ def test_a_stale_copy_catches_up_and_a_current_one_costs_one_read(fresh_chroma, 
             assert link.stale and link.created_by == "bob"
         reads.clear()
         bravo.refresh()
-        assert reads == [["corpus", "generation"]], "a current copy checks the generation marker and nothing else"
+        assert reads == [None], "a current copy reads the small state collection (the marker) and nothing else"
         # the server keeps no chunk or text of the replaced and removed versions
         assert _server_ids(alpha) == _committed_ids(alpha) == alpha.catalog.all_chunk_ids()
         versions = {(r.record.doc_hash) for r in alpha.team.documents().values()}
@@ -287,6 +287,7 @@ def test_ingest_on_one_machine_while_others_ask_never_shows_a_half_written_docum
     stop = threading.Event()
     seen: list[list[str]] = []
     errors = []
+    asks = {name: 0 for name in ("reader0", "reader1")}
 
     def ask_loop(name: str) -> None:
         reader = _machine(tmp_path / name, fresh_chroma, name, embedder)
@@ -296,23 +297,33 @@ def test_ingest_on_one_machine_while_others_ask_never_shows_a_half_written_docum
                 seen.append([c.quote for c in answer.citations if c.source == "board.md"])
                 docs = reader.catalog.documents()
                 assert all(len(reader.catalog.chunk_ids(d.root, d.source)) == d.chunk_count for d in docs)
+                asks[name] += 1
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
             reader.close()
 
-    readers = [threading.Thread(target=ask_loop, args=(f"reader{n}",)) for n in range(2)]
+    def readers_asked_since(before: dict[str, int]) -> None:
+        """Wait until each reader has finished an ask that began after this point (at most a minute)."""
+        deadline = time.monotonic() + 60
+        while any(asks[name] < count + 2 for name, count in before.items()) and not errors:
+            assert time.monotonic() < deadline, f"the readers stopped asking: {asks}"
+            time.sleep(0.02)
+
+    readers = [threading.Thread(target=ask_loop, args=(name,)) for name in asks]
     for thread in readers:
         thread.start()
-    for flip in range(6):
+    readers_asked_since({name: 0 for name in asks})
+    for flip in range(6):  # readers keep asking while each version is written, and see each one after
         (corpus / "board.md").write_text(versions[(flip + 1) % 2])
         writer.ingest([corpus])
+        readers_asked_since(dict(asks))
     stop.set()
     for thread in readers:
         thread.join(timeout=120)
     assert not errors
     assert {i for quotes in seen for i, text in enumerate(versions) for q in quotes if q in text} == {0, 1}, (
-        "the readers should have caught up with the writer's versions while it wrote")
+        "the readers should have caught up with each of the writer's versions")
     for quotes in seen:
         assert all(any(q in text for text in versions) for q in quotes), quotes
         holders = {i for i, text in enumerate(versions) for q in quotes if q in text}
@@ -322,6 +333,107 @@ def test_ingest_on_one_machine_while_others_ask_never_shows_a_half_written_docum
     assert _server_ids(writer) == _committed_ids(writer)
     late.close()
     writer.close()
+
+
+DIE_BEFORE_THE_MARKER = """
+import os, sys
+from assistant.retrieval.team import TeamStore
+TeamStore.bump = lambda self: os._exit(9)  # the process dies after its commit, before the marker moves
+from assistant.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_a_writer_that_dies_between_its_commit_and_the_marker_hides_nothing(fresh_chroma, tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    _write(corpus, {"board.md": BOARD})
+    home = tmp_path / "alpha"
+    alpha = _machine(home, fresh_chroma, "alpha", embedder)
+    bravo = _machine(tmp_path / "bravo", fresh_chroma, "bravo", embedder)
+    try:
+        alpha.ingest([corpus])
+        alpha.close()
+        assert "Monday" in bravo.ask("When does the review board meet?").answer  # bravo is current
+
+        _write(corpus, {"parking.md": PARKING})
+        env = {**os.environ, "AIMS_HOME": str(home), "AIMS_CLIENT_NAME": "alpha"}
+        died = subprocess.run([sys.executable, "-c", DIE_BEFORE_THE_MARKER, "ingest", str(corpus), "--chroma-url",
+                               fresh_chroma], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        assert died.returncode == 9, died.stderr[-2000:]
+        assert "parking.md" in {d.record.source for d in bravo.team.documents().values()}, "it was committed"
+        assert bravo.team.heads().writing == ["alpha"]
+
+        answer = bravo.ask("When are parking permits renewed?")
+        assert answer.grounded and answer.citations[0].source == "parking.md"
+        bravo.refresh()
+        assert bravo.catalog.get_meta("team_generation") is None, "no rest on a marker while a writer is open"
+
+        alpha = _machine(home, fresh_chroma, "alpha", embedder)  # alpha's next run ends the dead run's intent
+        assert alpha.ingest([corpus]).exit_code == 0
+        assert bravo.team.heads().writing == []
+        bravo.refresh()
+        reads = []
+        original = bravo.team.state.get
+        bravo.team.state.get = lambda *a, **k: reads.append(k.get("ids")) or original(*a, **k)
+        assert bravo.refresh().current and reads == [None], "with no writer left, a current copy rests again"
+        assert _docs(bravo) == _docs(alpha)
+    finally:
+        alpha.close()
+        bravo.close()
+
+
+def test_an_unchanged_ingest_writes_nothing_to_the_server(fresh_chroma, tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    _write(corpus, {"board.md": BOARD})
+    alpha = _machine(tmp_path / "alpha", fresh_chroma, "alpha", embedder)
+    try:
+        alpha.ingest([corpus])
+        marker = alpha.team.heads().generation
+        assert alpha.ingest([corpus]).unchanged == ["board.md"]
+        assert alpha.team.heads().generation == marker and alpha.team.heads().writing == []
+    finally:
+        alpha.close()
+
+
+def test_team_status_and_forgetting_a_machine_that_is_gone(fresh_chroma, tmp_path, embedder, monkeypatch,
+                                                           capsys):
+    from assistant.cli import main
+
+    _write(tmp_path / "one", {"board.md": BOARD})
+    _write(tmp_path / "two", {"parking.md": PARKING, "canteen.md": CANTEEN})
+    alpha = _machine(tmp_path / "alpha", fresh_chroma, "alpha", embedder)
+    bravo = _machine(tmp_path / "bravo", fresh_chroma, "bravo", embedder)
+    try:
+        alpha.ingest([tmp_path / "one"])
+        bravo.ingest([tmp_path / "two"])
+        monkeypatch.setenv("AIMS_HOME", str(tmp_path / "carol"))
+        monkeypatch.setenv("AIMS_CLIENT_NAME", "carol")
+        assert main(["team", "status", "--json", "--chroma-url", fresh_chroma]) == 0
+        view = json.loads(capsys.readouterr().out)
+        assert {name: (c["documents"], c["chunks"]) for name, c in view["clients"].items()} == {
+            "alpha": (1, 1), "bravo": (2, 2)}
+        assert view["writing"] == [] and view["this_client"] == "carol" and view["model_id"] == embedder.model_id
+
+        assert main(["team", "forget", "bravo", "--chroma-url", fresh_chroma]) == 0  # a dry run by default
+        out = capsys.readouterr().out
+        assert "canteen.md" in out and "parking.md" in out and "nothing removed" in out
+        assert len(alpha.team.documents()) == 3
+
+        bravo.team.begin_write("bravo-run")  # bravo ingesting right now: refused
+        assert main(["team", "forget", "bravo", "--yes", "--chroma-url", fresh_chroma]) == 2
+        assert "ingest under way" in capsys.readouterr().err
+        bravo.team.end_write("bravo-run")
+
+        assert main(["team", "forget", "bravo", "--yes", "--json", "--chroma-url", fresh_chroma]) == 0
+        gone = json.loads(capsys.readouterr().out)["removed"]
+        assert sorted(d["source"] for d in gone) == ["canteen.md", "parking.md"]
+        assert not alpha.ask("When are parking permits renewed?").grounded
+        assert {d.source for d in bravo.status().documents} == {"board.md"}, "every replica follows"
+        assert _server_ids(alpha) == _committed_ids(alpha) == alpha.catalog.all_chunk_ids()
+        assert alpha.team.heads().writing == []
+    finally:
+        alpha.close()
+        bravo.close()
 
 
 def test_killed_ingest_leaves_whole_documents_and_its_next_run_sweeps_its_leftovers(fresh_chroma, tmp_path,

@@ -92,18 +92,23 @@ class Ingestor:
         self._files_done = 0
         self._files_total = 0
         self._removed_by_hash: dict[str, str] = {}
+        self._writing = False  # team mode: whether this run has recorded its intent to write
 
     def run(self, paths: list[Path]) -> IngestReport:
         """Ingest every path; returns what was added, updated, removed, renamed and failed."""
         started = time.perf_counter()
         with self.catalog.lock("ingest"):
             self._prepare()
-            plans = [self._plan_root(Path(p)) for p in paths]
-            self._files_total = sum(len(walk.files) for _, walk, _ in plans)
-            for root, walk, single in plans:
-                self._ingest_root(root, walk, single)
-            self._flush()
-            self._detect_renames()
+            try:
+                plans = [self._plan_root(Path(p)) for p in paths]
+                self._files_total = sum(len(walk.files) for _, walk, _ in plans)
+                for root, walk, single in plans:
+                    self._ingest_root(root, walk, single)
+                self._flush()
+                self._detect_renames()
+            finally:  # an error ends the run too: what it committed is whole, and replicas must see it
+                if self._writing:
+                    self.team.end_write(self.run_id)
             self.catalog.set_meta("ingest_state", "idle")
         self.report.chunks_total = self.catalog.chunk_count()
         self.report.seconds = round(time.perf_counter() - started, 3)
@@ -212,6 +217,7 @@ class Ingestor:
             for source in sorted(set(known) - present):
                 self._removed_by_hash[known[source][0]] = source
                 if self.team is not None:
+                    self._begin_write()
                     self.team.remove(root, source, self.catalog.chunk_ids(root, source))
                     with self.catalog.lock("sync"):
                         ids = self.catalog.remove_document(root, source)
@@ -306,6 +312,7 @@ class Ingestor:
         record commits its document), then the replica's rows, then the old versions retired and the
         generation marker replaced once. Batching keeps the server round trips per batch, not per document."""
         team = self.team
+        self._begin_write()
         relabelled = [cid for item in pending if item.old_label not in (None, item.record.label.value)
                       for cid in item.old_ids]
         self.vectors.delete(relabelled)  # a relabelled document's vectors must never sit in two collections
@@ -322,6 +329,12 @@ class Ingestor:
                 team.retire(item.record.root, item.record.source, item.old_hash, item.old_ids)
             self._count(item, len(set(item.old_ids) - {c.id for c in item.chunks}))
         team.bump()
+
+    def _begin_write(self) -> None:
+        """Team mode: record this run's intent on the server before its first change (once per run)."""
+        if not self._writing:
+            self.team.begin_write(self.run_id)
+            self._writing = True
 
     def _count(self, item: _Pending, stale: int) -> None:
         getattr(self.report, item.kind).append(item.record.source)

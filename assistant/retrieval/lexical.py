@@ -41,13 +41,27 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
 
 class LexicalIndex:
-    """A BM25 index over chunk texts, with each chunk's label for filtering inside the search."""
+    """A BM25 index over chunk texts, with each chunk's label for filtering inside the search.
+
+    Held compactly because it grows with the corpus: ids as one fixed-width byte array, labels as
+    one byte each, and a loaded index's postings memory-mapped from its files, so only the pages of
+    the words a question uses are read into memory.
+    """
 
     def __init__(self, retriever, ids: list[str], labels: list[str], fp: str) -> None:
         self.retriever = retriever
-        self.ids = ids
-        self.labels = np.array(labels)
+        self.ids = np.array(ids, dtype="S") if ids else np.array([], dtype="S1")
+        self.label_names = sorted(set(labels))
+        codes = {name: n for n, name in enumerate(self.label_names)}
+        self.label_codes = np.array([codes[label] for label in labels], dtype=np.uint8)
         self.fingerprint = fp
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def chunk_ids(self) -> list[str]:
+        """The indexed chunk ids, in the index's order."""
+        return [raw.decode() for raw in self.ids.tolist()]
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str]]) -> LexicalIndex:
@@ -80,10 +94,11 @@ class LexicalIndex:
         tmp = path.with_name(path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        if self.ids:
+        if len(self):
             self.retriever.save(str(tmp), show_progress=False)
+        labels = [self.label_names[code] for code in self.label_codes.tolist()]
         (tmp / "chunks.json").write_text(
-            json.dumps({"ids": self.ids, "labels": self.labels.tolist(), "fingerprint": self.fingerprint})
+            json.dumps({"ids": self.chunk_ids(), "labels": labels, "fingerprint": self.fingerprint})
         )
         old = path.with_name(path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -102,7 +117,7 @@ class LexicalIndex:
             return None
         try:
             meta = json.loads(meta_path.read_text())
-            retriever = bm25s.BM25.load(str(path), show_progress=False) if meta["ids"] else bm25s.BM25()
+            retriever = bm25s.BM25.load(str(path), mmap=True, show_progress=False) if meta["ids"] else bm25s.BM25()
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"])
@@ -112,9 +127,9 @@ class LexicalIndex:
 
         The answerer weighs which of the question's words the evidence must contain by it.
         """
-        total = max(1, len(self.ids))
-        vocab = self.retriever.vocab_dict if self.ids else {}
-        indptr = self.retriever.scores.get("indptr") if self.ids else None
+        total = max(1, len(self))
+        vocab = self.retriever.vocab_dict if len(self) else {}
+        indptr = self.retriever.scores.get("indptr") if len(self) else None
         weights = {}
         for token in tokens:
             token_id = vocab.get(token)
@@ -127,16 +142,17 @@ class LexicalIndex:
 
         The label mask is applied inside bm25s's scoring, never to its results.
         """
-        if not self.ids:
+        if not len(self):
             return []
         tokens = tokenize([query])[0]
         vocab = self.retriever.vocab_dict
         tokens = [token for token in tokens if token in vocab]
         if not tokens:
             return []
-        mask = np.isin(self.labels, list(labels)).astype(np.float32)
+        wanted = [n for n, name in enumerate(self.label_names) if name in set(labels)]
+        mask = np.isin(self.label_codes, wanted).astype(np.float32)
         k = min(k, int(mask.sum()))
         if k <= 0:
             return []
         docs, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
-        return [(self.ids[int(doc)], float(score)) for doc, score in zip(docs[0], scores[0]) if score > 0]
+        return [(self.ids[int(doc)].decode(), float(score)) for doc, score in zip(docs[0], scores[0]) if score > 0]

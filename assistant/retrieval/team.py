@@ -2,9 +2,9 @@
 
 Besides the chunk collections (vectors, chunk texts and every locator), the server holds:
 
-- `aims_state`: the corpus id, the model and chunk size every client must share, and the
-  generation marker, a token replaced after every commit, so a client tells whether its copy is
-  current with one read;
+- `aims_state`: the corpus id, the model and chunk size every client must share, the
+  generation marker (a token replaced after every commit) and one intent record per ingest under
+  way, so a client tells whether its copy is current with one read;
 - `aims_documents`: one record per document, the manifest row; upserting it is the document's
   commit point, after its chunks, text and sentence vectors are stored;
 - `aims_texts`: each committed version's extracted text, in parts (source viewer, quote checks);
@@ -41,6 +41,8 @@ TEXT_PART_CHARS = 50_000
 PAGE = 1000
 ORPHAN_GRACE_S = 24 * 3600
 """Leftovers of another client's interrupted run are swept only after this long (it may still be running)."""
+INTENT = "writing:"
+"""State ids of ingests under way: INTENT + the run's id."""
 
 _RECORD_FIELDS = ("root", "source", "doc_hash", "size", "mtime_ns", "format", "title", "label", "label_origin",
                   "chunk_count", "ingested_at")
@@ -80,6 +82,55 @@ class RemoteDocument:
 
 
 @dataclass
+class Heads:
+    """What one read of the server's state says: whose corpus, which generation, who is writing now."""
+
+    corpus: str
+    generation: str
+    writing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClientShare:
+    """What one client has filed on the server."""
+
+    documents: int = 0
+    chunks: int = 0
+    last_commit_ns: int = 0
+
+
+@dataclass
+class Intent:
+    """An ingest under way (or one that died before it ended)."""
+
+    run: str
+    by: str
+    at_ns: int
+
+
+@dataclass
+class TeamOverview:
+    """The server's corpus at a glance: the marker, the clients and their documents, writers now."""
+
+    corpus: str
+    generation: str
+    generation_by: str
+    generation_at_ns: int
+    model_id: str
+    chunk_words: int
+    clients: dict[str, ClientShare]
+    writing: list[Intent]
+    stale_after_ns: int
+    sentence_records: int
+    text_records: int
+
+
+def owner(root: str) -> str:
+    """The client a document's folder is filed under (`CLIENT:/path`)."""
+    return root.split(":", 1)[0] if ":" in root else ""
+
+
+@dataclass
 class SyncResult:
     """What one sync changed in the local replica."""
 
@@ -111,18 +162,38 @@ class TeamStore:
             found = self.state.get(ids=[key], include=["metadatas"])["metadatas"]
         return found[0]
 
-    def heads(self) -> tuple[str, str]:
-        """(corpus id, generation marker) in one read: what a replica compares to tell whether it is current.
+    def heads(self) -> Heads:
+        """The corpus id, the generation marker and the ingests under way, in one read of the small state
+        collection: what a replica compares to tell whether it is current.
 
         The corpus id is fixed by the first client, so a replica of another server (or of a server
-        wiped and started again) is told apart; the marker is "none" before the first commit.
+        wiped and started again) is told apart; the marker is "none" before the first commit. An
+        intent younger than ORPHAN_GRACE_S counts as an ingest under way, even if its writer died.
         """
-        found = self.state.get(ids=["corpus", "generation"], include=["metadatas"])
+        found = self.state.get(include=["metadatas"])
         metas = dict(zip(found["ids"], found["metadatas"]))
         if "corpus" not in metas:
             metas["corpus"] = self._first_write_wins("corpus", {"id": uuid.uuid4().hex, "by": self.client_name})
         generation = metas.get("generation")
-        return str(metas["corpus"]["id"]), str(generation["token"]) if generation else "none"
+        cutoff = time.time_ns() - ORPHAN_GRACE_S * 1_000_000_000
+        writing = sorted(str(meta.get("by", "?")) for key, meta in metas.items()
+                         if key.startswith(INTENT) and int(meta.get("at_ns", 0)) >= cutoff)
+        return Heads(str(metas["corpus"]["id"]), str(generation["token"]) if generation else "none", writing)
+
+    def begin_write(self, run: str) -> None:
+        """Record that this client's ingest `run` may commit documents from now on.
+
+        Replicas never take a generation as current while an intent is recorded: a writer that dies
+        between committing documents and replacing the marker would otherwise hide those documents
+        from every replica that had synced before, until someone wrote again.
+        """
+        self.state.upsert(ids=[INTENT + run], embeddings=[placeholder(INTENT + run)],
+                          metadatas=[{"run": run, "by": self.client_name, "at_ns": time.time_ns()}])
+
+    def end_write(self, run: str) -> None:
+        """Replace the marker, then drop the run's intent: replicas sync once more and may then rest."""
+        self.bump()
+        self.state.delete(ids=[INTENT + run])
 
     def check_compatible(self, model_id: str, chunk_words: int) -> None:
         """Every client must embed with the same model and cut the same chunks; the first client fixes both."""
@@ -263,7 +334,65 @@ class TeamStore:
                  if (meta.get("doc_key"), meta.get("doc_hash")) not in versions and leftover(meta)]
         if texts:
             self.texts.delete(ids=texts)
+        state = self.state.get(include=["metadatas"])
+        dead = [key for key, meta in zip(state["ids"], state["metadatas"]) if key.startswith(INTENT)
+                and (meta.get("run") == failed_run or int(meta.get("at_ns", 0)) < cutoff)]
+        if dead:  # intents of runs that died: the marker is replaced so replicas rest again
+            self.bump()
+            self.state.delete(ids=dead)
         return len(orphans)
+
+    # --- administration ----------------------------------------------------------------------------
+    def overview(self) -> TeamOverview:
+        """Who has filed what on the server, who is writing now, and the marker: `aims team status`."""
+        heads = self.heads()
+        found = self.state.get(include=["metadatas"])
+        state = dict(zip(found["ids"], found["metadatas"]))
+        clients: dict[str, ClientShare] = {}
+        for remote in self.documents().values():
+            share = clients.setdefault(owner(remote.record.root), ClientShare())
+            share.documents += 1
+            share.chunks += remote.record.chunk_count
+            share.last_commit_ns = max(share.last_commit_ns, remote.committed_ns)
+        generation = state.get("generation") or {}
+        writing = [Intent(run=str(meta.get("run", key[len(INTENT):])), by=str(meta.get("by", "?")),
+                          at_ns=int(meta.get("at_ns", 0))) for key, meta in sorted(state.items())
+                   if key.startswith(INTENT)]
+        index = state.get("index") or {}
+        return TeamOverview(corpus=heads.corpus, generation=heads.generation,
+                            generation_by=str(generation.get("by", "")),
+                            generation_at_ns=int(generation.get("at_ns", 0)),
+                            model_id=str(index.get("model_id", "")), chunk_words=int(index.get("chunk_words", 0)),
+                            clients=dict(sorted(clients.items())), writing=writing,
+                            stale_after_ns=ORPHAN_GRACE_S * 1_000_000_000,
+                            sentence_records=self.sentences_.count(), text_records=self.texts.count())
+
+    def filed_by(self, client: str) -> list[RemoteDocument]:
+        """Every committed document in folders filed under `client`, by path."""
+        return sorted((remote for remote in self.documents().values() if owner(remote.record.root) == client),
+                      key=lambda remote: (remote.record.root, remote.record.source))
+
+    def forget(self, client: str, run: str) -> list[RemoteDocument]:
+        """Withdraw every document filed under `client` (a machine that is gone), as one recorded write.
+
+        Refused while that client has an ingest under way younger than ORPHAN_GRACE_S: it would
+        commit again what is being withdrawn.
+        """
+        busy = [intent for intent in self.overview().writing if intent.by == client
+                and intent.at_ns >= time.time_ns() - ORPHAN_GRACE_S * 1_000_000_000]
+        if busy:
+            raise TeamModeError(f"{client} has an ingest under way (run {busy[0].run}); forget it once that run "
+                                "has ended, or a day after it died")
+        gone = self.filed_by(client)
+        if not gone:
+            return []
+        self.begin_write(run)
+        try:
+            for remote in gone:
+                self.remove(remote.record.root, remote.record.source, [])
+        finally:
+            self.end_write(run)
+        return gone
 
     def assessment_log(self) -> ChromaLog:
         """The shared checklist log."""
@@ -297,7 +426,8 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
     """
     result = SyncResult()
     with catalog.lock("sync"):
-        corpus, generation = team.heads()
+        heads = team.heads()
+        corpus, generation = heads.corpus, heads.generation
         mine = catalog.get_meta("team_corpus")
         if mine is None and catalog.documents():
             raise TeamModeError(f"{catalog.path.parent} holds an embedded index; give team mode its own data dir "
@@ -306,7 +436,7 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
             catalog.reset_documents()
             catalog.set_meta("team_corpus", corpus)
             catalog.set_meta("team_generation", None)
-        if generation == catalog.get_meta("team_generation"):
+        if generation == catalog.get_meta("team_generation") and not heads.writing:
             result.current = True
             return result
         remote = team.documents()
@@ -332,8 +462,8 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
         if result.added or result.updated or result.removed:
             catalog.set_meta("chunks_fp", fingerprint(sorted(catalog.all_chunk_ids())))
             release_free_memory()  # the fetched payloads are garbage now
-        if not result.pending:
-            catalog.set_meta("team_generation", generation)
+        # While anyone is writing, documents may be committed under this same marker: never rest on it.
+        catalog.set_meta("team_generation", None if result.pending or heads.writing else generation)
     return result
 
 

@@ -1,0 +1,68 @@
+"""The `aims team` front end: what the Chroma server holds per client, and withdrawing a gone machine's documents.
+
+Renders the service's team overview for a terminal or as JSON; nothing here talks to Chroma itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+
+from assistant.cli import EXIT_OK, emit_json
+
+
+def run_team(args, assistant) -> int:
+    """Dispatch one `aims team` action."""
+    return {"status": _status, "forget": _forget}[args.action](args, assistant)
+
+
+def _when(ns: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ns / 1e9)) if ns else "-"
+
+
+def _status(args, assistant) -> int:
+    view = assistant.team_store().overview()
+    mine = assistant.settings.client_name
+    if args.json:
+        emit_json({**dataclasses.asdict(view), "server": assistant.settings.chroma_url, "this_client": mine})
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"server {assistant.settings.chroma_url} (corpus {view.corpus[:12]}), this client: {mine}\n"
+              f"model {view.model_id or '-'}, {view.chunk_words}-word chunks\n"
+              f"generation {view.generation[:12]}, by {view.generation_by or '-'} at {_when(view.generation_at_ns)}\n")
+    out.write(f"\n{'client':24} {'documents':>9} {'chunks':>7}  last commit\n")
+    for name, share in view.clients.items():
+        out.write(f"{name:24} {share.documents:>9} {share.chunks:>7}  {_when(share.last_commit_ns)}\n")
+    if not view.clients:
+        out.write("(no documents yet)\n")
+    now = time.time_ns()
+    for intent in view.writing:
+        state = "died? older than a day, ignored" if now - intent.at_ns > view.stale_after_ns else "under way"
+        out.write(f"ingest by {intent.by} since {_when(intent.at_ns)}: {state} (run {intent.run})\n")
+    out.write(f"\nshared records: {view.text_records} text parts, {view.sentence_records} sentence-vector sets\n")
+    return EXIT_OK
+
+
+def _forget(args, assistant) -> int:
+    if not args.yes:
+        docs = assistant.team_store().filed_by(args.client)
+        if args.json:
+            emit_json({"client": args.client, "removed": [], "would_remove": [_doc(d) for d in docs]})
+            return EXIT_OK
+        sys.stdout.write(f"{len(docs)} documents are filed under {args.client}:\n")
+        sys.stdout.writelines(f"  {d.record.root}  {d.record.source}\n" for d in docs)
+        sys.stdout.write("nothing removed; run again with --yes to withdraw them for every client\n")
+        return EXIT_OK
+    gone = assistant.team_forget(args.client)
+    if args.json:
+        emit_json({"client": args.client, "removed": [_doc(d) for d in gone], "would_remove": []})
+        return EXIT_OK
+    sys.stdout.write(f"withdrew {len(gone)} documents filed under {args.client}\n")
+    sys.stdout.writelines(f"  {d.record.root}  {d.record.source}\n" for d in gone)
+    return EXIT_OK
+
+
+def _doc(remote) -> dict:
+    rec = remote.record
+    return {"root": rec.root, "source": rec.source, "chunks": rec.chunk_count, "label": rec.label.value}
