@@ -93,9 +93,9 @@ class Settings(BaseSettings):
     )
     chroma_token: str = Field(default="", description="Auth token sent to the Chroma server, when it needs one.")
     client_name: str = Field(
-        default_factory=lambda: default_client_name(), min_length=1,
-        description="This machine's name in team mode: folders it ingests are filed as NAME:/folder, and only "
-                    "clients of that name change or remove their documents.",
+        default_factory=lambda: default_client_name(), min_length=1, pattern=r"^[^:]+$",
+        description="This machine's name in team mode (no colon): folders it ingests are filed as NAME:/folder, "
+                    "and only clients of that name change or remove their documents.",
     )
     standard_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "corpus" / "standard",

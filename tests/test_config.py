@@ -40,6 +40,8 @@ def test_unknown_keys_and_bad_values_are_rejected(tmp_path, monkeypatch):
     monkeypatch.setenv("AIMS_CONFIG", str(tmp_path / "absent.toml"))
     with pytest.raises(ValidationError):
         Settings(top_k=0)
+    with pytest.raises(ValidationError):  # folders are filed as NAME:/path, so a name holds no colon
+        Settings(client_name="team:a")
 
 
 def test_reference_rows_cover_every_setting():
