@@ -150,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("client", metavar="CLIENT", help="the AIMS_CLIENT_NAME the folders are filed under")
     forget.add_argument("--yes", action="store_true", help="do it (without: list what would be withdrawn)")
     common(forget)
+    imported = team_actions.add_parser("import-assessment",
+                                       help="copy an embedded data dir's checklist assessment into the shared one")
+    imported.add_argument("source", metavar="DIR", help="the old data dir (or its assessment.sqlite)")
+    common(imported)
 
     config = sub.add_parser("config", help="show the settings in force, or the reference table")
     config.add_argument("--reference", action="store_true", help="print the configuration reference (Markdown)")

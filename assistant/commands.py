@@ -194,12 +194,15 @@ def cmd_eval(args) -> int:
 
 
 def cmd_team(args) -> int:
-    """`aims team status|forget`: the server's corpus per client; withdraw a gone machine's documents."""
+    """`aims team status|forget|import-assessment`: the server's corpus per client; withdraw a gone machine's
+    documents; bring an embedded data dir's assessment into the shared one."""
     from assistant.team_command import run_team
 
     assistant = _assistant(args)
     try:
         return run_team(args, assistant)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     finally:
         assistant.close()
 

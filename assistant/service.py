@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from assistant.config import Settings
 from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
+from assistant.service_team import TeamAdministration
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "answering" / "calibration.json"
 
@@ -44,7 +45,7 @@ class StatusReport(BaseModel):
     client_name: str | None = None
 
 
-class Assistant:
+class Assistant(TeamAdministration):
     """The assistant over one data dir (`settings.home`)."""
 
     def __init__(self, settings: Settings, embedder=None) -> None:
@@ -104,23 +105,6 @@ class Assistant:
             team.check_compatible(self.embedder.model_id, self.settings.chunk_words)
             self.__dict__["_compatible"] = True
         return sync(self.catalog, team, self.embedder.model_id)
-
-    def team_store(self):
-        """The shared records for `aims team` commands; refused with the embedded store."""
-        if self.team is None:
-            from assistant.core.models import TeamModeError
-
-            raise TeamModeError("team commands need a Chroma server: --chroma-url URL or AIMS_CHROMA_URL")
-        self.refresh()  # also refuses a server built with another model
-        return self.team
-
-    def team_forget(self, client: str):
-        """Withdraw the documents filed under a client that is gone; the replica follows. Returns them."""
-        import uuid
-
-        gone = self.team_store().forget(client, run=f"forget-{uuid.uuid4().hex}")
-        self.refresh()
-        return gone
 
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""

@@ -14,7 +14,7 @@ from assistant.cli import EXIT_OK, emit_json
 
 def run_team(args, assistant) -> int:
     """Dispatch one `aims team` action."""
-    return {"status": _status, "forget": _forget}[args.action](args, assistant)
+    return {"status": _status, "forget": _forget, "import-assessment": _import}[args.action](args, assistant)
 
 
 def _when(ns: int) -> str:
@@ -66,3 +66,17 @@ def _forget(args, assistant) -> int:
 def _doc(remote) -> dict:
     rec = remote.record
     return {"root": rec.root, "source": rec.source, "chunks": rec.chunk_count, "label": rec.label.value}
+
+
+def _import(args, assistant) -> int:
+    from pathlib import Path
+
+    report = assistant.import_assessment(Path(args.source))
+    if args.json:
+        emit_json(report)
+        return EXIT_OK
+    sys.stdout.write(f"{report['changes']} changes and {report['links']} evidence links read; {report['added']} "
+                     f"records added to the shared assessment ({report['records'] - report['added']} were there)\n")
+    for source in report["links_without_document"]:
+        sys.stdout.write(f"  evidence from {source}: not in the shared corpus, shown as stale until it is ingested\n")
+    return EXIT_OK

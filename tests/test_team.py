@@ -436,6 +436,49 @@ def test_team_status_and_forgetting_a_machine_that_is_gone(fresh_chroma, tmp_pat
         bravo.close()
 
 
+def test_an_embedded_assessment_is_imported_once_with_its_authors_and_live_evidence(fresh_chroma, tmp_path,
+                                                                                      embedder, monkeypatch, capsys):
+    from assistant.cli import main
+
+    corpus = tmp_path / "corpus"
+    _write(corpus, {"board.md": BOARD, "canteen.md": CANTEEN})
+    solo = Assistant(load_settings(index=tmp_path / "solo"), embedder=embedder)  # before the team existed
+    solo.ingest([corpus])
+    solo.checklist_set("A.5.4", author="ann", status="partial", owner="Board secretary")
+    solo.checklist_set("A.5.4", author="bob", status="implemented")
+    solo.checklist_set("A.9.4", author="ann", applicable=False, justification="No AI systems in the canteen.")
+    solo.checklist_link("A.5.4", "board.md", "The review board meets every Monday morning in Leeds.", author="ann")
+    solo.close()
+
+    alpha = _machine(tmp_path / "alpha", fresh_chroma, "alpha", embedder)
+    bravo = _machine(tmp_path / "bravo", fresh_chroma, "bravo", embedder)
+    try:
+        alpha.ingest([corpus])
+        report = alpha.import_assessment(tmp_path / "solo")
+        assert report["added"] == report["records"] == 6 and report["links"] == 1
+        assert report["links_without_document"] == []
+        row = bravo.checklist_row("A.5.4")  # another machine sees it
+        assert (row.status, row.owner) == ("implemented", "Board secretary")
+        assert len(row.links) == 1 and not row.links[0].stale and row.links[0].created_by == "ann"
+        assert bravo.checklist_row("A.9.4").applicable is False
+        trail = [(e["author"], e["item_id"], e["field"], e["new"]) for e in bravo.assessments.audit_trail()]
+        assert ("ann", "A.5.4", "status", "partial") in trail and ("bob", "A.5.4", "status", "implemented") in trail
+        assert trail.index(("ann", "A.5.4", "status", "partial")) < trail.index(("bob", "A.5.4", "status",
+                                                                                  "implemented"))
+
+        monkeypatch.setenv("AIMS_HOME", str(tmp_path / "bravo"))
+        monkeypatch.setenv("AIMS_CLIENT_NAME", "bravo")
+        assert main(["team", "import-assessment", str(tmp_path / "solo"), "--json", "--chroma-url",
+                     fresh_chroma]) == 0
+        assert json.loads(capsys.readouterr().out)["added"] == 0, "importing again adds nothing"
+        assert len(bravo.assessments.audit_trail()) == len(trail)
+        assert main(["team", "import-assessment", str(tmp_path / "nowhere"), "--chroma-url", fresh_chroma]) == 2
+        assert "no assessment" in capsys.readouterr().err
+    finally:
+        alpha.close()
+        bravo.close()
+
+
 def test_killed_ingest_leaves_whole_documents_and_its_next_run_sweeps_its_leftovers(fresh_chroma, tmp_path,
                                                                                       sample_index, embedder):
     corpus = tmp_path / "corpus"

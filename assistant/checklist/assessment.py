@@ -258,6 +258,14 @@ class SharedAssessmentStore:
             return [link for link in found if link.item_id == item_id]
         return sorted(found, key=lambda link: (link.item_id, link.id))
 
+    def import_records(self, records: list[tuple[str, dict]]) -> int:
+        """Append the records the log does not hold yet (see `import_records`); returns how many."""
+        there = {key for key, _ in self.log.read()}
+        new = [(key, meta) for key, meta in records if key not in there]
+        for start in range(0, len(new), 500):
+            self.log.append(new[start : start + 500])
+        return len(new)
+
     def audit_trail(self) -> list[dict]:
         """Every recorded change, oldest first: the log itself."""
         trail = []
@@ -268,6 +276,40 @@ class SharedAssessmentStore:
                 entry = {"field": event["field"], "old": event.get("old"), "new": event.get("new")}
             trail.append({"at": event["at"], "author": event["author"], "item_id": event["item_id"], **entry})
         return trail
+
+
+def import_records(local: AssessmentStore, root_for) -> list[tuple[str, dict]]:
+    """A local (embedded) assessment as shared-log records: every audited change and every evidence link,
+    at its original time and by its original author.
+
+    Ids are derived from the content, so importing the same assessment twice adds nothing; within
+    one second (the local trail's resolution) the local order is kept. `root_for(root, source)`
+    names the shared corpus's folder for a link's document (team mode files folders per client).
+    """
+    import hashlib
+    import json
+
+    def key(at: str, n: int, record: dict) -> tuple[str, int]:
+        at_ns = int(dt.datetime.fromisoformat(at).timestamp()) * 1_000_000_000
+        digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+        return f"{at_ns:020d}-{n:04d}-{digest}", at_ns
+
+    records: list[tuple[str, dict]] = []
+    rows = local.db.execute("SELECT id, at, author, item_id, field, old, new FROM audit WHERE field != 'evidence' "
+                            "ORDER BY id").fetchall()
+    for n, (_, at, author, item_id, field, old, new) in enumerate(rows):
+        record = {"kind": "change", "item_id": item_id, "field": field, "old": old, "new": new, "at": at,
+                  "author": author}
+        record_id, at_ns = key(at, n % 10_000, record)
+        records.append((record_id, {**record, "at_ns": at_ns}))
+    for link in local.links():
+        at = link.created_at or _now()
+        record = {"kind": "link", "item_id": link.item_id, "source": link.source,
+                  "root": root_for(link.root, link.source), "page": link.page, "section": link.section,
+                  "quote": link.quote, "doc_hash": link.doc_hash, "at": at, "author": link.created_by or ""}
+        record_id, at_ns = key(at, 9_999, record)
+        records.append((record_id, {**record, "at_ns": at_ns}))
+    return records
 
 
 def _event_id(at_ns: int, n: int) -> str:
