@@ -192,12 +192,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(getattr(args, "index", None) or args.top_index, getattr(args, "first_paint_report", None))
     from assistant import commands
+    from assistant.config import SettingsError
     from assistant.core.models import TeamModeError
 
     handler = getattr(commands, f"cmd_{args.command}")
     try:
         return handler(args)
-    except (commands.UsageError, TeamModeError) as exc:
+    except (commands.UsageError, TeamModeError, SettingsError) as exc:
         print(f"aims: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `aims status | head`: the reader left; not an error of ours

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -133,7 +133,20 @@ def load_settings(index: str | Path | None = None, **overrides: Any) -> Settings
     """
     if index is not None:
         overrides["home"] = Path(index).expanduser()
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_setting_name(error['loc'])}: {error['msg']}" for error in exc.errors())
+        raise SettingsError(f"invalid settings ({problems}); see aims config --reference") from exc
+
+
+class SettingsError(ValueError):
+    """A setting from the flags, the environment or the settings file is unknown or out of range."""
+
+
+def _setting_name(loc: tuple) -> str:
+    name = str(loc[0]) if loc else "?"
+    return f"AIMS_{name.upper()}" if name in Settings.model_fields else name
 
 
 def save_user_setting(name: str, value: str) -> Path:

@@ -101,3 +101,13 @@ def test_the_first_frame_theme_agrees_with_the_settings(tmp_path, monkeypatch):
     monkeypatch.delenv("AIMS_THEME")
     config.write_text("theme = [broken\n")
     assert first_frame_theme() is None  # the settings class reports the broken file itself
+
+
+def test_a_bad_setting_is_a_clear_usage_error_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    monkeypatch.setenv("AIMS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AIMS_TOP_K", "0")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "AIMS_TOP_K" in err and "Traceback" not in err
