@@ -116,3 +116,16 @@ def test_ingest_while_others_ask_never_shows_a_half_written_document(fresh_chrom
         holders = {i for i, text in enumerate(versions) for q in quotes if q in text}
         assert all(any(q in text for text in versions) for q in quotes), quotes
         assert len(holders) <= 1, f"one answer mixed two versions of the document: {quotes}"
+
+
+def test_an_unreachable_server_is_one_clear_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    from .conftest import free_port
+
+    monkeypatch.setenv("AIMS_HOME", str(tmp_path / "home"))
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    for argv in (["ask", "Who approves AI systems?"], ["status"], ["team", "status"]):
+        assert main([*argv, "--chroma-url", url]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"aims: cannot use the Chroma server at {url}") and "Traceback" not in err

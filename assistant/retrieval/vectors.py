@@ -61,13 +61,20 @@ def _server_client(url: str, token: str):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    from assistant.core.models import TeamModeError
+
     parsed = urlparse(url if "://" in url else f"http://{url}")
     if not parsed.hostname:
-        raise ValueError(f"not a Chroma server URL: {url!r}")
+        raise TeamModeError(f"not a Chroma server URL: {url!r} (e.g. http://aims-host:8000)")
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    return chromadb.HttpClient(host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                               ssl=parsed.scheme == "https", headers=headers,
-                               settings=ChromaSettings(anonymized_telemetry=False))
+    try:
+        return chromadb.HttpClient(host=parsed.hostname,
+                                   port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                                   ssl=parsed.scheme == "https", headers=headers,
+                                   settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # refused, unreachable, TLS or auth: one clear line for the user, not a traceback
+        raise TeamModeError(f"cannot use the Chroma server at {url}: {exc} (is `chroma run` up there, and are "
+                            "AIMS_CHROMA_URL and AIMS_CHROMA_TOKEN right?)") from exc
 
 
 class VectorIndex:
