@@ -201,17 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     except (commands.UsageError, TeamModeError, SettingsError) as exc:
         print(f"aims: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `aims status | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if type(exc).__module__.split(".")[0] not in ("httpx", "httpcore"):
             raise
         # the Chroma server went away mid-command: nothing half-done is committed (see README, team mode)
         print(f"aims: lost the Chroma server: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # `aims status | head`: the reader left; not an error of ours
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
 
 
 def emit_json(payload: object) -> None:
