@@ -41,6 +41,14 @@ def _server_ids(assistant: Assistant) -> set[str]:
     return assistant.vectors.ids()
 
 
+def _count_state_reads(assistant: Assistant) -> list:
+    """Record the ids each read of the server's state asks for (None: the whole small collection)."""
+    reads: list = []
+    original = assistant.team.state.get
+    assistant.team.state.get = lambda *a, **k: reads.append(k.get("ids")) or original(*a, **k)
+    return reads
+
+
 def _committed_ids(assistant: Assistant) -> set[str]:
     return {cid for remote in assistant.team.documents().values() for cid in remote.chunk_ids}
 
@@ -145,9 +153,7 @@ def test_a_stale_copy_catches_up_and_a_current_one_costs_one_read(fresh_chroma, 
         report = alpha.ingest([corpus])
         assert report.updated == ["board.md"] and report.added == ["parking.md"] and report.removed == ["canteen.md"]
 
-        reads = []
-        original = bravo.team.state.get
-        bravo.team.state.get = lambda *a, **k: reads.append(k.get("ids")) or original(*a, **k)
+        reads = _count_state_reads(bravo)
         answer = bravo.ask("When does the review board meet?")
         assert "Friday afternoon in Bristol" in answer.answer and "Monday" not in answer.answer
         assert _docs(bravo) == _docs(alpha)
@@ -372,9 +378,7 @@ def test_a_writer_that_dies_between_its_commit_and_the_marker_hides_nothing(fres
         assert alpha.ingest([corpus]).exit_code == 0
         assert bravo.team.heads().writing == []
         bravo.refresh()
-        reads = []
-        original = bravo.team.state.get
-        bravo.team.state.get = lambda *a, **k: reads.append(k.get("ids")) or original(*a, **k)
+        reads = _count_state_reads(bravo)
         assert bravo.refresh().current and reads == [None], "with no writer left, a current copy rests again"
         assert _docs(bravo) == _docs(alpha)
     finally:
