@@ -146,7 +146,7 @@ class SettingsError(ValueError):
 
 def _setting_name(loc: tuple) -> str:
     name = str(loc[0]) if loc else "?"
-    return f"AIMS_{name.upper()}" if name in Settings.model_fields else name
+    return f"{name} (AIMS_{name.upper()})" if name in Settings.model_fields else name
 
 
 def save_user_setting(name: str, value: str) -> Path:
