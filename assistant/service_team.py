@@ -33,15 +33,13 @@ class TeamAdministration:
     def import_assessment(self, source: Path) -> dict:
         """Team mode: copy an embedded data dir's assessment (its changes and evidence links, with their
         times and authors) into the shared log; importing it again adds nothing."""
-        from assistant.checklist.assessment import AssessmentStore, SharedAssessmentStore, import_records
+        from assistant.checklist.assessment import AssessmentStore, import_records
 
         path = source / "assessment.sqlite" if source.is_dir() else source
         if not path.is_file():
             raise ValueError(f"no assessment at {path} (give the old data dir or its assessment.sqlite)")
+        self.team_store()  # refuses the embedded store; brings the replica up to date
         shared = self.assessments
-        if not isinstance(shared, SharedAssessmentStore):
-            raise ValueError("importing an assessment needs team mode (--chroma-url or AIMS_CHROMA_URL)")
-        self.refresh()
         docs = self.catalog.documents()
 
         def root_for(root: str | None, name: str) -> str | None:

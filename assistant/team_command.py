@@ -36,9 +36,8 @@ def _status(args, assistant) -> int:
         out.write(f"{name:24} {share.documents:>9} {share.chunks:>7}  {_when(share.last_commit_ns)}\n")
     if not view.clients:
         out.write("(no documents yet)\n")
-    now = time.time_ns()
     for intent in view.writing:
-        state = "died? older than a day, ignored" if now - intent.at_ns > view.stale_after_ns else "under way"
+        state = "under way" if intent.live else "died? older than a day, ignored"
         out.write(f"ingest by {intent.by} since {_when(intent.at_ns)}: {state} (run {intent.run})\n")
     out.write(f"\nshared records: {view.text_records} text parts, {view.sentence_records} sentence-vector sets\n")
     return EXIT_OK

@@ -292,15 +292,13 @@ def import_records(local: AssessmentStore, root_for) -> list[tuple[str, dict]]:
     def key(at: str, n: int, record: dict) -> tuple[str, int]:
         at_ns = int(dt.datetime.fromisoformat(at).timestamp()) * 1_000_000_000
         digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
-        return f"{at_ns:020d}-{n:04d}-{digest}", at_ns
+        return _event_id(at_ns, n, digest), at_ns
 
     records: list[tuple[str, dict]] = []
-    rows = local.db.execute("SELECT id, at, author, item_id, field, old, new FROM audit WHERE field != 'evidence' "
-                            "ORDER BY id").fetchall()
-    for n, (_, at, author, item_id, field, old, new) in enumerate(rows):
-        record = {"kind": "change", "item_id": item_id, "field": field, "old": old, "new": new, "at": at,
-                  "author": author}
-        record_id, at_ns = key(at, n % 10_000, record)
+    changes = [entry for entry in local.audit_trail() if entry["field"] != "evidence"]  # links: from their table
+    for n, entry in enumerate(changes):
+        record = {"kind": "change", **entry}
+        record_id, at_ns = key(entry["at"], n % 10_000, record)
         records.append((record_id, {**record, "at_ns": at_ns}))
     for link in local.links():
         at = link.created_at or _now()
@@ -312,9 +310,10 @@ def import_records(local: AssessmentStore, root_for) -> list[tuple[str, dict]]:
     return records
 
 
-def _event_id(at_ns: int, n: int) -> str:
-    """A log record id that sorts by time, then by its place within one update, and is unique across clients."""
-    return f"{at_ns:020d}-{n:04d}-{uuid.uuid4().hex[:16]}"
+def _event_id(at_ns: int, n: int, tail: str | None = None) -> str:
+    """A log record id that sorts by time, then by its place within one update, and is unique across clients
+    (by a random tail, or an imported record's content digest)."""
+    return f"{at_ns:020d}-{n:04d}-{tail or uuid.uuid4().hex[:16]}"
 
 
 def _merge(current: Assessment, item_id: str, changes: dict) -> Assessment:

@@ -23,7 +23,7 @@ import hashlib
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +34,7 @@ from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.lexical import fingerprint
 from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.vectors import VectorIndex
+from assistant.retrieval.vectors import scan_collection as _scan
 
 STATE, DOCUMENTS, TEXTS, SENTENCES, ASSESSMENT = (
     "aims_state", "aims_documents", "aims_texts", "aims_sentences", "aims_assessment")
@@ -101,11 +102,12 @@ class ClientShare:
 
 @dataclass
 class Intent:
-    """An ingest under way (or one that died before it ended)."""
+    """An ingest under way (or one that died before it ended): live while younger than ORPHAN_GRACE_S."""
 
     run: str
     by: str
     at_ns: int
+    live: bool
 
 
 @dataclass
@@ -120,7 +122,6 @@ class TeamOverview:
     chunk_words: int
     clients: dict[str, ClientShare]
     writing: list[Intent]
-    stale_after_ns: int
     sentence_records: int
     text_records: int
 
@@ -170,15 +171,19 @@ class TeamStore:
         wiped and started again) is told apart; the marker is "none" before the first commit. An
         intent younger than ORPHAN_GRACE_S counts as an ingest under way, even if its writer died.
         """
+        return self._heads(self._state())
+
+    def _state(self) -> dict[str, dict]:
+        """Every record of the small state collection, by id (one request)."""
         found = self.state.get(include=["metadatas"])
-        metas = dict(zip(found["ids"], found["metadatas"]))
-        if "corpus" not in metas:
-            metas["corpus"] = self._first_write_wins("corpus", {"id": uuid.uuid4().hex, "by": self.client_name})
-        generation = metas.get("generation")
-        cutoff = time.time_ns() - ORPHAN_GRACE_S * 1_000_000_000
-        writing = sorted(str(meta.get("by", "?")) for key, meta in metas.items()
-                         if key.startswith(INTENT) and int(meta.get("at_ns", 0)) >= cutoff)
-        return Heads(str(metas["corpus"]["id"]), str(generation["token"]) if generation else "none", writing)
+        return dict(zip(found["ids"], found["metadatas"]))
+
+    def _heads(self, state: dict[str, dict]) -> Heads:
+        if "corpus" not in state:
+            state["corpus"] = self._first_write_wins("corpus", {"id": uuid.uuid4().hex, "by": self.client_name})
+        generation = state.get("generation")
+        writing = sorted(intent.by for intent in _intents(state) if intent.live)
+        return Heads(str(state["corpus"]["id"]), str(generation["token"]) if generation else "none", writing)
 
     def begin_write(self, run: str) -> None:
         """Record that this client's ingest `run` may commit documents from now on.
@@ -334,9 +339,8 @@ class TeamStore:
                  if (meta.get("doc_key"), meta.get("doc_hash")) not in versions and leftover(meta)]
         if texts:
             self.texts.delete(ids=texts)
-        state = self.state.get(include=["metadatas"])
-        dead = [key for key, meta in zip(state["ids"], state["metadatas"]) if key.startswith(INTENT)
-                and (meta.get("run") == failed_run or int(meta.get("at_ns", 0)) < cutoff)]
+        dead = [INTENT + intent.run for intent in _intents(self._state())
+                if intent.run == failed_run or not intent.live]
         if dead:  # intents of runs that died: the marker is replaced so replicas rest again
             self.bump()
             self.state.delete(ids=dead)
@@ -345,9 +349,8 @@ class TeamStore:
     # --- administration ----------------------------------------------------------------------------
     def overview(self) -> TeamOverview:
         """Who has filed what on the server, who is writing now, and the marker: `aims team status`."""
-        heads = self.heads()
-        found = self.state.get(include=["metadatas"])
-        state = dict(zip(found["ids"], found["metadatas"]))
+        state = self._state()
+        heads = self._heads(state)
         clients: dict[str, ClientShare] = {}
         for remote in self.documents().values():
             share = clients.setdefault(owner(remote.record.root), ClientShare())
@@ -355,16 +358,12 @@ class TeamStore:
             share.chunks += remote.record.chunk_count
             share.last_commit_ns = max(share.last_commit_ns, remote.committed_ns)
         generation = state.get("generation") or {}
-        writing = [Intent(run=str(meta.get("run", key[len(INTENT):])), by=str(meta.get("by", "?")),
-                          at_ns=int(meta.get("at_ns", 0))) for key, meta in sorted(state.items())
-                   if key.startswith(INTENT)]
         index = state.get("index") or {}
         return TeamOverview(corpus=heads.corpus, generation=heads.generation,
                             generation_by=str(generation.get("by", "")),
                             generation_at_ns=int(generation.get("at_ns", 0)),
                             model_id=str(index.get("model_id", "")), chunk_words=int(index.get("chunk_words", 0)),
-                            clients=dict(sorted(clients.items())), writing=writing,
-                            stale_after_ns=ORPHAN_GRACE_S * 1_000_000_000,
+                            clients=dict(sorted(clients.items())), writing=_intents(state),
                             sentence_records=self.sentences_.count(), text_records=self.texts.count())
 
     def filed_by(self, client: str) -> list[RemoteDocument]:
@@ -378,8 +377,7 @@ class TeamStore:
         Refused while that client has an ingest under way younger than ORPHAN_GRACE_S: it would
         commit again what is being withdrawn.
         """
-        busy = [intent for intent in self.overview().writing if intent.by == client
-                and intent.at_ns >= time.time_ns() - ORPHAN_GRACE_S * 1_000_000_000]
+        busy = [intent for intent in _intents(self._state()) if intent.by == client and intent.live]
         if busy:
             raise TeamModeError(f"{client} has an ingest under way (run {busy[0].run}); forget it once that run "
                                 "has ended, or a day after it died")
@@ -467,6 +465,14 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
     return result
 
 
+def _intents(state: dict[str, dict]) -> list[Intent]:
+    """The intents recorded in the state collection, by run id."""
+    cutoff = time.time_ns() - ORPHAN_GRACE_S * 1_000_000_000
+    return [Intent(run=key[len(INTENT):], by=str(meta.get("by", "?")), at_ns=int(meta.get("at_ns", 0)),
+                   live=int(meta.get("at_ns", 0)) >= cutoff)
+            for key, meta in sorted(state.items()) if key.startswith(INTENT)]
+
+
 def _same_version(local: DocumentRecord, remote: DocumentRecord) -> bool:
     return (local.doc_hash, local.label, local.chunk_count, local.ingested_at) == (
         remote.doc_hash, remote.label, remote.chunk_count, remote.ingested_at)
@@ -483,12 +489,3 @@ def _remote(meta: dict) -> RemoteDocument:
 def _text_id(key: str, doc_hash: str, part: int) -> str:
     return f"{key}-{doc_hash[:16]}-{part}"
 
-
-def _scan(collection) -> Iterator[tuple[str, dict]]:
-    offset = 0
-    while True:
-        page = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-        yield from zip(page["ids"], page["metadatas"])
-        if len(page["ids"]) < PAGE:
-            break
-        offset += PAGE

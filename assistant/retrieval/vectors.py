@@ -77,6 +77,17 @@ def _server_client(url: str, token: str):
                             "AIMS_CHROMA_URL and AIMS_CHROMA_TOKEN right?)") from exc
 
 
+def scan_collection(collection, page_size: int = 1000) -> Iterator[tuple[str, dict]]:
+    """(id, metadata) of every record in a Chroma collection, read a page at a time."""
+    offset = 0
+    while True:
+        page = collection.get(include=["metadatas"], limit=page_size, offset=offset)
+        yield from zip(page["ids"], page["metadatas"])
+        if len(page["ids"]) < page_size:
+            break
+        offset += page_size
+
+
 class VectorIndex:
     """One Chroma collection per classification label, each behind a llama-index ChromaVectorStore.
 
@@ -158,13 +169,7 @@ class VectorIndex:
     def scan(self) -> Iterator[tuple[str, dict]]:
         """(id, metadata) of every stored chunk, page by page (for sweeping a crashed run's leftovers)."""
         for collection in self.collections.values():
-            offset = 0
-            while True:
-                page = collection.get(include=["metadatas"], limit=2000, offset=offset)
-                yield from zip(page["ids"], page["metadatas"])
-                if len(page["ids"]) < 2000:
-                    break
-                offset += 2000
+            yield from scan_collection(collection, page_size=2000)
 
     def count(self) -> int:
         """Vectors stored, over all collections."""
