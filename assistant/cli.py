@@ -129,15 +129,20 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--force", action="store_true", help="overwrite an existing file")
     common(draft)
 
-    evaluate = sub.add_parser("eval", help="measure answers against the gold question set")
-    evaluate.add_argument("--questions", metavar="FILE.jsonl", help="default: evals/questions.jsonl")
-    evaluate.add_argument("--corpus", metavar="DIR", help="default: corpus/sample")
+    evaluate = sub.add_parser("eval", help="measure answers against the gold question sets (evals/sets.toml)")
+    evaluate.add_argument("--set", action="append", default=[], metavar="NAME",
+                          help="only this question set (repeatable; default: every set whose corpus is present)")
+    evaluate.add_argument("--questions", metavar="FILE.jsonl", help="an ad-hoc question set instead of the sets")
+    evaluate.add_argument("--corpus", metavar="DIR", help="the ad-hoc set's corpus (default: corpus/sample)")
     evaluate.add_argument("--split", choices=["all", "test", "calibration"], default="all")
     evaluate.add_argument("--calibrate", action="store_true",
-                          help="fit the refusal threshold on the calibration split and save it")
+                          help="fit the ranker and the judge on every set's calibration split and save them")
+    evaluate.add_argument("--out", metavar="FILE.json", help="with --calibrate: where to save the fit "
+                          "(default: the ranker.json the package reads)")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    evaluate.add_argument("--no-bridge", action="store_true", help="measure without the vocabulary bridge")
     evaluate.add_argument("--diagnose", action="store_true",
-                          help="also print where gold evidence is lost: retrieval, sentence choice or refusal")
+                          help="also print the stage table: gold in candidates @20/@50, ranked @1/@4, cited")
     evaluate.add_argument("--gate", action="store_true",
                           help="exit 1 on any leak or a fall below the floors in evals/gate.json")
     common(evaluate)

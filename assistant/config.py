@@ -64,11 +64,16 @@ class Settings(BaseSettings):
         default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
     )
     top_k: int = Field(default=4, ge=1, le=20, description="At most this many cited sentences per answer.")
-    answer_passages: int = Field(default=20, ge=1, le=50, description="Top passages whose sentences are scored.")
+    answer_passages: int = Field(default=40, ge=1, le=100,
+                                 description="Fused candidate passages (before section expansion) whose sentences "
+                                             "are ranked.")
     refusal_threshold: float | None = Field(
         default=None, ge=0, le=1,
-        description="Evidence strength below which an answer is a refusal; default: the calibrated value.",
+        description="The judge's confidence below which an answer is not `answered` (partial or none); default: "
+                    "the calibrated value.",
     )
+    vocabulary_bridge: bool = Field(default=True, description="Expand questions with defined terms from the "
+                                    "thesaurus (plain words to a text's own terms).")
     role_labels: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},
         description="Classification labels each role may see.",

@@ -1,7 +1,10 @@
-"""The `aims eval` front end: ingest the corpus, answer the gold questions, print the figures.
+"""The `aims eval` front end: for every question set, ingest its corpus, answer, score, diagnose, calibrate.
 
-Kept out of `commands.py` so the CLI module stays small; it calls only the service façade and
-the pure metric functions of `assistant.evaluation`.
+The sets are declared in `evals/sets.toml` (the sample organisation, a second organisation written
+by someone who never read the ranking code, the real regulations in ../shared/reference-texts);
+each is ingested into its own scratch data dir, because each stands for another deployment.
+`--calibrate` fits the ranker and the judge on the calibration splits of all sets together (never a
+test split) and saves them; the figures printed after it are measured with the new fit.
 """
 
 from __future__ import annotations
@@ -9,130 +12,282 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.cli import SAMPLE_CORPUS, emit_json
+from assistant.cli import emit_json
 from assistant.config import load_settings
 from assistant.evaluation import (
     LeakChecker,
-    calibrate,
-    diagnose,
+    citation_hits,
+    format_stage_table,
     format_table,
     gate,
-    gold_rank,
     load_questions,
-    run_answers,
     score,
+    stage_table,
 )
-from assistant.service import CALIBRATION_FILE, Assistant
+from assistant.service import Assistant
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
+EVALS_DIR = Path(__file__).resolve().parent.parent / "evals"
+
+
+@dataclass
+class EvalSet:
+    """A question set and the corpus it is asked of."""
+
+    name: str
+    questions: Path
+    corpus: Path
+    files: list[str] = field(default_factory=list)  # only these files of the corpus folder (default: all)
+    optional: bool = False  # skipped (with a note) when the corpus is absent, as ../shared may be
+
+    def paths(self) -> list[Path]:
+        """What is ingested: the listed files, or the whole folder."""
+        return [self.corpus / name for name in self.files] if self.files else [self.corpus]
+
+    def excluded(self, labels_file: str) -> tuple[str, ...]:
+        """Files of the folder the baseline must not read (unlisted files and the labels file)."""
+        if not self.files:
+            return (labels_file,)
+        return tuple(p.name for p in self.corpus.iterdir() if p.name not in self.files) + (labels_file,)
+
+
+def load_sets(path: Path | None = None) -> list[EvalSet]:
+    """The sets declared in evals/sets.toml, paths resolved against that file's folder."""
+    path = path or EVALS_DIR / "sets.toml"
+    data = tomllib.loads(path.read_text())
+    return [EvalSet(name, (path.parent / spec["questions"]).resolve(), (path.parent / spec["corpus"]).resolve(),
+                    list(spec.get("files", [])), bool(spec.get("optional", False)))
+            for name, spec in data.items()]
+
+
+def _selected_sets(args) -> list[EvalSet]:
+    if args.questions or args.corpus:
+        base = {s.name: s for s in load_sets()}.get("sample")
+        return [EvalSet("custom", Path(args.questions) if args.questions else base.questions,
+                        Path(args.corpus) if args.corpus else base.corpus)]
+    sets = load_sets()
+    if args.set:
+        wanted = set(args.set)
+        unknown = wanted - {s.name for s in sets}
+        if unknown:
+            from assistant.commands import UsageError
+
+            raise UsageError(f"unknown question set(s) {', '.join(sorted(unknown))}; known: "
+                             f"{', '.join(s.name for s in sets)}")
+        sets = [s for s in sets if s.name in wanted]
+    present = []
+    for s in sets:
+        if s.corpus.exists() and s.questions.exists():
+            present.append(s)
+        elif s.optional:
+            print(f"aims eval: skipping {s.name}: {s.corpus if not s.corpus.exists() else s.questions} is absent",
+                  file=sys.stderr)
+        else:
+            raise FileNotFoundError(f"question set {s.name}: {s.corpus} or {s.questions} is missing")
+    return present
+
+
+class _Run:
+    """One set, ingested into a scratch data dir, with its questions."""
+
+    def __init__(self, spec: EvalSet, args, scratch: str, embedder) -> None:
+        self.spec = spec
+        overrides = {"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}
+        if getattr(args, "no_bridge", False):
+            overrides["vocabulary_bridge"] = False
+        self.assistant = Assistant(load_settings(index=scratch, **overrides), embedder=embedder)
+        report = self.assistant.ingest(spec.paths())
+        if report.failed:
+            print(f"aims eval: {spec.name}: {len(report.failed)} files failed to ingest", file=sys.stderr)
+        self.questions = load_questions(spec.questions)
+
+    def answer_all(self, questions) -> dict:
+        """id -> (answer, evidence) for each question, through the same path as `aims ask`."""
+        return {q.id: self.assistant.ask_traced(q.question, role=q.role) for q in questions}
 
 
 def run_eval(args) -> int:
     """Run the evaluation described by the parsed arguments; returns the exit code."""
-    questions = load_questions(Path(args.questions) if args.questions else DEFAULT_QUESTIONS)
-    corpus = Path(args.corpus) if args.corpus else SAMPLE_CORPUS
-    with tempfile.TemporaryDirectory(prefix="aims-eval-") as scratch:
-        overrides = {"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}
-        assistant = Assistant(load_settings(index=args.index or scratch, **overrides))
-        report = assistant.ingest([corpus])
-        if report.failed:
-            print(f"aims eval: {len(report.failed)} files failed to ingest", file=sys.stderr)
-        payload: dict = {}
+    sets = _selected_sets(args)
+    payload: dict = {"sets": {}}
+    shared_embedder = None
+    with tempfile.TemporaryDirectory(prefix="aims-eval-") as scratch_root:
+        runs = []
+        for spec in sets:
+            scratch = args.index if (args.index and len(sets) == 1) else str(Path(scratch_root) / spec.name)
+            run = _Run(spec, args, scratch, shared_embedder)
+            shared_embedder = run.assistant.embedder
+            runs.append(run)
         if args.calibrate:
-            payload["calibration"] = _calibrate(assistant, [q for q in questions if q.split == "calibration"])
-        selected = [q for q in questions if args.split == "all" or q.split == args.split]
-        if getattr(args, "diagnose", False):
-            payload["diagnosis"] = diagnose([_diagnosis_row(assistant, q) for q in selected])
-        texts = assistant.document_texts()
-        checker = LeakChecker({s: label for s, (label, _) in texts.items()},
-                              {s: text for s, (_, text) in texts.items()}, assistant.settings.role_labels)
-        ours = run_answers(lambda q, role: assistant.ask(q, role=role, k=5), selected)
-        results = {"aims-assistant": score(ours, selected, checker)}
-        test_only = [q for q in selected if q.split == "test"]
-        if args.split == "all" and test_only:
-            results["aims-assistant (test split)"] = score(ours, test_only, checker)
-        if not args.no_baseline:
-            baseline_ask = assistant.baseline(corpus)
-            results["llama-index baseline"] = score(run_answers(baseline_ask, selected), selected, checker)
-        assistant.close()
-    payload["results"] = results
-    payload["threshold"] = assistant.refusal_threshold
-    floors_path = DEFAULT_QUESTIONS.parent / "gate.json"
-    floors = json.loads(floors_path.read_text()) if floors_path.exists() else {}
-    regressions, missed = gate(results["aims-assistant"], results.get("llama-index baseline"), floors)
+            payload["calibration"] = _calibrate(runs, Path(args.out) if getattr(args, "out", None) else None)
+        for run in runs:
+            payload["sets"][run.spec.name] = _measure(run, args)
+            run.assistant.close()
+    floors = _floors()
+    regressions, missed = [], []
+    for name, result in payload["sets"].items():
+        reg, miss = gate(name, result["results"]["aims-assistant (test split)"]
+                         if "aims-assistant (test split)" in result["results"] else result["results"]["aims-assistant"],
+                         result["results"].get("llama-index baseline (test split)"), floors.get(name, {}))
+        regressions += reg
+        missed += miss
     payload["regressions"] = regressions
     payload["targets_missed"] = missed
     if args.json:
         emit_json(json.loads(json.dumps(payload, default=str)))
     else:
-        _print(results, payload, missed, len(selected))
+        _print(payload)
         if regressions:
             print("REGRESSION: " + "; ".join(regressions))
     return 1 if args.gate and regressions else 0
 
 
-def _calibrate(assistant: Assistant, questions) -> dict:
-    """Fit the refusal threshold on the calibration split and save it beside the answerer."""
-    from assistant.answering.extractive import evidence_strength
-
-    strengths = []
-    for question in questions:
-        scored, _ = assistant.evidence(" ".join(question.question.split()), assistant.labels_for(question.role))
-        strengths.append((evidence_strength(scored[0]) if scored else 0.0, question.answerable))
-    fitted = calibrate(strengths)
-    CALIBRATION_FILE.write_text(json.dumps(fitted, indent=1) + "\n")
-    print(f"calibrated on {len(questions)} questions: threshold {fitted['threshold']} "
-          f"(accuracy {fitted['accuracy']}), saved to {CALIBRATION_FILE}", file=sys.stderr)
-    return fitted
+def _floors() -> dict:
+    path = EVALS_DIR / "gate.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _diagnosis_row(assistant: Assistant, question) -> dict:
-    """Where the gold evidence sits for one question: among all scored sentences, and among passages."""
-    from assistant.answering.extractive import evidence_strength, locator
+def _measure(run: _Run, args) -> dict:
+    """Scores (all questions and the test split), the stage table, and the baseline's scores for one set."""
+    assistant = run.assistant
+    selected = [q for q in run.questions if args.split == "all" or q.split == args.split]
+    texts = assistant.document_texts()
+    checker = LeakChecker({s: label for s, (label, _) in texts.items()},
+                          {s: text for s, (_, text) in texts.items()}, assistant.settings.role_labels)
+    traced = run.answer_all(selected)
+    answers = {qid: answer for qid, (answer, _) in traced.items()}
+    results = {"aims-assistant": score(answers, selected, checker)}
+    test_only = [q for q in selected if q.split == "test"]
+    if args.split == "all" and test_only:
+        results["aims-assistant (test split)"] = score(answers, test_only, checker)
+    out: dict = {"questions": len(selected), "results": results}
+    if args.diagnose:
+        out["stages"] = stage_table([_stage_row(q, *traced[q.id]) for q in selected])
+        if test_only:
+            out["stages (test split)"] = stage_table([_stage_row(q, *traced[q.id]) for q in test_only])
+    if not args.no_baseline:
+        baseline_ask = assistant.baseline(run.spec.corpus, exclude=run.spec.excluded(assistant.settings.labels_file))
+        base_answers = {q.id: baseline_ask(q.question, q.role) for q in selected}
+        results["llama-index baseline"] = score(base_answers, selected, checker)
+        if args.split == "all" and test_only:
+            results["llama-index baseline (test split)"] = score(base_answers, test_only, checker)
+    return out
+
+
+def _stage_row(question, answer, evidence) -> dict:
+    """Where one question's gold evidence sits at each stage (1-based ranks; None: absent)."""
+    from assistant.answering.extractive import locator
     from assistant.core.models import Citation
 
-    scored, searched = assistant.evidence(" ".join(question.question.split()), assistant.labels_for(question.role))
+    def rank_of(items) -> int | None:
+        for n, (chunk, quote) in enumerate(items, start=1):
+            cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0)
+            if any(citation_hits(cited, gold) for gold in question.gold):
+                return n
+        return None
 
-    def cite(chunk, quote: str) -> Citation:
-        return Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0.0)
+    candidates = [(c.chunk, c.chunk.text) for c in evidence.candidates] if evidence else []
+    units = [(u.passage.chunk, u.text) for u in evidence.units] if evidence else []
+    final = None
+    for n, citation in enumerate(answer.citations, start=1):
+        if any(citation_hits(citation, gold) for gold in question.gold):
+            final = n
+            break
+    return {"question": question, "candidate_rank": rank_of(candidates), "unit_rank": rank_of(units),
+            "final_rank": final, "status": answer.status}
 
-    return {
-        "question": question,
-        "sentence_rank": gold_rank([cite(unit.passage.chunk, unit.text) for unit in scored], question),
-        "passage_rank": gold_rank([cite(chunk, chunk.text) for chunk in searched], question),
-        "strength": evidence_strength(scored[0]) if scored else 0.0,
-    }
+
+def _calibrate(runs: list[_Run], out: Path | None) -> dict:
+    """Fit the ranker, the citation margin and the judge on every set's calibration split; save them."""
+    from assistant.answering.judge import fit_judge, signals
+    from assistant.answering.ranker import RANKER_FILE, fit
+
+    gathered = []  # (run, question, evidence) for every calibration question
+    for run in runs:
+        for question in run.questions:
+            if question.split != "calibration":
+                continue
+            _, evidence = run.assistant.ask_traced(question.question, role=question.role)
+            if evidence is not None:
+                gathered.append((run, question, evidence))
+    groups = []
+    for _, question, evidence in gathered:
+        if not question.answerable or not evidence.units:
+            continue
+        matrix = _stack([u.features for u in evidence.units])
+        gold = _gold_mask(question, evidence.units)
+        groups.append((matrix, gold))
+    ranker, ranker_summary = fit(groups)
+    for _, _, evidence in gathered:
+        evidence.units[:] = ranker.rank(evidence.units)
+    ranker.margin = _fit_margin([(q, e) for _, q, e in gathered], ranker)
+    judge, judge_summary = fit_judge([(signals(e.units), q.answerable) for _, q, e in gathered])
+    for run in runs:  # the figures that follow are measured with the new fit
+        run.assistant.pipeline.ranker = ranker
+        run.assistant.pipeline.judge = judge
+    target = out or RANKER_FILE
+    provenance = {"sets": {run.spec.name: sum(q.split == "calibration" for q in run.questions) for run in runs},
+                  "ranker_fit": ranker_summary, "judge_fit": judge_summary}
+    target.write_text(json.dumps({"ranker": ranker.to_dict(), "judge": judge.to_dict(), "fitted_on": provenance},
+                                 indent=1) + "\n")
+    print(f"calibrated on {len(gathered)} calibration questions of {len(runs)} sets: ranker {ranker_summary}, "
+          f"margin {ranker.margin}, judge {judge_summary}; saved to {target}", file=sys.stderr)
+    return provenance | {"margin": ranker.margin}
 
 
-def _print(results: dict, payload: dict, missed: list[str], count: int) -> None:
+def _stack(rows):
+    import numpy as np
+
+    return np.stack(rows)
+
+
+def _gold_mask(question, units):
+    import numpy as np
+
+    from assistant.answering.extractive import locator
+    from assistant.core.models import Citation
+
+    mask = []
+    for unit in units:
+        chunk = unit.passage.chunk
+        cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=unit.text, score=0)
+        mask.append(any(citation_hits(cited, gold) for gold in question.gold))
+    return np.asarray(mask, dtype=bool)
+
+
+MARGINS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def _fit_margin(gathered, ranker) -> float:
+    """The smallest citation margin whose calibration hit@any is within 0.01 of the best margin's."""
+    from assistant.answering.extractive import compose
+
+    answerable = [(q, e) for q, e in gathered if q.answerable and e.units]
+    if not answerable:
+        return ranker.margin
+    rates = {}
+    for margin in MARGINS:
+        hits = 0
+        for question, evidence in answerable:
+            answer = compose(question.question, question.role, evidence.units, 4, evidence.searched, margin=margin)
+            hits += any(citation_hits(c, g) for c in answer.citations for g in question.gold)
+        rates[margin] = hits / len(answerable)
+    best = max(rates.values())
+    return min(m for m, rate in rates.items() if rate >= best - 0.01)
+
+
+def _print(payload: dict) -> None:
     out = sys.stdout
-    out.write(f"{count} questions; refusal threshold {payload['threshold']}\n\n")
-    if "diagnosis" in payload:
-        d = payload["diagnosis"]
-        out.write(f"diagnosis over {d['answerable']} answerable questions (the answerer's ceiling):\n"
-                  f"  gold sentence among all scored sentences  {d['gold_among_scored']:.3f}\n"
-                  f"  gold sentence ranked 1st / in top 5       {d['gold_sentence_at_1']:.3f} / "
-                  f"{d['gold_sentence_in_5']:.3f}\n"
-                  f"  gold passage ranked 1st / in top 5        {d['gold_passage_at_1']:.3f} / "
-                  f"{d['gold_passage_in_5']:.3f}\n"
-                  f"  refusal: AUC of evidence strength, answerable vs unanswerable  "
-                  f"{_fmt(d['refusal_auc'])}\n\n")
-    out.write(format_table(results) + "\n\n")
-    ours = results["aims-assistant"]
-    out.write("per role (aims-assistant):\n")
-    for role, metrics in ours["per_role"].items():
-        out.write(f"  {role:12} hit@1 {_fmt(metrics['hit@1'])}  hit@5 {_fmt(metrics['hit@5'])}  "
-                  f"refusal {_fmt(metrics['refusal'])}  leaks {metrics['leaks']}\n")
-    if ours["failures"]:
-        out.write("\nmisses (first citation wrong, wrong refusal, or leak):\n")
-        for failure in ours["failures"]:
-            out.write(f"  {failure['id']}: rank {failure['rank']}, grounded {failure['grounded']}"
-                      f"{', LEAK ' + '; '.join(failure['leaks']) if failure['leaks'] else ''}  {failure['question']}\n")
-    verdict = "issue targets met" if not missed else "issue targets not yet met: " + "; ".join(missed)
-    out.write(f"\n{verdict}\n")
-
-
-def _fmt(value) -> str:
-    return "n/a " if value is None else f"{value:.2f}"
+    for name, result in payload["sets"].items():
+        out.write(f"## {name}: {result['questions']} questions\n\n")
+        out.write(format_table(result["results"]) + "\n\n")
+        for key in ("stages", "stages (test split)"):
+            if key in result:
+                out.write(f"{key}: where the gold evidence is\n{format_stage_table(result[key])}\n\n")
+    if payload["targets_missed"]:
+        out.write("issue targets not yet met: " + "; ".join(payload["targets_missed"]) + "\n")
+    else:
+        out.write("issue targets met\n")

@@ -16,18 +16,6 @@ from assistant.config import Settings
 from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
 from assistant.service_team import TeamAdministration
 
-CALIBRATION_FILE = Path(__file__).resolve().parent / "answering" / "calibration.json"
-
-
-def load_calibration() -> dict:
-    """The refusal threshold calibrated by `aims eval --calibrate` on the held-out split, if any."""
-    import json
-
-    try:
-        return json.loads(CALIBRATION_FILE.read_text())
-    except (OSError, ValueError):
-        return {}
-
 
 class StatusReport(BaseModel):
     """What `aims status` shows: the documents, their labels, failures, the model and the size."""
@@ -170,7 +158,12 @@ class Assistant(TeamAdministration):
         With an LLM configured, the reply streams to `on_token` and then passes the citation
         verifier; if nothing it wrote survives, the extractive answer is returned instead.
         """
-        from assistant.answering.extractive import compose, evidence_strength, refusal
+        return self.ask_traced(question, role, k, on_token, history)[0]
+
+    def ask_traced(self, question: str, role: str = "staff", k: int | None = None, on_token=None,
+                   history: list[str] | None = None):
+        """`ask`, returning the answer with the pipeline's `Evidence` (None for an empty index): what evals read."""
+        from assistant.answering.extractive import compose, refusal
         from assistant.answering.followup import thread_query
 
         labels = self.labels_for(role)
@@ -179,19 +172,19 @@ class Assistant(TeamAdministration):
             raise ValueError("the question is empty")
         self.refresh()
         if self.catalog.chunk_count() == 0:
-            return refusal(question, role, [])
+            return refusal(question, role, []), None
         thread = thread_query(question, history)
-        scored, searched = self.evidence(question, labels, context=thread.context)
-        extractive = compose(question, role, scored, k or self.settings.top_k, self.refusal_threshold, searched)
-        answer = extractive
-        strong = bool(scored) and evidence_strength(scored[0]) >= self.refusal_threshold
-        if extractive.grounded and strong and self.chat_model is not None:
-            answer = self._generate(question, role, scored, extractive, on_token, asked=thread.prompt_question)
-        if answer.grounded:
+        found = self.evidence(question, labels, context=thread.context)
+        status = found.verdict.status
+        answer = compose(question, role, found.units, k or self.settings.top_k, found.searched, status=status,
+                         missing=found.missing, margin=self.pipeline.ranker.margin)
+        if status == "answered" and self.chat_model is not None:
+            answer = self._generate(question, role, found.units, answer, on_token, asked=thread.prompt_question)
+        if answer.status != "none":
             answer.controls = self._controls_or_none(question, answer, thread.context)
         if thread.context:
             answer.notes.append("searched as a follow-up to: " + " / ".join(thread.context))
-        return answer
+        return answer, found
 
     def _controls_or_none(self, question: str, answer: Answer, context: list[str] | None = None) -> list[str]:
         """Related clause and control IDs; an unreadable catalogue must never break an answer."""
@@ -239,41 +232,28 @@ class Assistant(TeamAdministration):
         """A prompt template from the prompts dir."""
         return (self.settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
 
+    @cached_property
+    def pipeline(self):
+        """The question pipeline (candidates, features, ranker, judge) over this data dir's index."""
+        from assistant.answering.pipeline import QuestionPipeline
+        from assistant.answering.thesaurus import Thesaurus
+        from assistant.retrieval.sources import IndexSources
+
+        sources = IndexSources(self.catalog, self.vectors, self.lexical, self.embedder)
+        pipeline = QuestionPipeline(sources, thesaurus=Thesaurus.load(self.embedder.encode)
+                                    if self.settings.vocabulary_bridge else None, pool=self.settings.answer_passages)
+        if self.settings.refusal_threshold is not None:
+            pipeline.judge.answered = self.settings.refusal_threshold
+        return pipeline
+
     def evidence(self, question: str, labels: list[str], context: list[str] | None = None):
-        """The scored quotable sentences for a question among the allowed labels, and the chunks searched.
+        """Every stage of the question pipeline for a question among the allowed labels (an `Evidence`).
 
         `context` (earlier questions of a thread, oldest first) joins the search of a follow-up: in the
         query vector and BM25 query with less weight than the question, and in the words an answer
-        should contain at half weight. The role's labels filter both searches inside the query.
+        should contain at half weight. The role's labels filter every search inside the query.
         """
-        import numpy as np
-
-        from assistant.answering.extractive import QUESTION_WORDS, Passage, answer_types, score_sentences
-        from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
-        from assistant.retrieval.lexical import tokenize
-        from assistant.retrieval.search import hybrid_search
-
-        thread = ThreadQuery(question, list(context or []))
-        query_vector = self.query_vector(question, thread.context)
-        lexical = self.lexical()
-        hits = hybrid_search(self.catalog, self.vectors, lexical, query_vector, thread.lexical, labels,
-                             depth=max(30, self.settings.answer_passages * 2))
-        top = hits[: self.settings.answer_passages]
-        cached = self.catalog.cached_vectors(self.embedder.model_id, [hit.chunk.chunk_hash for hit in top])
-        passages = []
-        for rank, hit in enumerate(top):
-            vector, sentences = cached.get(hit.chunk.chunk_hash) or (self.embedder.encode([hit.chunk.embed_text])[0],
-                                                                    np.zeros((0, 0), dtype=np.float32))
-            passages.append(Passage(hit.chunk, vector, sentences, rank))
-        question_tokens = [t for t in tokenize([question])[0] if t not in QUESTION_WORDS]
-        weights = lexical.idf(question_tokens)
-        if thread.context:
-            context_tokens = [t for t in tokenize([" ".join(thread.context)])[0]
-                              if t not in QUESTION_WORDS and t not in weights]
-            weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in lexical.idf(context_tokens).items()}
-        types = answer_types(question) or (answer_types(" ".join(thread.context)) if thread.context else [])
-        scored = score_sentences(query_vector, passages, weights, tokenize, types)
-        return scored, [hit.chunk for hit in top]
+        return self.pipeline.evidence(question, labels, context, vector=self.query_vector(question, context))
 
     def query_vector(self, question: str, context: list[str] | None = None):
         """The question's vector (with a follow-up's context weighed in), remembered for the last question.
@@ -285,29 +265,15 @@ class Assistant(TeamAdministration):
         key = (question, tuple(context or ()))
         last = self.__dict__.get("_last_query")
         if last is None or last[0] != key:
-            thread = ThreadQuery(question, list(context or []))
-            vectors = self.embedder.encode(thread.texts)
-            if len(vectors) == 1:
-                vector = vectors[0]
-            else:
-                vector = sum(w * v for w, v in zip(thread.weights, vectors))
-                vector = (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(vectors[0].dtype)
-            last = (key, vector)
+            last = (key, self.pipeline.thread_vector(ThreadQuery(question, list(context or []))))
             self.__dict__["_last_query"] = last
         return last[1]
 
-    @property
-    def refusal_threshold(self) -> float:
-        """The evidence strength below which the answer is a refusal: a setting, else the calibrated value."""
-        if self.settings.refusal_threshold is not None:
-            return self.settings.refusal_threshold
-        return load_calibration().get("threshold", 0.5)
-
-    def baseline(self, corpus: Path, k: int = 5):
+    def baseline(self, corpus: Path, k: int = 5, exclude: tuple[str, ...] | None = None):
         """A plain llama-index VectorStoreIndex over the same files, as a (question, role) -> Answer function."""
         from assistant.retrieval.baseline import baseline_answerer
 
-        return baseline_answerer(corpus, self.embedder, k=k, exclude=(self.settings.labels_file,))
+        return baseline_answerer(corpus, self.embedder, k=k, exclude=exclude or (self.settings.labels_file,))
 
     def document_texts(self) -> dict[str, tuple[str, str]]:
         """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""
@@ -407,14 +373,17 @@ class Assistant(TeamAdministration):
         item = self.item(item_id)
         self.refresh()
         query = f"{item.title}. {item.intent} Evidence: {'; '.join(item.typical_evidence)}"
-        scored, _ = self.evidence(query, self.labels_for(role))
-        threshold = self.refusal_threshold
+        found_evidence = self.evidence(query, self.labels_for(role))
+        status, margin = found_evidence.verdict.status, self.pipeline.ranker.margin
+        best = found_evidence.units[0].score if found_evidence.units else 0.0
         found: dict[str, Suggestion] = {}
-        for unit in scored:
+        for unit in found_evidence.units:
             chunk = unit.passage.chunk
             if chunk.source in found:
                 continue
-            level = "high" if unit.score >= threshold + 0.2 else "medium" if unit.score >= threshold else "low"
+            close = unit.score >= best - margin
+            level = ("high" if status == "answered" and close else
+                     "medium" if status != "none" and (close or status == "answered") else "low")
             found[chunk.source] = Suggestion(item_id=item.id, source=chunk.source, page=chunk.page,
                                              section=locator(chunk), quote=unit.text, score=round(unit.score, 4),
                                              confidence=level)
@@ -473,7 +442,7 @@ class Assistant(TeamAdministration):
 
     def draft(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
         """Draft a document: each section from cited evidence (or verified LLM prose), else TO COMPLETE."""
-        from assistant.answering.extractive import compose, evidence_strength
+        from assistant.answering.extractive import compose
         from assistant.drafting.draft import DraftError, assemble, to_complete
 
         kind = self.draft_kinds.get(kind_name)
@@ -491,14 +460,15 @@ class Assistant(TeamAdministration):
         used: set[tuple[str, int]] = set()
         for section in kind.sections:
             question = kind.fill(section.question, values)
-            scored, searched = self.evidence(question, labels)
+            found = self.evidence(question, labels)
             subject = values.get(section.about_input or "", "") if section.about_input else ""
-            units = [u for u in scored if (u.passage.chunk.id, u.start) not in used
+            units = [u for u in found.units if (u.passage.chunk.id, u.start) not in used
                      and (not subject or _mentions(u.passage.chunk, subject))]
-            if not units or evidence_strength(units[0]) < self.refusal_threshold:
+            if not units or self.pipeline.judge.verdict(units).status == "none":
                 answers[section.id] = None
                 continue
-            answer = compose(question, role, units, section.max_sentences, self.refusal_threshold, searched)
+            answer = compose(question, role, units, section.max_sentences, found.searched,
+                             margin=self.pipeline.ranker.margin)
             if answer.grounded and self.chat_model is not None:
                 answer = self._generate(question, role, units, answer, None)
             used |= {(u.passage.chunk.id, u.start) for u in units[: section.max_sentences]}

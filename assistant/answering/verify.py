@@ -15,7 +15,9 @@ from string import Template
 
 import numpy as np
 
-from assistant.answering.extractive import INJECTION, Scored, locator
+from assistant.answering.extractive import locator
+from assistant.answering.features import Unit
+from assistant.answering.instructions import INJECTION
 from assistant.core.chunks import quote_spans
 from assistant.core.models import Answer, Chunk, Citation
 from assistant.core.text import sentence_spans
@@ -164,7 +166,7 @@ def to_answer(question: str, role: str, verdict: Verdict, quotes: dict, chunks: 
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=bool(lines), citations=citations)
 
 
-def passages_for_llm(scored: list[Scored], limit: int) -> list[Chunk]:
+def passages_for_llm(scored: list[Unit], limit: int) -> list[Chunk]:
     """The distinct chunks of the best-scored sentences, best first, for the numbered evidence."""
     chunks: list[Chunk] = []
     for unit in scored:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Label(StrEnum):
@@ -171,8 +171,21 @@ class Answer(BaseModel):
     question: str
     role: str
     answer: str
-    grounded: bool
+    grounded: bool = Field(description="True only when the quotes state what was asked (status answered).")
+    status: str = Field(default="answered", description="answered: the quotes state it; partial: related "
+                        "evidence that does not state what was asked; none: no evidence.")
     citations: list[Citation] = []
     controls: list[str] = []
     notes: list[str] = Field(default=[], exclude=True,
                              description="What the verifier dropped or why the LLM was not used; not in the JSON.")
+
+    @model_validator(mode="after")
+    def _grounded_means_answered(self) -> Answer:
+        """`grounded` and `status` say one thing: an ungrounded answer is partial or none, never answered."""
+        if self.status not in ("answered", "partial", "none"):
+            raise ValueError(f"unknown answer status {self.status!r}")
+        if not self.grounded and self.status == "answered":
+            self.status = "none"
+        if self.grounded and self.status != "answered":
+            self.grounded = False
+        return self

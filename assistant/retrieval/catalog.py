@@ -186,6 +186,22 @@ class Catalog:
                 found[data["id"]] = Chunk(**data)
         return found
 
+    def section_chunks(self, root: str, source: str, section: str | None, page: int | None) -> list[Chunk]:
+        """The chunks of one section of one document (its heading trail; a page where it has none), in order."""
+        cols = ",".join(f'"{c}"' for c in _CHUNK_COLUMNS)
+        if section is not None:
+            rows = self.db.execute(f"SELECT {cols} FROM chunks WHERE root=? AND source=? AND section=? "
+                                   "ORDER BY ordinal", (root, source, section))
+        else:
+            rows = self.db.execute(f"SELECT {cols} FROM chunks WHERE root=? AND source=? AND section IS NULL "
+                                   "AND page IS ? ORDER BY ordinal", (root, source, page))
+        found = []
+        for row in rows:
+            data = dict(zip(_CHUNK_COLUMNS, row))
+            data["label"] = Label(data["label"])
+            found.append(Chunk(**data))
+        return found
+
     # --- vectors ------------------------------------------------------------------------------
     def cached_vectors(self, model: str, text_hashes: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(chunk vector, sentence vectors) already computed for these embedded texts by this model."""

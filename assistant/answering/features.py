@@ -1,0 +1,153 @@
+"""Stage 2 of answering: every quotable unit of the candidates, described by explicit features.
+
+The ranker (stage 3) weighs these; nothing here decides. Features cover meaning (sentence and chunk
+similarity to the question and to its parts), words (BM25 of the chunk, IDF-weighted coverage of the
+question's terms and of its rarest terms, in the sentence and in its headings), retrieval (fused rank,
+how many lists held the chunk, its section's score), the kind of answer asked for, and shape
+(position, length, a list lead-in, a table row).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answering.candidates import Candidate, Query
+from assistant.answering.instructions import INJECTION
+from assistant.core.chunks import quote_spans
+
+FEATURES = (
+    "sentence_sim", "part_sim", "chunk_sim", "coverage", "text_coverage", "rare_coverage", "heading_match",
+    "bridge_coverage", "answer_type", "fused", "fused_rank", "lists", "bm25", "dense_rank", "section",
+    "expanded", "first_in_chunk", "length", "fragment", "table_row",
+)
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# What a question asks for, and how a sentence that supplies it looks: a generic answer-type check.
+ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
+    "time": (
+        re.compile(r"\b(when|what date|which date|deadline|how long|how quickly|how soon|how fast|how often|"
+                   r"frequency|by when|what time|within what)\b", re.I),
+        re.compile(rf"\b(\d{{1,2}} {_MONTH}( \d{{4}})?|{_MONTH} \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|Q[1-4] \d{{4}}|"
+                   r"within \w+|every \w+|\d+ (working |calendar |business )?(days?|hours?|weeks?|months?|years?|"
+                   r"minutes?)|annual(ly)?|monthly|quarterly|weekly|daily|yearly|immediately|same day|"
+                   r"next working day)\b", re.I),
+    ),
+    "number": (
+        re.compile(r"\b(how much|how many|what percentage|what share|what proportion|what score|what ratio|"
+                   r"what threshold|cut-?off|budget|cost|price|amount|number of|what level|what rate|minimum|"
+                   r"maximum)\b", re.I),
+        re.compile(r"(£\s?\d|€\s?\d|\$\s?\d|\d+(\.\d+)?\s?%|\b\d[\d,.]*\b)"),
+    ),
+    "person": (
+        re.compile(r"\b(who|whom|whose|which person|which role|which team|which committee)\b", re.I),
+        re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+|Dr [A-Z][a-z]+)\b|\b(Chief|Head|Director|Manager|Officer|"
+                   r"Committee|Board|chair|owner|CEO|Counsel|Secretary|team|authority|provider|deployer)\b"),
+    ),
+    "policy": (
+        re.compile(r"^(can|may|could|am i|are we|is it|is that|do i|do we|should i|must i|have i)\b|"
+                   r"\b(allowed|permitted|ok to|okay to|is it ok|am i allowed|banned|legal)\b", re.I),
+        re.compile(r"\b(must|may|never|only|not permitted|not allowed|allowed|permitted|prohibited|forbidden|"
+                   r"do not|don't|cannot|can't|required|approved|should|shall)\b", re.I),
+    ),
+}
+
+
+def answer_types(question: str) -> list[str]:
+    """The kinds of answer a question asks for (a time, a number, a person or role, a permission)."""
+    return [name for name, (asks, _) in ANSWER_TYPES.items() if asks.search(question)]
+
+
+def type_match(types: list[str], sentence: str) -> float:
+    """Share of the asked-for answer kinds the sentence supplies (0.5 when the question asks none)."""
+    if not types:
+        return 0.5
+    return sum(ANSWER_TYPES[name][1].search(sentence) is not None for name in types) / len(types)
+
+
+@dataclass
+class Unit:
+    """One quotable span of a candidate chunk, with its feature vector (in the order of FEATURES)."""
+
+    candidate: Candidate
+    start: int
+    end: int
+    features: np.ndarray
+    tokens: frozenset[str]  # stemmed words of the span and its headings
+    score: float = 0.0  # set by the ranker
+
+    @property
+    def text(self) -> str:
+        """The quoted words, verbatim from the source."""
+        return self.candidate.chunk.text[self.start : self.end]
+
+    @property
+    def passage(self) -> Candidate:
+        """The candidate chunk the unit is quoted from (its `.chunk` is the Chunk)."""
+        return self.candidate
+
+
+def coverage(weights: dict[str, float], tokens: set[str] | frozenset[str]) -> float:
+    """Share of the weighted terms that the tokens contain."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / total if total > 0 else 0.0
+
+
+def describe(query: Query, candidates: list[Candidate], tokenize, types: list[str]) -> list[Unit]:
+    """The quotable units of every candidate with their features; embedded instructions are never units."""
+    spans: list[tuple[Candidate, int, int, np.ndarray]] = []
+    for candidate in candidates:
+        chunk_spans = quote_spans(candidate.chunk)
+        vectors = candidate.sentence_vectors
+        if len(vectors) != len(chunk_spans):  # vectors from an older chunking: fall back to the chunk's
+            vectors = np.repeat(candidate.vector[None, :], len(chunk_spans), axis=0)
+        for (start, end), vector in zip(chunk_spans, vectors):
+            if INJECTION.search(candidate.chunk.text[start:end]):
+                continue
+            spans.append((candidate, start, end, vector))
+    if not spans:
+        return []
+    texts = [c.chunk.text[s:e] for c, s, e, _ in spans]
+    headings = [f"{c.chunk.title} {c.chunk.section or ''} {c.chunk.sheet or ''}" for c, _, _, _ in spans]
+    text_tokens = tokenize(texts)
+    heading_tokens = tokenize(headings)
+    sentence_matrix = np.stack([v for _, _, _, v in spans]).astype(np.float32)
+    sentence_sim = sentence_matrix @ query.vector
+    part_sim = (sentence_matrix @ query.part_vectors.T).max(axis=1) if len(query.part_texts) > 1 else sentence_sim
+    rare = dict(sorted(query.weights.items(), key=lambda kv: -kv[1])[:3])
+    fused_top = max((c.fused for c in candidates), default=1.0) or 1.0
+    units = []
+    first_seen: set[str] = set()
+    for index, (candidate, start, end, _) in enumerate(spans):
+        in_text = set(text_tokens[index])
+        in_heading = set(heading_tokens[index])
+        both = frozenset(in_text | in_heading)
+        first = candidate.chunk.id not in first_seen
+        first_seen.add(candidate.chunk.id)
+        words = len(texts[index].split())
+        row = [
+            float(sentence_sim[index]),
+            float(part_sim[index]),
+            float(candidate.vector @ query.vector) if len(candidate.vector) else candidate.dense,
+            coverage(query.weights, both),
+            coverage(query.weights, in_text),
+            coverage(rare, both),
+            coverage(query.weights, in_heading),
+            coverage(query.bridge_terms, both) if query.bridge_terms else 0.0,
+            type_match(types, texts[index]),
+            candidate.fused / fused_top,
+            1.0 / (1.0 + candidate.rank),
+            min(candidate.lists, 6) / 6.0,
+            candidate.bm25,
+            1.0 / (1.0 + candidate.dense_rank) if candidate.dense_rank is not None else 0.0,
+            candidate.section,
+            float(candidate.expanded),
+            float(first),
+            min(words, 60) / 60.0,
+            float(texts[index].rstrip().endswith(":") or words < 6),
+            float(candidate.chunk.row is not None),
+        ]
+        units.append(Unit(candidate, start, end, np.asarray(row, dtype=np.float32), both))
+    return units

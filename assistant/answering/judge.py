@@ -1,0 +1,134 @@
+"""Whether the ranked evidence answers the question: answered, related only (partial), or none.
+
+"The documents discuss this" is not "the documents say this": a question about the fee for a notice
+finds passages about the notice. The judge reads question-level signals of the ranked evidence (the
+best unit's ranker score and meaning, how much of the question's rarer terms the best units contain,
+whether the asked-for kind of answer is there) through a small logistic model, fitted with its two
+thresholds by `aims eval --calibrate` on the calibration splits: at most 10 % of answerable
+calibration questions may be held back from `answered`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answering.features import FEATURES, Unit
+
+SIGNALS = ("top_score", "top_sentence_sim", "best_coverage", "best_rare_coverage", "best_text_coverage",
+           "top_answer_type", "score_gap")
+MAX_HELD_BACK = 0.10  # share of answerable calibration questions the `answered` threshold may hold back
+MAX_NONE = 0.02  # share of answerable calibration questions the `none` threshold may drop to no evidence
+_INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "rare_coverage", "text_coverage",
+                                                  "answer_type")}
+
+
+@dataclass
+class Verdict:
+    """The kind of answer the evidence supports, with the model's confidence."""
+
+    status: str  # answered | partial | none
+    confidence: float
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+def signals(units: list[Unit]) -> np.ndarray:
+    """The question-level signals of ranked units (best first), in the order of SIGNALS."""
+    if not units:
+        return np.zeros(len(SIGNALS), dtype=np.float32)
+    top = units[0].features
+    best = np.stack([u.features for u in units[:3]])
+    gap = units[0].score - units[1].score if len(units) > 1 else 1.0
+    return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["coverage"]].max(),
+                       best[:, _INDEX["rare_coverage"]].max(), best[:, _INDEX["text_coverage"]].max(),
+                       top[_INDEX["answer_type"]], min(gap, 3.0)], dtype=np.float32)
+
+
+@dataclass
+class Judge:
+    """P(the evidence answers) = logistic(w · standardised signals + b), and the thresholds on it."""
+
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+    answered: float  # at or above: answered
+    related: float  # at or above (and below `answered`): partial; below: none
+
+    def probability(self, values: np.ndarray) -> float:
+        """The model's probability that evidence with these signals answers the question."""
+        z = float(((values - self.mean) / self.scale) @ self.weights + self.bias)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def verdict(self, units: list[Unit]) -> Verdict:
+        """answered / partial / none for the ranked units of one question."""
+        if not units:
+            return Verdict("none", 0.0)
+        values = signals(units)
+        p = self.probability(values)
+        status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
+        return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(SIGNALS, values)})
+
+    def to_dict(self) -> dict:
+        """The stored form."""
+        return {"signals": list(SIGNALS), "weights": {n: round(float(w), 5) for n, w in zip(SIGNALS, self.weights)},
+                "bias": round(self.bias, 5), "mean": [round(float(v), 6) for v in self.mean],
+                "scale": [round(float(v), 6) for v in self.scale], "answered": round(self.answered, 5),
+                "related": round(self.related, 5)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Judge:
+        """A judge from its stored form."""
+        if data.get("signals") != list(SIGNALS):
+            raise ValueError("the judge was fitted on other signals; run aims eval --calibrate")
+        return cls(np.asarray([data["weights"][n] for n in SIGNALS], dtype=np.float32), float(data["bias"]),
+                   np.asarray(data["mean"], dtype=np.float32), np.asarray(data["scale"], dtype=np.float32),
+                   float(data["answered"]), float(data["related"]))
+
+
+def permissive() -> Judge:
+    """Before any fit: everything with evidence is answered (what the assistant did before the judge)."""
+    n = len(SIGNALS)
+    return Judge(np.zeros(n, np.float32), 0.0, np.zeros(n, np.float32), np.ones(n, np.float32), 0.0, 0.0)
+
+
+def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000) -> tuple[Judge, dict]:
+    """Fit the model on (signals, answerable) per calibration question, then its thresholds.
+
+    `answered` is the highest threshold that holds back at most MAX_HELD_BACK of the answerable
+    questions; `related` the highest that drops at most MAX_NONE of them to "no evidence".
+    """
+    x = np.stack([r for r, _ in rows]).astype(np.float64)
+    y = np.asarray([a for _, a in rows], dtype=np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    z = (x - mean) / scale
+    w, b = np.zeros(x.shape[1]), 0.0
+    positive_weight = (1 - y.mean()) / max(y.mean(), 1e-6)  # balance the classes
+    sample_weight = np.where(y > 0, positive_weight, 1.0)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        err = (p - y) * sample_weight / sample_weight.sum()
+        w -= 0.5 * (z.T @ err + 2 * l2 * w / len(y))
+        b -= 0.5 * err.sum()
+    judge = Judge(w.astype(np.float32), float(b), mean.astype(np.float32), scale.astype(np.float32), 0.0, 0.0)
+    probabilities = np.asarray([judge.probability(r) for r, _ in rows])
+    yes = np.sort(probabilities[y > 0])
+    no = probabilities[y == 0]
+    judge.answered = _quantile_threshold(yes, MAX_HELD_BACK)
+    judge.related = _quantile_threshold(yes, MAX_NONE)
+    held_back = float((yes < judge.answered).mean()) if len(yes) else 0.0
+    caught = float((no < judge.answered).mean()) if len(no) else 0.0
+    return judge, {"questions": len(rows), "answerable": int(y.sum()), "unanswerable": int((y == 0).sum()),
+                   "answerable_held_back": round(held_back, 4), "unanswerable_not_answered": round(caught, 4)}
+
+
+def _quantile_threshold(sorted_yes: np.ndarray, share: float) -> float:
+    """A threshold below which at most `share` of these (sorted) probabilities fall, midway between two."""
+    if not len(sorted_yes):
+        return 0.5
+    allowed = int(np.floor(share * len(sorted_yes)))
+    if allowed <= 0:
+        return float(sorted_yes[0]) - 1e-6
+    return float((sorted_yes[allowed - 1] + sorted_yes[allowed]) / 2)

@@ -1,0 +1,120 @@
+"""The question pipeline: candidates, then features, then the ranker, then the judge; the composer renders.
+
+Its parts (the retrieval sources, the ranker, the judge, the vocabulary bridge) are handed to it
+when it is built, so it imports nothing of `retrieval` and the façade only wires it. Each stage's
+output stays on the `Evidence` it returns, so `aims eval --diagnose` can say where gold is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answering.candidates import (
+    KEY_TERMS,
+    POOL,
+    Candidate,
+    Query,
+    Sources,
+    content_terms,
+    gather,
+    split_parts,
+)
+from assistant.answering.features import Unit, answer_types, describe
+from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
+from assistant.answering.judge import Judge, Verdict, permissive
+from assistant.answering.ranker import RANKER_FILE, LinearRanker, load_ranker
+from assistant.answering.thesaurus import Thesaurus
+
+BRIDGE_WEIGHT = 0.35  # an expansion term's weight beside the question's own (its IDF times this)
+
+
+@dataclass
+class Evidence:
+    """What the pipeline found for one question, stage by stage."""
+
+    query: Query
+    candidates: list[Candidate]
+    units: list[Unit]  # ranked, best first
+    verdict: Verdict
+    missing: list[str] = field(default_factory=list)  # question words no top unit contains, rarest first
+
+    @property
+    def searched(self):
+        """The candidate chunks, in the order retrieval gave them."""
+        return [c.chunk for c in self.candidates]
+
+
+def load_judge(path: Path | None = None) -> Judge:
+    """The fitted judge (ranker.json), or the permissive one when there is none."""
+    from assistant.answering.judge import Judge as _Judge
+
+    try:
+        return _Judge.from_dict(json.loads((path or RANKER_FILE).read_text())["judge"])
+    except (OSError, ValueError, KeyError):
+        return permissive()
+
+
+class QuestionPipeline:
+    """Answers 'which sentences answer this question?' over the sources it is given."""
+
+    def __init__(self, sources: Sources, ranker: LinearRanker | None = None, judge: Judge | None = None,
+                 thesaurus: Thesaurus | None = None, pool: int = POOL) -> None:
+        self.sources = sources
+        self.pool = pool
+        self.ranker = ranker or load_ranker()
+        self.judge = judge or load_judge()
+        self.thesaurus = thesaurus
+
+    def query(self, question: str, context: list[str] | None = None, vector: np.ndarray | None = None) -> Query:
+        """What to search for a question (and a follow-up's context): vectors, parts, weighted terms."""
+        thread = ThreadQuery(question, list(context or []))
+        if vector is None:
+            vector = self.thread_vector(thread)
+        parts = split_parts(question)
+        part_vectors = self.sources.encode(parts) if len(parts) > 1 else vector[None, :]
+        terms = content_terms(self.sources.tokenize, question)
+        weights = self.sources.idf(list(dict.fromkeys(terms)))
+        if thread.context:
+            extra = [t for t in content_terms(self.sources.tokenize, " ".join(thread.context)) if t not in weights]
+            weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in self.sources.idf(extra).items()}
+        key_terms = [t for t, _ in sorted(weights.items(), key=lambda kv: -kv[1])[:KEY_TERMS]]
+        bridge: dict[str, float] = {}
+        if self.thesaurus is not None:
+            expansions = self.thesaurus.expand(question, vector, self.sources.tokenize)
+            idf = self.sources.idf([t for t in expansions if t not in weights])
+            bridge = {t: idf[t] * BRIDGE_WEIGHT * s for t, s in expansions.items() if t in idf}
+        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge)
+
+    def thread_vector(self, thread: ThreadQuery) -> np.ndarray:
+        """The question's vector, a follow-up's earlier questions weighed in with less weight."""
+        vectors = self.sources.encode(thread.texts)
+        if len(vectors) == 1:
+            return vectors[0]
+        vector = sum(w * v for w, v in zip(thread.weights, vectors))
+        return (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(vectors[0].dtype)
+
+    def evidence(self, question: str, labels: list[str], context: list[str] | None = None,
+                 vector: np.ndarray | None = None) -> Evidence:
+        """Every stage for one question among the labels a role may see."""
+        query = self.query(question, context, vector)
+        candidates = gather(query, self.sources, labels, self.pool)
+        types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
+        units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))
+        verdict = self.judge.verdict(units)
+        return Evidence(query, candidates, units, verdict, self.missing_words(question, query, units[:3]))
+
+    def missing_words(self, question: str, query: Query, units: list[Unit]) -> list[str]:
+        """The question's words (as asked) whose stems none of the units contains, rarest first."""
+        found = set().union(*(u.tokens for u in units)) if units else set()
+        words = [w for w in dict.fromkeys(question.replace("?", " ").split()) if w.strip(".,;:!\"'()")]
+        stems = self.sources.tokenize([w.strip(".,;:!\"'()") for w in words])
+        missing: dict[str, float] = {}
+        for word, stem in zip(words, stems):
+            for token in stem:
+                if token in query.weights and token not in found and word not in missing:
+                    missing[word.strip(".,;:!\"'()")] = query.weights[token]
+        return [w for w, _ in sorted(missing.items(), key=lambda kv: -kv[1])][:3]

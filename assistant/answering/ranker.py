@@ -1,0 +1,126 @@
+"""Stage 3 of answering: one linear ranker over the units' features, its weights fitted and stored as data.
+
+Swapping the ranker means editing this file. The weights are fitted by `aims eval --calibrate` on
+the calibration splits of every question set (never a test split) as a listwise logistic model:
+for each question, a softmax over its candidate units, trained to put the probability on the units
+that quote the gold evidence. Nobody sets them by hand; `ranker.json` holds the fit and its data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answering.features import FEATURES, Unit
+
+RANKER_FILE = Path(__file__).resolve().parent / "ranker.json"
+
+# Before any fit: an even blend of the meaning and word signals, so a fresh checkout still ranks sensibly.
+_PRIOR = {"sentence_sim": 1.0, "chunk_sim": 0.6, "coverage": 0.8, "answer_type": 0.3, "fused": 0.4,
+          "fragment": -0.3}
+
+
+@dataclass
+class LinearRanker:
+    """score = w · (x - mean) / scale, over the features named in FEATURES."""
+
+    weights: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    margin: float = 0.25  # units within this of the best score join it in an answer (fitted with the weights)
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """One score per row of a units-by-features matrix."""
+        return ((matrix - self.mean) / self.scale) @ self.weights
+
+    def rank(self, units: list[Unit]) -> list[Unit]:
+        """The units with their scores set, best first."""
+        if not units:
+            return []
+        scores = self.scores(np.stack([u.features for u in units]))
+        for unit, score in zip(units, scores):
+            unit.score = float(score)
+        return sorted(units, key=lambda u: u.score, reverse=True)
+
+    def to_dict(self) -> dict:
+        """The stored form (named weights, so a reader sees what matters)."""
+        return {"features": list(FEATURES),
+                "weights": {n: round(float(w), 5) for n, w in zip(FEATURES, self.weights)},
+                "mean": [round(float(v), 6) for v in self.mean], "scale": [round(float(v), 6) for v in self.scale],
+                "margin": self.margin}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinearRanker:
+        """A ranker from its stored form; features it does not know get weight 0."""
+        names = data.get("features", [])
+        if names != list(FEATURES):
+            raise ValueError("ranker.json was fitted on other features; run aims eval --calibrate")
+        return cls(np.asarray([data["weights"][n] for n in FEATURES], dtype=np.float32),
+                   np.asarray(data["mean"], dtype=np.float32), np.asarray(data["scale"], dtype=np.float32),
+                   float(data.get("margin", 0.25)))
+
+
+def prior() -> LinearRanker:
+    """The unfitted ranker: a few plain weights on raw features."""
+    return LinearRanker(np.asarray([_PRIOR.get(n, 0.0) for n in FEATURES], dtype=np.float32),
+                        np.zeros(len(FEATURES), np.float32), np.ones(len(FEATURES), np.float32))
+
+
+def load_ranker(path: Path | None = None) -> LinearRanker:
+    """The fitted ranker (ranker.json), or the prior when there is none or it is stale."""
+    path = path or RANKER_FILE
+    try:
+        return LinearRanker.from_dict(json.loads(path.read_text())["ranker"])
+    except (OSError, ValueError, KeyError):
+        return prior()
+
+
+def fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 0.05, steps: int = 3000,
+        rate: float = 0.1) -> tuple[LinearRanker, dict]:
+    """Fit the weights on (features matrix, gold mask) per question: listwise softmax, L2-regularised.
+
+    Questions whose candidates hold no gold unit teach nothing and are skipped. Returns the ranker
+    and a summary (questions used, the training loss and hit@1 before and after).
+    """
+    used = [(m, g) for m, g in groups if g.any() and len(m) > 1]
+    if not used:
+        raise ValueError("no calibration question has gold evidence among its candidates")
+    stacked = np.concatenate([m for m, _ in used])
+    mean = stacked.mean(axis=0)
+    scale = stacked.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    normed = [((m - mean) / scale, g) for m, g in used]
+    weights = np.zeros(stacked.shape[1])
+
+    def loss_and_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for x, gold in normed:
+            z = x @ w
+            z -= z.max()
+            p = np.exp(z)
+            p /= p.sum()
+            p_gold = p[gold].sum()
+            total -= np.log(max(p_gold, 1e-12))
+            q = np.where(gold, p / max(p_gold, 1e-12), 0.0)  # the gold units' share among themselves
+            grad -= x.T @ (q - p)
+        n = len(normed)
+        return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
+
+    def hit_at_1(w: np.ndarray) -> float:
+        return sum(bool(g[int(np.argmax(x @ w))]) for x, g in normed) / len(normed)
+
+    before = hit_at_1(weights + np.asarray([_PRIOR.get(n, 0.0) for n in FEATURES]) * scale)
+    # Adam on the convex loss: a few thousand steps over ~100 questions take about a second.
+    m1, m2 = np.zeros_like(weights), np.zeros_like(weights)
+    for step in range(1, steps + 1):
+        value, grad = loss_and_grad(weights)
+        m1 = 0.9 * m1 + 0.1 * grad
+        m2 = 0.999 * m2 + 0.001 * grad**2
+        weights -= rate * (m1 / (1 - 0.9**step)) / (np.sqrt(m2 / (1 - 0.999**step)) + 1e-8)
+    final, _ = loss_and_grad(weights)
+    ranker = LinearRanker(weights.astype(np.float32), mean.astype(np.float32), scale.astype(np.float32))
+    return ranker, {"questions": len(used), "skipped_no_gold": len(groups) - len(used), "loss": round(final, 4),
+                    "train_hit@1_prior": round(before, 4), "train_hit@1": round(hit_at_1(weights), 4)}
