@@ -141,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
                           "(default: the ranker.json the package reads)")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
     evaluate.add_argument("--no-bridge", action="store_true", help="measure without the vocabulary bridge")
+    evaluate.add_argument("--without", action="append", default=[], choices=["parts", "key_terms", "sections"],
+                          help="measure with a recall stage switched off (repeatable)")
     evaluate.add_argument("--diagnose", action="store_true",
                           help="also print the stage table: gold in candidates @20/@50, ranked @1/@4, cited")
     evaluate.add_argument("--gate", action="store_true",

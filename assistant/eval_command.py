@@ -99,6 +99,10 @@ class _Run:
         if getattr(args, "no_bridge", False):
             overrides["vocabulary_bridge"] = False
         self.assistant = Assistant(load_settings(index=scratch, **overrides), embedder=embedder)
+        if getattr(args, "without", None):
+            from assistant.answering.candidates import STAGES
+
+            self.assistant.pipeline.stages = STAGES - set(args.without)
         report = self.assistant.ingest(spec.paths())
         if report.failed:
             print(f"aims eval: {spec.name}: {len(report.failed)} files failed to ingest", file=sys.stderr)

@@ -92,17 +92,24 @@ def content_terms(tokenize: Callable[[list[str]], list[list[str]]], text: str) -
     return [t for t in tokenize([text])[0] if t not in QUESTION_WORDS]
 
 
-def gather(query: Query, sources: Sources, labels: list[str], pool_size: int = POOL) -> list[Candidate]:
-    """The candidate pool for a query among the allowed labels, best fused first, then section expansions."""
+STAGES = frozenset({"parts", "key_terms", "sections"})  # the recall stages, each of which can be switched off
+
+
+def gather(query: Query, sources: Sources, labels: list[str], pool_size: int = POOL,
+           stages: frozenset[str] = STAGES) -> list[Candidate]:
+    """The candidate pool for a query among the allowed labels, best fused first, then section expansions.
+
+    `stages` names the recall stages in use (all by default; `aims eval --without` measures each off).
+    """
     lists: list[list[tuple[str, float]]] = []
     dense_whole = sources.dense(query.vector, LIST_DEPTH, labels)
     lexical_whole = sources.lexical(query.lexical_text, LIST_DEPTH, labels)
     lists += [dense_whole, lexical_whole]
-    if len(query.part_texts) > 1:
+    if "parts" in stages and len(query.part_texts) > 1:
         for text, vector in zip(query.part_texts, query.part_vectors):
             lists.append(sources.dense(vector, LIST_DEPTH // 2, labels))
             lists.append(sources.lexical(text, LIST_DEPTH // 2, labels))
-    if query.key_terms:
+    if "key_terms" in stages and query.key_terms:
         bridge = [t for t, w in sorted(query.bridge_terms.items(), key=lambda kv: -kv[1])][:KEY_TERMS]
         lists.append(sources.lexical(" ".join(query.key_terms + query.key_terms + bridge), LIST_DEPTH, labels))
     fused: dict[str, float] = {}
@@ -128,7 +135,8 @@ def gather(query: Query, sources: Sources, labels: list[str], pool_size: int = P
                               rank=len(pool), dense=dense_sim.get(cid, 0.0), dense_rank=dense_rank.get(cid),
                               bm25=bm25_score.get(cid, 0.0) / bm25_top, bm25_rank=bm25_rank.get(cid),
                               lists=held[cid])
-    _expand_sections(pool, sources, allowed)
+    if "sections" in stages:
+        _expand_sections(pool, sources, allowed)
     vectors = sources.vectors([c.chunk for c in pool.values()])
     missing = [c for c in pool.values() if c.chunk.chunk_hash not in vectors]
     if missing:

@@ -19,9 +19,9 @@ from assistant.answering.instructions import INJECTION
 from assistant.core.chunks import quote_spans
 
 FEATURES = (
-    "sentence_sim", "part_sim", "chunk_sim", "coverage", "text_coverage", "rare_coverage", "heading_match",
-    "bridge_coverage", "answer_type", "fused", "fused_rank", "lists", "bm25", "dense_rank", "section",
-    "expanded", "first_in_chunk", "length", "fragment", "table_row",
+    "sentence_sim", "part_sim", "neighbour_sim", "chunk_best_sim", "chunk_sim", "coverage", "text_coverage",
+    "rare_coverage", "heading_match", "bridge_coverage", "answer_type", "fused", "fused_rank", "lists", "bm25",
+    "dense_rank", "section", "expanded", "first_in_chunk", "length", "fragment", "table_row",
 )
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -118,6 +118,14 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
     part_sim = (sentence_matrix @ query.part_vectors.T).max(axis=1) if len(query.part_texts) > 1 else sentence_sim
     rare = dict(sorted(query.weights.items(), key=lambda kv: -kv[1])[:3])
     fused_top = max((c.fused for c in candidates), default=1.0) or 1.0
+    neighbour = np.zeros(len(spans), dtype=np.float32)  # the better of the units just before and after
+    chunk_best: dict[str, float] = {}
+    for index, (candidate, _, _, _) in enumerate(spans):
+        cid = candidate.chunk.id
+        chunk_best[cid] = max(chunk_best.get(cid, -1.0), float(sentence_sim[index]))
+        for other in (index - 1, index + 1):
+            if 0 <= other < len(spans) and spans[other][0].chunk.id == cid:
+                neighbour[index] = max(neighbour[index], float(sentence_sim[other]))
     units = []
     first_seen: set[str] = set()
     for index, (candidate, start, end, _) in enumerate(spans):
@@ -130,6 +138,8 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
         row = [
             float(sentence_sim[index]),
             float(part_sim[index]),
+            float(neighbour[index]),
+            chunk_best[candidate.chunk.id],
             float(candidate.vector @ query.vector) if len(candidate.vector) else candidate.dense,
             coverage(query.weights, both),
             coverage(query.weights, in_text),

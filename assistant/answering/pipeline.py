@@ -16,6 +16,7 @@ import numpy as np
 from assistant.answering.candidates import (
     KEY_TERMS,
     POOL,
+    STAGES,
     Candidate,
     Query,
     Sources,
@@ -62,9 +63,10 @@ class QuestionPipeline:
     """Answers 'which sentences answer this question?' over the sources it is given."""
 
     def __init__(self, sources: Sources, ranker: LinearRanker | None = None, judge: Judge | None = None,
-                 thesaurus: Thesaurus | None = None, pool: int = POOL) -> None:
+                 thesaurus: Thesaurus | None = None, pool: int = POOL, stages: frozenset[str] = STAGES) -> None:
         self.sources = sources
         self.pool = pool
+        self.stages = stages
         self.ranker = ranker or load_ranker()
         self.judge = judge or load_judge()
         self.thesaurus = thesaurus
@@ -101,7 +103,7 @@ class QuestionPipeline:
                  vector: np.ndarray | None = None) -> Evidence:
         """Every stage for one question among the labels a role may see."""
         query = self.query(question, context, vector)
-        candidates = gather(query, self.sources, labels, self.pool)
+        candidates = gather(query, self.sources, labels, self.pool, self.stages)
         types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
         units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))
         verdict = self.judge.verdict(units)

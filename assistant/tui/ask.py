@@ -124,7 +124,8 @@ class AskPane(Vertical):
         """Render the verified answer and its sources; re-enable the prompt."""
         answer = message.answer
         self.answer = answer
-        body = answer.answer.replace("\n", "\n\n") if answer.grounded else f"**No evidence.** {answer.answer}"
+        lead = {"answered": "", "partial": "**Related evidence only.** ", "none": "**No evidence.** "}[answer.status]
+        body = lead + answer.answer.replace("\n", "\n\n")
         sources = "\n".join(f"- [{c.n}] {c.source}{f' (p. {c.page})' if c.page else ''}: "
                              f"\"{' '.join(c.quote.split())}\"" for c in answer.citations)
         self.transcript.append(f"**Answer:**\n\n{body}" + (f"\n\n**Sources**\n\n{sources}" if sources else ""))
@@ -134,7 +135,8 @@ class AskPane(Vertical):
         for c in answer.citations:
             where = ", ".join(x for x in (f"p. {c.page}" if c.page else "", c.section or "") if x)
             table.add_row(str(c.n), c.source, where, key=str(c.n))
-        status = "grounded" if answer.grounded else "refused: no evidence"
+        status = {"answered": "grounded", "partial": "partial: related evidence, not an answer",
+                  "none": "refused: no evidence"}[answer.status]
         controls = f"; related: {', '.join(answer.controls)}" if answer.controls else ""
         earlier = len(self.thread) - 1
         thread = f"; thread of {earlier + 1} questions (Ctrl+N: new thread)" if earlier else ""

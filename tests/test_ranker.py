@@ -1,0 +1,53 @@
+"""The learned parts of answering: the listwise ranker fit, the judge's fit and thresholds, the stored forms."""
+
+import numpy as np
+
+from assistant.answering.features import FEATURES
+from assistant.answering.judge import MAX_HELD_BACK, SIGNALS, Judge, fit_judge
+from assistant.answering.ranker import LinearRanker, fit, load_ranker, prior
+
+
+def _groups(rng, n_questions=60, n_units=30, signal=FEATURES.index("rare_coverage")):
+    """Questions whose gold unit stands out on one feature only, among noise on all the others."""
+    groups = []
+    for _ in range(n_questions):
+        matrix = rng.normal(size=(n_units, len(FEATURES))).astype(np.float32)
+        gold = np.zeros(n_units, dtype=bool)
+        gold[rng.integers(n_units)] = True
+        matrix[gold, signal] += 4.5
+        groups.append((matrix, gold))
+    return groups
+
+
+def test_the_listwise_fit_finds_the_feature_that_marks_gold_and_ranks_it_first():
+    rng = np.random.default_rng(7)
+    ranker, summary = fit(_groups(rng))
+    weights = dict(zip(FEATURES, ranker.weights))
+    assert max(weights, key=lambda name: abs(weights[name])) == "rare_coverage" and weights["rare_coverage"] > 0
+    assert summary["train_hit@1"] >= 0.85 and summary["questions"] == 60
+    held_out = _groups(np.random.default_rng(8), n_questions=40)
+    hits = sum(bool(gold[int(np.argmax(ranker.scores(matrix)))]) for matrix, gold in held_out)
+    assert hits / 40 >= 0.8
+
+
+def test_questions_without_gold_among_candidates_are_skipped_and_the_stored_form_round_trips(tmp_path):
+    rng = np.random.default_rng(1)
+    groups = _groups(rng, n_questions=20) + [(np.zeros((5, len(FEATURES)), np.float32), np.zeros(5, bool))]
+    ranker, summary = fit(groups)
+    assert summary["skipped_no_gold"] == 1 and summary["l2"] in (0.003, 0.03, 0.3, 3.0)
+    ranker.margin = 1.5
+    again = LinearRanker.from_dict(ranker.to_dict())
+    assert np.allclose(again.weights, ranker.weights, atol=1e-4) and again.margin == 1.5
+    assert load_ranker(tmp_path / "absent.json").weights.tolist() == prior().weights.tolist()
+
+
+def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():
+    rng = np.random.default_rng(3)
+    rows = [(rng.normal(1.0, 1.0, len(SIGNALS)).astype(np.float32), True) for _ in range(50)]
+    rows += [(rng.normal(-1.0, 1.0, len(SIGNALS)).astype(np.float32), False) for _ in range(20)]
+    judge, summary = fit_judge(rows)
+    assert summary["answerable_held_back"] <= MAX_HELD_BACK
+    assert summary["unanswerable_not_answered"] >= 0.7  # well-separated signals: most are caught
+    assert judge.related <= judge.answered
+    again = Judge.from_dict(judge.to_dict())
+    assert abs(again.probability(rows[0][0]) - judge.probability(rows[0][0])) < 1e-3
