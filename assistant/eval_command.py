@@ -10,6 +10,7 @@ test split) and saves them; the figures printed after it are measured with the n
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import tomllib
@@ -224,6 +225,14 @@ def _calibrate(runs: list[_Run], out: Path | None) -> dict:
         matrix = _stack([u.features for u in evidence.units])
         gold = _gold_mask(question, evidence.units)
         groups.append((matrix, gold))
+    dump = os.environ.get("AIMS_EVAL_FEATURES")
+    if dump:  # for developers studying the fit offline: every calibration question's unit features
+        import pickle
+
+        with open(dump, "wb") as handle:
+            pickle.dump([(run.spec.name, q.id, q.answerable, _stack([u.features for u in e.units]) if e.units else None,
+                          _gold_mask(q, e.units) if e.units and q.answerable else None,
+                          [u.tokens for u in e.units[:5]], e.query.weights) for run, q, e in gathered], handle)
     ranker, ranker_summary = fit(groups)
     for _, _, evidence in gathered:
         evidence.units[:] = ranker.rank(evidence.units)
