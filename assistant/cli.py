@@ -9,12 +9,11 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
-from assistant import __version__
+from assistant import __version__, resources
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
-SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "sample"
+SAMPLE_CORPUS = resources.sample_corpus()
 
 
 class Progress:
@@ -130,11 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     common(draft)
 
     evaluate = sub.add_parser("eval", help="measure answers against the gold question set")
-    evaluate.add_argument("--questions", metavar="FILE.jsonl", help="default: evals/questions.jsonl")
-    evaluate.add_argument("--corpus", metavar="DIR", help="default: corpus/sample")
+    evaluate.add_argument("--questions", metavar="FILE.jsonl", help="default: the bundled evals/questions.jsonl")
+    evaluate.add_argument("--corpus", metavar="DIR", help="default: the bundled corpus/sample")
     evaluate.add_argument("--split", choices=["all", "test", "calibration"], default="all")
     evaluate.add_argument("--calibrate", action="store_true",
                           help="fit the refusal threshold on the calibration split and save it")
+    evaluate.add_argument("--out", metavar="PATH", help="with --calibrate: the file to save the calibration to "
+                                                        "(default: calibration.json in the data dir)")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
     evaluate.add_argument("--diagnose", action="store_true",
                           help="also print where gold evidence is lost: retrieval, sentence choice or refusal")

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from assistant import resources
 from assistant.cli import SAMPLE_CORPUS, emit_json
 from assistant.config import load_settings
 from assistant.evaluation import (
@@ -24,13 +25,16 @@ from assistant.evaluation import (
     run_answers,
     score,
 )
-from assistant.service import CALIBRATION_FILE, Assistant
+from assistant.service import Assistant
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
+DEFAULT_QUESTIONS = resources.eval_questions()
 
 
 def run_eval(args) -> int:
     """Run the evaluation described by the parsed arguments; returns the exit code."""
+    if getattr(args, "out", None) and not args.calibrate:
+        print("aims eval: --out goes with --calibrate", file=sys.stderr)
+        return 2
     questions = load_questions(Path(args.questions) if args.questions else DEFAULT_QUESTIONS)
     corpus = Path(args.corpus) if args.corpus else SAMPLE_CORPUS
     with tempfile.TemporaryDirectory(prefix="aims-eval-") as scratch:
@@ -41,7 +45,9 @@ def run_eval(args) -> int:
             print(f"aims eval: {len(report.failed)} files failed to ingest", file=sys.stderr)
         payload: dict = {}
         if args.calibrate:
-            payload["calibration"] = _calibrate(assistant, [q for q in questions if q.split == "calibration"])
+            target = Path(args.out) if getattr(args, "out", None) else \
+                resources.calibration_file(load_settings(index=args.index).home)
+            payload["calibration"] = _calibrate(assistant, [q for q in questions if q.split == "calibration"], target)
         selected = [q for q in questions if args.split == "all" or q.split == args.split]
         if getattr(args, "diagnose", False):
             payload["diagnosis"] = diagnose([_diagnosis_row(assistant, q) for q in selected])
@@ -73,8 +79,12 @@ def run_eval(args) -> int:
     return 1 if args.gate and regressions else 0
 
 
-def _calibrate(assistant: Assistant, questions) -> dict:
-    """Fit the refusal threshold on the calibration split and save it beside the answerer."""
+def _calibrate(assistant: Assistant, questions, target: Path) -> dict:
+    """Fit the refusal threshold on the calibration split, save it to `target`, and answer with it from now on.
+
+    Never into the installed package: `target` is the data dir's calibration.json or the file named by
+    --out (a developer updates the shipped one with --out assistant/answering/calibration.json).
+    """
     from assistant.answering.extractive import evidence_strength
 
     strengths = []
@@ -82,9 +92,12 @@ def _calibrate(assistant: Assistant, questions) -> dict:
         scored, _ = assistant.evidence(" ".join(question.question.split()), assistant.labels_for(question.role))
         strengths.append((evidence_strength(scored[0]) if scored else 0.0, question.answerable))
     fitted = calibrate(strengths)
-    CALIBRATION_FILE.write_text(json.dumps(fitted, indent=1) + "\n")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(fitted, indent=1) + "\n")
+    if assistant.settings.refusal_threshold is None:  # the rest of this run (a scratch data dir) uses it too
+        assistant.settings = assistant.settings.model_copy(update={"refusal_threshold": fitted["threshold"]})
     print(f"calibrated on {len(questions)} questions: threshold {fitted['threshold']} "
-          f"(accuracy {fitted['accuracy']}), saved to {CALIBRATION_FILE}", file=sys.stderr)
+          f"(accuracy {fitted['accuracy']}), saved to {target}", file=sys.stderr)
     return fitted
 
 

@@ -12,21 +12,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant import resources
 from assistant.config import Settings
 from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
 from assistant.service_team import TeamAdministration
-
-CALIBRATION_FILE = Path(__file__).resolve().parent / "answering" / "calibration.json"
-
-
-def load_calibration() -> dict:
-    """The refusal threshold calibrated by `aims eval --calibrate` on the held-out split, if any."""
-    import json
-
-    try:
-        return json.loads(CALIBRATION_FILE.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 class StatusReport(BaseModel):
@@ -298,10 +287,13 @@ class Assistant(TeamAdministration):
 
     @property
     def refusal_threshold(self) -> float:
-        """The evidence strength below which the answer is a refusal: a setting, else the calibrated value."""
+        """The evidence strength below which the answer is a refusal: a setting, else the calibrated value.
+
+        The calibration is the data dir's (saved by `aims eval --calibrate`), else the one shipped in the package.
+        """
         if self.settings.refusal_threshold is not None:
             return self.settings.refusal_threshold
-        return load_calibration().get("threshold", 0.5)
+        return resources.load_calibration(self.home).get("threshold", 0.5)
 
     def baseline(self, corpus: Path, k: int = 5):
         """A plain llama-index VectorStoreIndex over the same files, as a (question, role) -> Answer function."""
