@@ -13,11 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant import resources
 from assistant.config import load_settings
 from assistant.service import Assistant
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_PATHS = [REPO / "corpus" / "sample", REPO.parent / "shared" / "reference-texts"]
+DEFAULT_PATHS = [resources.sample_corpus(), REPO.parent / "shared" / "reference-texts"]
 
 
 def bench_ingest(paths: list[Path], index: Path | None = None, out=print) -> dict[str, float]:
@@ -105,7 +106,7 @@ def bench_query(target_chunks: int = 50_000, rounds: int = 2, out=print) -> dict
 
     from assistant.evaluation import load_questions
 
-    questions = [(q.question, q.role) for q in load_questions(REPO / "evals" / "questions.jsonl")]
+    questions = [(q.question, q.role) for q in load_questions(resources.eval_questions())]
     sources = [p for p in DEFAULT_PATHS if p.exists()]
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="aims-bench-query-") as scratch:
@@ -224,7 +225,7 @@ def bench_ui(index: Path | None = None, runs: int = 5, out=print) -> dict[str, f
             index = Path(scratch) / "sample"
             out("ingesting the sample organisation for the populated case (not timed)...")
             sample = Assistant(load_settings(index=index))
-            sample.ingest([REPO / "corpus" / "sample"])
+            sample.ingest([resources.sample_corpus()])
             sample.close()
         holder = Assistant(load_settings(index=index))
         documents = len(holder.catalog.documents())

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant import resources
 from assistant.bench import DEFAULT_PATHS, REPO, _percentiles, _replicate, _time_asks
 from assistant.config import load_settings
 from assistant.service import Assistant
@@ -45,7 +46,7 @@ def worker(size: int, seed_home: str, scratch: str, url: str | None) -> dict:
     target.ingest([corpus])
     ingest_s = time.perf_counter() - started
     chunks = target.catalog.chunk_count()
-    questions = [(q.question, q.role) for q in load_questions(REPO / "evals" / "questions.jsonl")]
+    questions = [(q.question, q.role) for q in load_questions(resources.eval_questions())]
     p50, p95, worst = _percentiles(_time_asks(target, questions, 1))
     return {"chunks": chunks, "copies": copies, "ingest_s": ingest_s, "chunks_per_s": chunks / ingest_s,
             "p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "max_ms": worst * 1000, "peak_mib": _peak_kib() / 1024,
@@ -161,7 +162,7 @@ def memory_worker(size: int, seed_home: str, scratch: str) -> dict:
     mark("ingest (manifest, Chroma)")
     target.lexical()
     mark("BM25 build")
-    for question in load_questions(REPO / "evals" / "questions.jsonl"):
+    for question in load_questions(resources.eval_questions()):
         target.ask(question.question, role=question.role)
     mark("80 asks")
     return {"chunks": target.catalog.chunk_count(), "phases": phases, "vector_mib": target.catalog.chunk_count()
@@ -177,7 +178,7 @@ def steady_worker(home: str, url: str | None = None) -> dict:
     assistant.vectors.count()
     assistant.lexical()
     opened = _rss_mib()
-    for question in load_questions(REPO / "evals" / "questions.jsonl"):
+    for question in load_questions(resources.eval_questions()):
         assistant.ask(question.question, role=question.role)
     return {"opened": opened, "asked": _rss_mib(), "peak": _peak_kib() / 1024}
 

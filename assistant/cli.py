@@ -9,12 +9,11 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
-from assistant import __version__
+from assistant import __version__, resources
 
 EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
-SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "sample"
+SAMPLE_CORPUS = resources.sample_corpus()
 
 
 class Progress:

@@ -18,6 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant import resources
 from assistant.settings_file import APP_NAME, user_config_file
 
 DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
@@ -90,9 +91,7 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = Field(default=None, description="A local GGUF model file (needs the gguf extra).")
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the LLM.")
     llm_passages: int = Field(default=6, ge=1, le=20, description="Numbered passages given to the LLM as evidence.")
-    prompts_dir: Path = Field(
-        default=Path(__file__).resolve().parent.parent / "prompts", description="Folder of the prompt templates."
-    )
+    prompts_dir: Path = Field(default_factory=resources.prompts_dir, description="Folder of the prompt templates.")
     chroma_url: str | None = Field(
         default=None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store."
     )
@@ -103,7 +102,7 @@ class Settings(BaseSettings):
                     "and only clients of that name change or remove their documents.",
     )
     standard_dir: Path = Field(
-        default=Path(__file__).resolve().parent.parent / "corpus" / "standard",
+        default_factory=resources.standard_dir,
         description="Folder of the ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks).",
     )
     control_similarity: float = Field(
@@ -199,9 +198,9 @@ def reference_rows() -> list[tuple[str, str, str]]:
         if name == "home":
             default = "platform user data dir"
         elif name == "prompts_dir":
-            default = "prompts/ beside the package"
+            default = "the bundled prompts/"
         elif name == "standard_dir":
-            default = "corpus/standard/ beside the package"
+            default = "the bundled corpus/standard/"
         elif name == "client_name":
             default = "the host name"
         rows.append((f"AIMS_{name.upper()}", str(default), field.description or ""))

@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant import resources
 from assistant.cli import emit_json
 from assistant.config import load_settings
 from assistant.evaluation import (
@@ -30,8 +31,6 @@ from assistant.evaluation import (
     stage_table,
 )
 from assistant.service import Assistant
-
-EVALS_DIR = Path(__file__).resolve().parent.parent / "evals"
 
 
 @dataclass
@@ -57,11 +56,16 @@ class EvalSet:
 
 def load_sets(path: Path | None = None) -> list[EvalSet]:
     """The sets declared in evals/sets.toml, paths resolved against that file's folder."""
-    path = path or EVALS_DIR / "sets.toml"
+    path = path or resources.eval_sets()
     data = tomllib.loads(path.read_text())
-    return [EvalSet(name, (path.parent / spec["questions"]).resolve(), (path.parent / spec["corpus"]).resolve(),
+    return [EvalSet(name, (path.parent / spec["questions"]).resolve(), _corpus(path.parent, spec["corpus"]),
                     list(spec.get("files", [])), bool(spec.get("optional", False)))
             for name, spec in data.items()]
+
+
+def _corpus(folder: Path, spec: str) -> Path:
+    """A set's corpus: `bundled:sample` is the shipped sample organisation, anything else a relative path."""
+    return resources.sample_corpus() if spec == "bundled:sample" else (folder / spec).resolve()
 
 
 def _selected_sets(args) -> list[EvalSet]:
@@ -116,6 +120,9 @@ class _Run:
 
 def run_eval(args) -> int:
     """Run the evaluation described by the parsed arguments; returns the exit code."""
+    if getattr(args, "out", None) and not args.calibrate:
+        print("aims eval: --out goes with --calibrate", file=sys.stderr)
+        return 2
     sets = _selected_sets(args)
     payload: dict = {"sets": {}}
     shared_embedder = None
@@ -127,7 +134,9 @@ def run_eval(args) -> int:
             shared_embedder = run.assistant.embedder
             runs.append(run)
         if args.calibrate:
-            payload["calibration"] = _calibrate(runs, Path(args.out) if getattr(args, "out", None) else None)
+            target = Path(args.out) if getattr(args, "out", None) else \
+                resources.calibration_file(load_settings(index=args.index).home)
+            payload["calibration"] = _calibrate(runs, target)
         for run in runs:
             payload["sets"][run.spec.name] = _measure(run, args)
             run.assistant.close()
@@ -151,7 +160,7 @@ def run_eval(args) -> int:
 
 
 def _floors() -> dict:
-    path = EVALS_DIR / "gate.json"
+    path = resources.eval_sets().parent / "gate.json"
     return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -205,10 +214,10 @@ def _stage_row(question, answer, evidence) -> dict:
             "final_rank": final, "status": answer.status}
 
 
-def _calibrate(runs: list[_Run], out: Path | None) -> dict:
+def _calibrate(runs: list[_Run], target: Path) -> dict:
     """Fit the ranker, the citation margin and the judge on every set's calibration split; save them."""
     from assistant.answering.judge import fit_judge, signals
-    from assistant.answering.ranker import RANKER_FILE, fit
+    from assistant.answering.ranker import fit
 
     gathered = []  # (run, question, evidence) for every calibration question
     for run in runs:
@@ -241,7 +250,6 @@ def _calibrate(runs: list[_Run], out: Path | None) -> dict:
     for run in runs:  # the figures that follow are measured with the new fit
         run.assistant.pipeline.ranker = ranker
         run.assistant.pipeline.judge = judge
-    target = out or RANKER_FILE
     provenance = {"sets": {run.spec.name: sum(q.split == "calibration" for q in run.questions) for run in runs},
                   "ranker_fit": ranker_summary, "judge_fit": judge_summary}
     target.write_text(json.dumps({"ranker": ranker.to_dict(), "judge": judge.to_dict(), "fitted_on": provenance},

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant import resources
 from assistant.config import Settings
 from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
 from assistant.service_team import TeamAdministration
@@ -235,12 +236,16 @@ class Assistant(TeamAdministration):
     @cached_property
     def pipeline(self):
         """The question pipeline (candidates, features, ranker, judge) over this data dir's index."""
+        from assistant.answering.judge import judge_from
         from assistant.answering.pipeline import QuestionPipeline
+        from assistant.answering.ranker import ranker_from
         from assistant.answering.thesaurus import Thesaurus
         from assistant.retrieval.sources import IndexSources
 
         sources = IndexSources(self.catalog, self.vectors, self.lexical, self.embedder)
-        pipeline = QuestionPipeline(sources, thesaurus=Thesaurus.load(self.embedder.encode)
+        calibration = resources.load_calibration(self.home)
+        pipeline = QuestionPipeline(sources, ranker_from(calibration), judge_from(calibration),
+                                    thesaurus=Thesaurus.load(self.embedder.encode)
                                     if self.settings.vocabulary_bridge else None, pool=self.settings.answer_passages)
         if self.settings.refusal_threshold is not None:
             pipeline.judge.answered = self.settings.refusal_threshold

@@ -4,7 +4,7 @@ import numpy as np
 
 from assistant.answering.features import FEATURES
 from assistant.answering.judge import MAX_HELD_BACK, SIGNALS, Judge, fit_judge
-from assistant.answering.ranker import LinearRanker, fit, load_ranker, prior
+from assistant.answering.ranker import LinearRanker, fit, prior, ranker_from
 
 
 def _groups(rng, n_questions=60, n_units=30, signal=FEATURES.index("rare_coverage")):
@@ -38,7 +38,7 @@ def test_questions_without_gold_among_candidates_are_skipped_and_the_stored_form
     ranker.margin = 1.5
     again = LinearRanker.from_dict(ranker.to_dict())
     assert np.allclose(again.weights, ranker.weights, atol=1e-4) and again.margin == 1.5
-    assert load_ranker(tmp_path / "absent.json").weights.tolist() == prior().weights.tolist()
+    assert ranker_from({}).weights.tolist() == prior().weights.tolist()
 
 
 def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():

@@ -93,6 +93,14 @@ def permissive() -> Judge:
     return Judge(np.zeros(n, np.float32), 0.0, np.zeros(n, np.float32), np.ones(n, np.float32), 0.0, 0.0)
 
 
+def judge_from(calibration: dict) -> Judge:
+    """The fitted judge of a calibration (`ranker.json`'s content), or the permissive one when there is none."""
+    try:
+        return Judge.from_dict(calibration["judge"])
+    except (ValueError, KeyError, TypeError):
+        return permissive()
+
+
 def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000) -> tuple[Judge, dict]:
     """Fit the model on (signals, answerable) per calibration question, then its thresholds.
 

@@ -7,9 +7,7 @@ output stays on the `Evidence` it returns, so `aims eval --diagnose` can say whe
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +25,7 @@ from assistant.answering.candidates import (
 from assistant.answering.features import Unit, answer_types, describe
 from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
 from assistant.answering.judge import Judge, Verdict, permissive
-from assistant.answering.ranker import RANKER_FILE, LinearRanker, load_ranker
+from assistant.answering.ranker import LinearRanker, prior
 from assistant.answering.thesaurus import Thesaurus
 
 BRIDGE_WEIGHT = 0.35  # an expansion term's weight beside the question's own (its IDF times this)
@@ -49,16 +47,6 @@ class Evidence:
         return [c.chunk for c in self.candidates]
 
 
-def load_judge(path: Path | None = None) -> Judge:
-    """The fitted judge (ranker.json), or the permissive one when there is none."""
-    from assistant.answering.judge import Judge as _Judge
-
-    try:
-        return _Judge.from_dict(json.loads((path or RANKER_FILE).read_text())["judge"])
-    except (OSError, ValueError, KeyError):
-        return permissive()
-
-
 class QuestionPipeline:
     """Answers 'which sentences answer this question?' over the sources it is given."""
 
@@ -67,8 +55,8 @@ class QuestionPipeline:
         self.sources = sources
         self.pool = pool
         self.stages = stages
-        self.ranker = ranker or load_ranker()
-        self.judge = judge or load_judge()
+        self.ranker = ranker or prior()
+        self.judge = judge or permissive()
         self.thesaurus = thesaurus
 
     def query(self, question: str, context: list[str] | None = None, vector: np.ndarray | None = None) -> Query:

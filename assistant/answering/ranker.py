@@ -3,20 +3,17 @@
 Swapping the ranker means editing this file. The weights are fitted by `aims eval --calibrate` on
 the calibration splits of every question set (never a test split) as a listwise logistic model:
 for each question, a softmax over its candidate units, trained to put the probability on the units
-that quote the gold evidence. Nobody sets them by hand; `ranker.json` holds the fit and its data.
+that quote the gold evidence. Nobody sets them by hand; `ranker.json` (found through
+`assistant.resources`) holds the fit and what it was fitted on.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from assistant.answering.features import FEATURES, Unit
-
-RANKER_FILE = Path(__file__).resolve().parent / "ranker.json"
 
 # Before any fit: an even blend of the meaning and word signals, so a fresh checkout still ranks sensibly.
 _PRIOR = {"sentence_sim": 1.0, "chunk_sim": 0.6, "coverage": 0.8, "answer_type": 0.3, "fused": 0.4,
@@ -69,12 +66,11 @@ def prior() -> LinearRanker:
                         np.zeros(len(FEATURES), np.float32), np.ones(len(FEATURES), np.float32))
 
 
-def load_ranker(path: Path | None = None) -> LinearRanker:
-    """The fitted ranker (ranker.json), or the prior when there is none or it is stale."""
-    path = path or RANKER_FILE
+def ranker_from(calibration: dict) -> LinearRanker:
+    """The fitted ranker of a calibration (`ranker.json`'s content), or the prior when there is none or it is stale."""
     try:
-        return LinearRanker.from_dict(json.loads(path.read_text())["ranker"])
-    except (OSError, ValueError, KeyError):
+        return LinearRanker.from_dict(calibration["ranker"])
+    except (ValueError, KeyError, TypeError):
         return prior()
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-STANDARD_DIR = Path(__file__).resolve().parent.parent.parent / "corpus" / "standard"
+from assistant import resources
+
+STANDARD_DIR = resources.standard_dir()
 _ID = re.compile(r"^(?:\d{1,2}(?:\.\d){0,2}|A\.\d{1,2}(?:\.\d){0,2})$")
 
 

@@ -12,6 +12,8 @@ from string import Template
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant import resources
+
 _SLOT = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
 _ID = re.compile(r"^(?:\d{1,2}(?:\.\d){0,2}|A\.\d{1,2}(?:\.\d){0,2})$")
 
@@ -92,13 +94,15 @@ def _variables(text: str) -> set[str]:
             if m.group("named") or m.group("braced")}
 
 
-KINDS_DIR = Path(__file__).resolve().parent.parent.parent / "prompts" / "drafts"
+KINDS_DIR = resources.prompts_dir() / "drafts"
 
 
 def load_kinds(directory: Path = KINDS_DIR) -> dict[str, DraftKind]:
     """Every kind in a prompts/drafts folder, validated with its template."""
     import yaml
 
+    if not directory.is_dir():  # an empty list would hide a broken install
+        raise FileNotFoundError(f"no draft kinds: {directory} is not a folder")
     kinds = {}
     for schema in sorted(directory.glob("*.yaml")):
         template = schema.with_suffix(".md")

@@ -107,9 +107,9 @@ class DocumentsPane(Vertical):
     @on(Button.Pressed, "#ingest-sample")
     def ingest_sample(self) -> None:
         """Build the index of the bundled sample organisation."""
-        from assistant.cli import SAMPLE_CORPUS
+        from assistant.resources import sample_corpus
 
-        self.start_ingest(SAMPLE_CORPUS)
+        self.start_ingest(sample_corpus())
 
     def start_ingest(self, folder: Path) -> None:
         """Run an ingest in a worker; buttons are disabled until it ends."""
