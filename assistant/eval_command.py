@@ -246,7 +246,7 @@ def _calibrate(runs: list[_Run], target: Path) -> dict:
     for _, _, evidence in gathered:
         evidence.units[:] = ranker.rank(evidence.units)
     ranker.margin = _fit_margin([(q, e) for _, q, e in gathered], ranker)
-    judge, judge_summary = fit_judge([(signals(e.units), q.answerable) for _, q, e in gathered])
+    judge, judge_summary = fit_judge([(signals(e.units, e.query), q.answerable) for _, q, e in gathered])
     for run in runs:  # the figures that follow are measured with the new fit
         run.assistant.pipeline.ranker = ranker
         run.assistant.pipeline.judge = judge

@@ -469,7 +469,7 @@ class Assistant(TeamAdministration):
             subject = values.get(section.about_input or "", "") if section.about_input else ""
             units = [u for u in found.units if (u.passage.chunk.id, u.start) not in used
                      and (not subject or _mentions(u.passage.chunk, subject))]
-            if not units or self.pipeline.judge.verdict(units).status == "none":
+            if not units or self.pipeline.judge.verdict(units, found.query).status == "none":
                 answers[section.id] = None
                 continue
             answer = compose(question, role, units, section.max_sentences, found.searched,

@@ -25,12 +25,27 @@ SECTIONS = 4  # best sections read whole
 SECTION_CHUNKS = 12  # a section longer than this contributes only the chunks around its hits
 KEY_TERMS = 8  # rarest question terms searched as the key-terms query
 
-# Question words and conversational filler that carry no topic (stemmed forms, as the tokenizer gives).
-QUESTION_WORDS = frozenset(
-    "what who when where which how why whom whose can could may might should must do doe did is are was were "
-    "will would shall have has had ani tell explain pleas know need want allow ok okay get got use thing someth "
-    "actual realli just like im ive id we our us my me i you your yes also els".split()
-)
+# Question words, function words and conversational filler: they carry no topic. Stemmed on first use
+# with the same tokenizer as the index (bm25s's own English stopword list has only 33 words).
+COMMON_WORDS = """what who when where which how why whom whose can could may might should must do does did is are
+was were will would shall have has had any tell explain please know need want allowed allow ok okay get got use
+using used thing things something anything actually really just like i'm i've i'd we our ours us my me i you your
+yours yes also else am be been being her hers him his she he it its they them their theirs this that these those
+there here about above after again against all an and as at because before below between both but by down during
+each few for from further if in into more most no nor not of off on once only or other out over own same so some
+such than then too under until up very with through to the a one ones lot lots kind sort way stuff bit pretty
+someone somebody anyone anybody everyone everybody whether would've going gonna wanna let say said says""".split()
+_common_stems: set[str] | None = None
+
+
+def common_stems(tokenize: Callable[[list[str]], list[list[str]]]) -> set[str]:
+    """COMMON_WORDS as the tokenizer stems them (computed once)."""
+    global _common_stems
+    if _common_stems is None:
+        _common_stems = {t for tokens in tokenize(COMMON_WORDS) for t in tokens}
+    return _common_stems
+
+
 _PART_SPLIT = re.compile(r"(?<=[?.!])\s+(?=[A-Z\"'])|;\s+|,?\s+(?:and|or|but|also)\s+(?=(?:what|who|when|where|"
                          r"which|how|why|do|does|is|are|can|may|should|must|will|would|could)\b)", re.I)
 
@@ -60,6 +75,7 @@ class Query:
     lexical_text: str  # the BM25 query of the whole question (with a follow-up's context)
     key_terms: list[str]
     bridge_terms: dict[str, float] = field(default_factory=dict)  # stemmed expansion term -> weight
+    unknown: list[str] = field(default_factory=list)  # the question's topic words no indexed chunk uses
 
 
 @dataclass
@@ -88,8 +104,9 @@ def split_parts(question: str) -> list[str]:
 
 
 def content_terms(tokenize: Callable[[list[str]], list[list[str]]], text: str) -> list[str]:
-    """The stemmed topic words of a text, in order, without question words."""
-    return [t for t in tokenize([text])[0] if t not in QUESTION_WORDS]
+    """The stemmed topic words of a text, in order, without question, function and filler words."""
+    common = common_stems(tokenize)
+    return [t for t in tokenize([text])[0] if t not in common]
 
 
 STAGES = frozenset({"parts", "key_terms", "sections"})  # the recall stages, each of which can be switched off
@@ -151,8 +168,13 @@ def gather(query: Query, sources: Sources, labels: list[str], pool_size: int = P
 
 
 def section_key(chunk: Chunk) -> tuple:
-    """What a section is: one heading trail (or sheet) of one document; a table's rows are one section."""
-    return (chunk.root, chunk.source, chunk.section or chunk.sheet or "", chunk.page if not chunk.section else None)
+    """What a section is: one heading trail (or sheet) of one document, else its page; a chunk under no
+    heading, sheet or page (a regulation's recitals, a plain text without headings) is a section of its own."""
+    if chunk.section or chunk.sheet:
+        return (chunk.root, chunk.source, chunk.section or chunk.sheet)
+    if chunk.page is not None:
+        return (chunk.root, chunk.source, "", chunk.page)
+    return (chunk.id,)
 
 
 def _expand_sections(pool: dict[str, Candidate], sources: Sources, allowed: set[str]) -> None:

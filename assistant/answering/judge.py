@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answering.features import FEATURES, Unit
+from assistant.answering.candidates import Query
+from assistant.answering.features import FEATURES, Unit, coverage
 
-SIGNALS = ("top_score", "top_sentence_sim", "best_coverage", "best_rare_coverage", "best_text_coverage",
-           "top_answer_type", "score_gap")
+SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best_coverage", "best_rare_coverage",
+           "union_coverage", "unknown_share", "top_answer_type", "score_gap")
 MAX_HELD_BACK = 0.10  # share of answerable calibration questions the `answered` threshold may hold back
 MAX_NONE = 0.02  # share of answerable calibration questions the `none` threshold may drop to no evidence
 _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "rare_coverage", "text_coverage",
@@ -33,16 +34,25 @@ class Verdict:
     signals: dict[str, float] = field(default_factory=dict)
 
 
-def signals(units: list[Unit]) -> np.ndarray:
-    """The question-level signals of ranked units (best first), in the order of SIGNALS."""
+def signals(units: list[Unit], query: Query | None = None) -> np.ndarray:
+    """The question-level signals of ranked units (best first), in the order of SIGNALS.
+
+    `unknown_share` is the share of the question's topic words that no indexed document uses at all
+    (a question about a fee in documents that never mention fees).
+    """
     if not units:
         return np.zeros(len(SIGNALS), dtype=np.float32)
     top = units[0].features
     best = np.stack([u.features for u in units[:3]])
     gap = units[0].score - units[1].score if len(units) > 1 else 1.0
-    return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["coverage"]].max(),
-                       best[:, _INDEX["rare_coverage"]].max(), best[:, _INDEX["text_coverage"]].max(),
-                       top[_INDEX["answer_type"]], min(gap, 3.0)], dtype=np.float32)
+    weights = query.weights if query is not None else {}
+    union = set().union(*(u.tokens for u in units[:3]))
+    union_coverage = coverage(weights, union) if weights else 0.0
+    topics = len(weights) + len(query.unknown) if query is not None else 0
+    unknown_share = len(query.unknown) / topics if topics else 0.0
+    return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["sentence_sim"]].max(),
+                       best[:, _INDEX["coverage"]].max(), best[:, _INDEX["rare_coverage"]].max(), union_coverage,
+                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0)], dtype=np.float32)
 
 
 @dataclass
@@ -61,11 +71,11 @@ class Judge:
         z = float(((values - self.mean) / self.scale) @ self.weights + self.bias)
         return 1.0 / (1.0 + np.exp(-z))
 
-    def verdict(self, units: list[Unit]) -> Verdict:
+    def verdict(self, units: list[Unit], query: Query | None = None) -> Verdict:
         """answered / partial / none for the ranked units of one question."""
         if not units:
             return Verdict("none", 0.0)
-        values = signals(units)
+        values = signals(units, query)
         p = self.probability(values)
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
         return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(SIGNALS, values)})

@@ -66,8 +66,9 @@ class QuestionPipeline:
             vector = self.thread_vector(thread)
         parts = split_parts(question)
         part_vectors = self.sources.encode(parts) if len(parts) > 1 else vector[None, :]
-        terms = content_terms(self.sources.tokenize, question)
-        weights = self.sources.idf(list(dict.fromkeys(terms)))
+        terms = list(dict.fromkeys(content_terms(self.sources.tokenize, question)))
+        weights = self.sources.idf(terms)
+        unknown = [t for t in terms if t not in weights]
         if thread.context:
             extra = [t for t in content_terms(self.sources.tokenize, " ".join(thread.context)) if t not in weights]
             weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in self.sources.idf(extra).items()}
@@ -77,7 +78,7 @@ class QuestionPipeline:
             expansions = self.thesaurus.expand(question, vector, self.sources.tokenize)
             idf = self.sources.idf([t for t in expansions if t not in weights])
             bridge = {t: idf[t] * BRIDGE_WEIGHT * s for t, s in expansions.items() if t in idf}
-        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge)
+        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown)
 
     def thread_vector(self, thread: ThreadQuery) -> np.ndarray:
         """The question's vector, a follow-up's earlier questions weighed in with less weight."""
@@ -94,17 +95,23 @@ class QuestionPipeline:
         candidates = gather(query, self.sources, labels, self.pool, self.stages)
         types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
         units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))
-        verdict = self.judge.verdict(units)
+        verdict = self.judge.verdict(units, query)
         return Evidence(query, candidates, units, verdict, self.missing_words(question, query, units[:3]))
 
     def missing_words(self, question: str, query: Query, units: list[Unit]) -> list[str]:
-        """The question's words (as asked) whose stems none of the units contains, rarest first."""
+        """The question's topic words (as asked) that none of the units contains, rarest first.
+
+        Words that no indexed document uses at all come first: the documents cannot state them.
+        """
         found = set().union(*(u.tokens for u in units)) if units else set()
-        words = [w for w in dict.fromkeys(question.replace("?", " ").split()) if w.strip(".,;:!\"'()")]
-        stems = self.sources.tokenize([w.strip(".,;:!\"'()") for w in words])
+        words = [w.strip(".,;:!?\"'()") for w in question.split()]
+        words = [w for w in dict.fromkeys(words) if w]
+        stems = self.sources.tokenize(words)
+        top = max(query.weights.values(), default=1.0) + 1.0
         missing: dict[str, float] = {}
         for word, stem in zip(words, stems):
             for token in stem:
-                if token in query.weights and token not in found and word not in missing:
-                    missing[word.strip(".,;:!\"'()")] = query.weights[token]
+                weight = top if token in query.unknown else query.weights.get(token)
+                if weight is not None and token not in found and word not in missing:
+                    missing[word] = weight
         return [w for w, _ in sorted(missing.items(), key=lambda kv: -kv[1])][:3]

@@ -137,6 +137,11 @@ class LexicalIndex:
             weights[token] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
         return weights
 
+    def known(self, tokens: list[str]) -> set[str]:
+        """The stemmed tokens that some indexed chunk uses (the others can never be matched)."""
+        vocab = self.retriever.vocab_dict if len(self) else {}
+        return {token for token in tokens if token in vocab}
+
     def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.
 

@@ -56,5 +56,7 @@ class IndexSources:
         return tokenize(texts)
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
-        """IDF of stemmed tokens over the indexed chunks."""
-        return self.lexical_index.idf(tokens)
+        """IDF of the stemmed tokens that the indexed chunks use; tokens no chunk uses are left out."""
+        index = self.lexical_index
+        known = index.known(tokens)
+        return index.idf([t for t in tokens if t in known])
