@@ -139,9 +139,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", metavar="FILE.json", help="with --calibrate: where to save the fit "
                           "(default: the ranker.json the package reads)")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
-    evaluate.add_argument("--no-bridge", action="store_true", help="measure without the vocabulary bridge")
-    evaluate.add_argument("--without", action="append", default=[], choices=["parts", "key_terms", "sections"],
-                          help="measure with a recall stage switched off (repeatable)")
+    evaluate.add_argument("--work-dir", metavar="DIR", help="keep each set's index in DIR/SET between runs "
+                          "(default: a temporary dir per run)")
+    evaluate.add_argument("--bridge", action="store_true", help="measure with the vocabulary bridge on")
+    evaluate.add_argument("--with", dest="with_stages", action="append", default=[],
+                          choices=["parts", "key_terms", "sections"],
+                          help="measure with an extra recall stage on (repeatable; see AIMS_RECALL_STAGES)")
     evaluate.add_argument("--diagnose", action="store_true",
                           help="also print the stage table: gold in candidates @20/@50, ranked @1/@4, cited")
     evaluate.add_argument("--gate", action="store_true",

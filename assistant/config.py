@@ -73,8 +73,14 @@ class Settings(BaseSettings):
         description="The judge's confidence below which an answer is not `answered` (partial or none); default: "
                     "the calibrated value.",
     )
-    vocabulary_bridge: bool = Field(default=True, description="Expand questions with defined terms from the "
-                                    "thesaurus (plain words to a text's own terms).")
+    vocabulary_bridge: bool = Field(default=False, description="Expand questions with defined terms from the "
+                                    "thesaurus (plain words to a text's own terms); off: it did not help on the "
+                                    "eval sets' calibration splits.")
+    recall_stages: list[Literal["parts", "key_terms", "sections"]] = Field(
+        default_factory=list,
+        description="Extra candidate searches: parts (each part of a multi-part question), key_terms (its rarest "
+                    "words), sections (the best sections read whole); none by default: they did not help on the "
+                    "calibration splits.")
     role_labels: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},
         description="Classification labels each role may see.",

@@ -95,19 +95,20 @@ def _selected_sets(args) -> list[EvalSet]:
     return present
 
 
+EVAL_K = 5  # citations an answer may show in the eval (as measured before the pipeline; the default top_k is 4)
+
+
 class _Run:
     """One set, ingested into a scratch data dir, with its questions."""
 
     def __init__(self, spec: EvalSet, args, scratch: str, embedder) -> None:
         self.spec = spec
         overrides = {"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}
-        if getattr(args, "no_bridge", False):
-            overrides["vocabulary_bridge"] = False
+        if getattr(args, "bridge", False):
+            overrides["vocabulary_bridge"] = True
+        if getattr(args, "with_stages", None):
+            overrides["recall_stages"] = sorted(set(args.with_stages))
         self.assistant = Assistant(load_settings(index=scratch, **overrides), embedder=embedder)
-        if getattr(args, "without", None):
-            from assistant.answering.candidates import STAGES
-
-            self.assistant.pipeline.stages = STAGES - set(args.without)
         report = self.assistant.ingest(spec.paths())
         if report.failed:
             print(f"aims eval: {spec.name}: {len(report.failed)} files failed to ingest", file=sys.stderr)
@@ -115,7 +116,7 @@ class _Run:
 
     def answer_all(self, questions) -> dict:
         """id -> (answer, evidence) for each question, through the same path as `aims ask`."""
-        return {q.id: self.assistant.ask_traced(q.question, role=q.role) for q in questions}
+        return {q.id: self.assistant.ask_traced(q.question, role=q.role, k=EVAL_K) for q in questions}
 
 
 def run_eval(args) -> int:
@@ -129,7 +130,10 @@ def run_eval(args) -> int:
     with tempfile.TemporaryDirectory(prefix="aims-eval-") as scratch_root:
         runs = []
         for spec in sets:
-            scratch = args.index if (args.index and len(sets) == 1) else str(Path(scratch_root) / spec.name)
+            if getattr(args, "work_dir", None):  # kept between runs: a re-run re-ingests nothing unchanged
+                scratch = str(Path(args.work_dir) / spec.name)
+            else:
+                scratch = args.index if (args.index and len(sets) == 1) else str(Path(scratch_root) / spec.name)
             run = _Run(spec, args, scratch, shared_embedder)
             shared_embedder = run.assistant.embedder
             runs.append(run)
@@ -293,7 +297,8 @@ def _fit_margin(gathered, ranker) -> float:
     for margin in MARGINS:
         hits = 0
         for question, evidence in answerable:
-            answer = compose(question.question, question.role, evidence.units, 4, evidence.searched, margin=margin)
+            answer = compose(question.question, question.role, evidence.units, EVAL_K, evidence.searched,
+                             margin=margin)
             hits += any(citation_hits(c, g) for c in answer.citations for g in question.gold)
         rates[margin] = hits / len(answerable)
     best = max(rates.values())

@@ -246,7 +246,8 @@ class Assistant(TeamAdministration):
         calibration = resources.load_calibration(self.home)
         pipeline = QuestionPipeline(sources, ranker_from(calibration), judge_from(calibration),
                                     thesaurus=Thesaurus.load(self.embedder.encode)
-                                    if self.settings.vocabulary_bridge else None, pool=self.settings.answer_passages)
+                                    if self.settings.vocabulary_bridge else None, pool=self.settings.answer_passages,
+                                    stages=frozenset(self.settings.recall_stages))
         if self.settings.refusal_threshold is not None:
             pipeline.judge.answered = self.settings.refusal_threshold
         return pipeline

@@ -100,9 +100,9 @@ def main() -> None:
     unique.sort(key=lambda e: (e["origin"], e["term"]))
     Path(args.out).write_text(json.dumps({"built_by": "evals/build_thesaurus.py", "entries": unique}, indent=1,
                                          ensure_ascii=False) + "\n")
-    print(dict(Counter(e["origin"].split(" Art.")[0].split(" 6-1")[0].split(" (")[0].rsplit(" A.", 1)[0]
-                       for e in unique)), f"total={len(unique)} -> {args.out}")
-
+    kinds = Counter("catalogue" if e["origin"].endswith("(catalogue)")
+                    else e["origin"].split(" Art.")[0].split(" 6-1")[0] for e in unique)
+    print(dict(kinds), f"total={len(unique)} -> {args.out}")
 
 if __name__ == "__main__":
     main()

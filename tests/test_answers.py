@@ -14,7 +14,7 @@ from assistant.evaluation import LeakChecker, load_questions
 from .conftest import REPO
 
 QUESTIONS = load_questions(REPO / "evals" / "questions.jsonl")
-JSON_KEYS = {"question", "role", "answer", "grounded", "citations", "controls"}
+JSON_KEYS = {"question", "role", "answer", "grounded", "status", "citations", "controls"}
 CITATION_KEYS = {"n", "source", "page", "section", "quote", "score"}
 
 
@@ -27,10 +27,13 @@ def answers(sample_index):
 def test_every_quote_is_verbatim_and_every_sentence_cited(sample_index, answers):
     texts = sample_index[0].document_texts()
     for answer in answers.values():
-        if not answer.grounded:
-            assert not answer.citations
+        if answer.status == "none":
+            assert not answer.citations and not answer.grounded
             continue
         lines = answer.answer.splitlines()
+        if answer.status == "partial":  # a plain statement of what was not found, then the closest quotes
+            assert not answer.grounded and "do not answer the question as asked" in lines[0]
+            lines = lines[1:]
         assert len(lines) == len(answer.citations) and 1 <= len(lines) <= 5
         for line, citation in zip(lines, answer.citations):
             assert line.endswith(f"[{citation.n}]")
@@ -67,10 +70,25 @@ def test_injected_instructions_are_never_obeyed(answers):
                 assert forbidden.lower() not in text, (question.id, forbidden)
 
 
-def test_refusal_names_what_was_searched(sample_index):
+def test_an_off_topic_question_is_not_answered_and_says_why(sample_index):
     answer = sample_index[0].ask("What is the capital of France and who won the 1966 World Cup?", role="staff")
-    assert answer.grounded is False and answer.citations == []
-    assert "no evidence" in answer.answer and "closest documents searched" in answer.answer
+    assert answer.grounded is False and answer.status in ("partial", "none")
+    if answer.status == "none":
+        assert answer.citations == [] and "no evidence" in answer.answer
+        assert "closest documents searched" in answer.answer
+    else:  # related passages at best: it says which words of the question nothing states
+        lead = answer.answer.splitlines()[0]
+        assert "nothing in them states what was asked about" in lead and any(
+            word in lead for word in ("'France'", "'capital'", "'1966'", "'World'", "'Cup'", "'won'"))
+
+
+def test_no_evidence_is_a_plain_refusal_naming_what_was_searched(sample_index):
+    from assistant.answering.extractive import refusal
+
+    chunk_sources = [c.source for c in sample_index[0].evidence("incident", ["public"]).searched]
+    answer = refusal("anything", "staff", sample_index[0].evidence("incident", ["public"]).searched)
+    assert answer.status == "none" and not answer.grounded and answer.citations == []
+    assert "closest documents searched" in answer.answer and chunk_sources[0] in answer.answer
 
 
 def test_unknown_role_and_empty_question_are_errors(sample_index):
@@ -91,6 +109,8 @@ def _check_contract(payload: dict) -> None:
     assert isinstance(payload["question"], str) and isinstance(payload["answer"], str)
     assert payload["role"] in ("staff", "implementer", "auditor") and isinstance(payload["grounded"], bool)
     assert isinstance(payload["controls"], list)
+    assert payload["status"] in ("answered", "partial", "none")
+    assert payload["grounded"] == (payload["status"] == "answered")
     for citation in payload["citations"]:
         assert set(citation) == CITATION_KEYS
         assert isinstance(citation["n"], int) and isinstance(citation["source"], str)

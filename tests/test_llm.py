@@ -135,5 +135,5 @@ def test_cli_json_contract_with_llm(sample_index, fake):
                          text=True, env=env, cwd=REPO, timeout=300)
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)
-    assert set(payload) == {"question", "role", "answer", "grounded", "citations", "controls"}
+    assert set(payload) == {"question", "role", "answer", "grounded", "status", "citations", "controls"}
     assert payload["grounded"] is True and fake.requests

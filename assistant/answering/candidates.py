@@ -109,14 +109,14 @@ def content_terms(tokenize: Callable[[list[str]], list[list[str]]], text: str) -
     return [t for t in tokenize([text])[0] if t not in common]
 
 
-STAGES = frozenset({"parts", "key_terms", "sections"})  # the recall stages, each of which can be switched off
+STAGES = frozenset({"parts", "key_terms", "sections"})  # the recall stages (the setting recall_stages picks)
 
 
 def gather(query: Query, sources: Sources, labels: list[str], pool_size: int = POOL,
            stages: frozenset[str] = STAGES) -> list[Candidate]:
     """The candidate pool for a query among the allowed labels, best fused first, then section expansions.
 
-    `stages` names the recall stages in use (all by default; `aims eval --without` measures each off).
+    `stages` names the extra recall stages in use (all here; the setting `recall_stages` picks, none by default).
     """
     lists: list[list[tuple[str, float]]] = []
     dense_whole = sources.dense(query.vector, LIST_DEPTH, labels)

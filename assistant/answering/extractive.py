@@ -23,7 +23,8 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
             status: str = "answered", missing: list[str] | None = None, margin: float = 0.25) -> Answer:
     """An answer of up to k quoted units, most relevant first: answered, partial (closest quotes), or none.
 
-    After the best unit, others join while within `margin` of its ranker score (two at least when k allows).
+    After the best unit, others join while within `margin` of its ranker score (two at least when k allows);
+    the best unit for each part of a multi-part question joins whatever its score.
     """
     if not units or status == "none":
         return refusal(question, role, searched)
@@ -31,8 +32,10 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
     best = units[0].score
     chosen: list[Unit] = []
     for unit in units:
-        if len(chosen) >= limit or (len(chosen) >= 2 and unit.score < best - margin):
+        if len(chosen) >= limit:
             break
+        if len(chosen) >= 2 and unit.score < best - margin and not unit.for_part:
+            continue
         if any(_overlaps(unit, other) or _similar(unit.text, other.text) for other in chosen):
             continue
         chosen.append(unit)

@@ -21,7 +21,7 @@ from assistant.core.chunks import quote_spans
 FEATURES = (
     "sentence_sim", "part_sim", "neighbour_sim", "chunk_best_sim", "chunk_sim", "coverage", "text_coverage",
     "rare_coverage", "heading_match", "bridge_coverage", "answer_type", "fused", "fused_rank", "lists", "bm25",
-    "dense_rank", "section", "expanded", "first_in_chunk", "length", "fragment", "table_row",
+    "dense_rank", "section", "expanded", "under_heading", "first_in_chunk", "length", "fragment", "table_row",
 )
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -77,6 +77,8 @@ class Unit:
     features: np.ndarray
     tokens: frozenset[str]  # stemmed words of the span and its headings
     score: float = 0.0  # set by the ranker
+    part_sims: tuple[float, ...] = ()  # similarity to each part of a multi-part question
+    for_part: bool = False  # moved up as the best unit for one part of a multi-part question
 
     @property
     def text(self) -> str:
@@ -115,7 +117,8 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
     heading_tokens = tokenize(headings)
     sentence_matrix = np.stack([v for _, _, _, v in spans]).astype(np.float32)
     sentence_sim = sentence_matrix @ query.vector
-    part_sim = (sentence_matrix @ query.part_vectors.T).max(axis=1) if len(query.part_texts) > 1 else sentence_sim
+    per_part = sentence_matrix @ query.part_vectors.T if len(query.part_texts) > 1 else sentence_sim[:, None]
+    part_sim = per_part.max(axis=1)
     rare = dict(sorted(query.weights.items(), key=lambda kv: -kv[1])[:3])
     fused_top = max((c.fused for c in candidates), default=1.0) or 1.0
     neighbour = np.zeros(len(spans), dtype=np.float32)  # the better of the units just before and after
@@ -154,10 +157,12 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
             1.0 / (1.0 + candidate.dense_rank) if candidate.dense_rank is not None else 0.0,
             candidate.section,
             float(candidate.expanded),
+            float(bool(candidate.chunk.section or candidate.chunk.sheet)),
             float(first),
             min(words, 60) / 60.0,
             float(texts[index].rstrip().endswith(":") or words < 6),
             float(candidate.chunk.row is not None),
         ]
-        units.append(Unit(candidate, start, end, np.asarray(row, dtype=np.float32), both))
+        units.append(Unit(candidate, start, end, np.asarray(row, dtype=np.float32), both,
+                          part_sims=tuple(float(v) for v in per_part[index])))
     return units

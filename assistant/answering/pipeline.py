@@ -47,6 +47,29 @@ class Evidence:
         return [c.chunk for c in self.candidates]
 
 
+PART_WINDOW = 30  # a part's own best unit is looked for among this many of the best-ranked units
+
+
+def cover_parts(units: list[Unit], parts: int) -> list[Unit]:
+    """For a multi-part question, move each part's best unit up behind the overall best, so the answer
+    quotes something for every part asked, not only for the part the ranking favours.
+
+    A part's best unit is the one most similar to that part among the best-ranked units; the overall
+    best stays first and the order is otherwise kept.
+    """
+    if parts < 2 or len(units) < 3:
+        return units
+    window = units[:PART_WINDOW]
+    lifted: list[Unit] = [units[0]]
+    for part in range(parts):
+        best = max(window, key=lambda u: u.part_sims[part] if len(u.part_sims) > part else -1.0)
+        if all(best is not u for u in lifted):
+            best.for_part = True
+            lifted.append(best)
+    rest = [u for u in units if all(u is not x for x in lifted)]
+    return lifted + rest
+
+
 class QuestionPipeline:
     """Answers 'which sentences answer this question?' over the sources it is given."""
 
@@ -95,6 +118,8 @@ class QuestionPipeline:
         candidates = gather(query, self.sources, labels, self.pool, self.stages)
         types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
         units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))
+        if "parts" in self.stages:
+            units = cover_parts(units, len(query.part_texts))
         verdict = self.judge.verdict(units, query)
         return Evidence(query, candidates, units, verdict, self.missing_words(question, query, units[:3]))
 

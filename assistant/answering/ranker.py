@@ -74,7 +74,7 @@ def ranker_from(calibration: dict) -> LinearRanker:
         return prior()
 
 
-L2_GRID = (0.003, 0.03, 0.3, 3.0)  # strengths of the pull towards the prior, chosen by cross-validation
+L2_GRID = (0.003, 0.03, 0.3, 3.0, 30.0)  # strengths of the pull towards the prior, chosen by cross-validation
 
 
 def _prior_standardised(scale: np.ndarray) -> np.ndarray:
