@@ -53,7 +53,7 @@ def test_pdf_quote_has_its_page():
 
 def test_pdf_numbered_headings_become_the_trail_and_furniture_is_dropped():
     doc, chunks = _chunks("internal-audit-report-2026.pdf")
-    assert any(re.match(r"\d+(\.\d+)* ", c.section or "") for c in chunks)
+    assert any(re.match(r"\d+(\.\d+)*\.? ", c.section or "") for c in chunks)
     assert not any(c.text.strip().startswith("CONFIDENTIAL") for c in chunks)
     assert not any(re.fullmatch(r"Page \d+", line.strip()) for c in chunks for line in c.text.splitlines())
 
