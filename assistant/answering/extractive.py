@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.core.chunks import quote_spans
+from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
 
 # Text in a document that tries to instruct the reader (or a model) is data, never an answer.
@@ -225,7 +225,7 @@ def _render(question: str, role: str, groups: list[list[Scored]]) -> Answer:
         quote = chunk.text[group[0].start : group[-1].end]
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote,
                                   score=round(max(unit.score for unit in group), 4)))
-        lines.append(f"{' '.join(quote.split())} [{n}]")
+        lines.append(f"{record_line(quote) if chunk.row is not None else ' '.join(quote.split())} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
 
 

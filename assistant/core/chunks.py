@@ -20,6 +20,11 @@ def split_pipe_row(line: str) -> list[str]:
     return [cell.strip() for cell in inner.split("|")]
 
 
+def record_line(text: str) -> str:
+    """A table record's `Header: value` lines on one line, pairs separated by semicolons."""
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
 def chunk_id(root: str, source: str, doc_hash: str, ordinal: int) -> str:
     """A stable id for the ordinal-th chunk of one version of one document."""
     return sha256_text(f"{root}\x00{source}\x00{doc_hash}\x00{ordinal}")[:32]
