@@ -15,13 +15,8 @@ import numpy as np
 
 from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
+from assistant.core.text import INJECTION
 
-# Text in a document that tries to instruct the reader (or a model) is data, never an answer.
-INJECTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
-    r"\b(instructions?|rules|prompts?|guidelines)\b|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b",
-    re.IGNORECASE,
-)
 QUESTION_WORDS = frozenset(
     "what who when where which how why whom whose can could may might should must do doe did is are was were "
     "will would shall have has had ani tell explain pleas know need want allow".split()

@@ -4,6 +4,10 @@ The canonical text is the file itself (front matter included), so spans point in
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
 records, one per body row, written as `Header: value` lines (values verbatim, empty cells left
 out) like CSV and XLSX rows, so a quoted row reads as a record, never as `| a | b |`.
+
+A paragraph's soft line breaks (a single line break, not before a list item, quote or table line)
+are spaces in the canonical text, as Markdown renders them, so sentences are never cut at a
+wrapped line.
 """
 
 
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
-from assistant.core.text import trail_titles, update_trail
+from assistant.core.text import reflow, trail_titles, update_trail, wrap_breaks
 from assistant.retrieval.parsing import decode_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -53,6 +57,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     front, body_start = parse_front_matter(text)
     lines = _lines_with_offsets(text, body_start)
     blocks: list[Block | _Table] = []
+    prose: list[Block] = []  # paragraphs outside code fences, whose soft line breaks are spaces
     trail: list[tuple[int, str]] = []
     title = front.get("title", "")
     i, in_fence = 0, False
@@ -71,7 +76,12 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         if not line.strip():
             i += 1
             continue
+        before = len(blocks)
         i = _consume_paragraph(text, lines, i, trail_titles(trail), blocks, in_fence)
+        if not in_fence and isinstance(blocks[-1], Block) and len(blocks) > before:
+            prose.append(blocks[-1])
+    text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
+                                                                            markdown=True)])
     text, blocks = _write_tables(text, blocks)
     return ParsedDocument(
         title=title or stem,
