@@ -157,6 +157,8 @@ def chunk_spans(doc: ParsedDocument, target_words: int) -> Iterator[tuple[int, i
     words = 0
     for block in doc.blocks:
         if not block.record and is_instruction(doc.text[block.start : block.end]):
+            yield from _flush(doc, group, target_words)  # chunks never span the left-out paragraph
+            group, words = [], 0
             continue
         block_words = word_count(doc.text[block.start : block.end])
         if block.record:

@@ -27,6 +27,7 @@ from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[#\d]+(?:\s*(?:of|/)\s*[#\d]+)?\s*$|^\s*[-–]\s*[#\d]+\s*[-–]\s*$", re.I)
+FURNITURE_MAX_WORDS = 14  # a running header or footer is short; a longer line repeats only if exactly the same
 EDGE_LINES = 3  # how many lines at the top and at the bottom of a page may be furniture
 PARAGRAPH_GAP = 0.45  # a vertical gap wider than this share of a line's height starts a new paragraph
 
@@ -159,7 +160,7 @@ def _pypdf_lines(page) -> list[_Line]:
         text = page.extract_text() or ""
     except Exception:  # noqa: BLE001 - one damaged page must not lose the others
         return []
-    return [_Line(line, float(i), float(i)) for i, line in enumerate(text.splitlines())]
+    return [_Line(line, -1.0, -1.0) for line in text.splitlines()]  # no geometry: one paragraph per section
 
 
 def _new_paragraph(previous: _Line, line: _Line, text: str) -> bool:
@@ -210,18 +211,27 @@ def _normalise(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip().lower())
 
 
-def _furniture(pages: list[list[_Line]]) -> set[str]:
+def _furniture_key(line: _Line) -> tuple[str, int]:
+    """What a line is counted under when looking for furniture: its place on the page (running headers
+    and footers are drawn at a fixed height) and its exact text when it is a heading or longer than
+    FURNITURE_MAX_WORDS words (body text), else its text with numbers as # ("Page #")."""
+    text = line.text.strip()
+    place = round(line.top / 6)
+    if heading_level(text) is not None or len(text.split()) > FURNITURE_MAX_WORDS:
+        return text, place
+    return _normalise(text), place
+
+
+def _furniture(pages: list[list[_Line]]) -> set[tuple[str, int]]:
     """Normalised lines that open or close most pages (running headers and footers)."""
     if len(pages) < 2:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
-        texts = [line.text for line in lines if line.text.strip()]
-        # a numbered heading opening many pages ("Article 7") is not furniture unless repeated exactly
-        counts.update({text.strip() if heading_level(text) else _normalise(text)
-                       for text in texts[:EDGE_LINES] + texts[-EDGE_LINES:]})
+        texts = [line for line in lines if line.text.strip()]
+        counts.update({_furniture_key(line) for line in texts[:EDGE_LINES] + texts[-EDGE_LINES:]})
     threshold = max(2, (len(pages) + 1) // 2)
-    return {line for line, count in counts.items() if count >= threshold and len(line) < 200}
+    return {key for key, count in counts.items() if count >= threshold and len(key[0]) < 200}
 
 
 def _edges(lines: list[_Line]) -> set[int]:
@@ -230,12 +240,11 @@ def _edges(lines: list[_Line]) -> set[int]:
     return {id(line) for line in texts[:EDGE_LINES] + texts[-EDGE_LINES:]}
 
 
-def _is_furniture(line: _Line, edges: set[int], furniture: set[str]) -> bool:
+def _is_furniture(line: _Line, edges: set[int], furniture: set[tuple[str, int]]) -> bool:
     """A running header or footer, or a page-number line, at the top or bottom of its page."""
     if id(line) not in edges:
         return False
-    key = line.text.strip() if heading_level(line.text) else _normalise(line.text)
-    return key in furniture or bool(_PAGE_NUMBER.match(_normalise(line.text)))
+    return _furniture_key(line) in furniture or bool(_PAGE_NUMBER.match(_normalise(line.text)))
 
 
 def _metadata_label(meta) -> str | None:

@@ -117,6 +117,11 @@ def _filled(row: list[str]) -> list[str]:
     return [cell for cell in row if cell]
 
 
+def _distinct(row: list[str]) -> list[str]:
+    """The non-empty cells once each (a title merged across columns is one cell)."""
+    return list(dict.fromkeys(_filled(row)))
+
+
 def _is_numeric(cell: str) -> bool:
     return bool(_NUMERIC.match(cell))
 
@@ -167,7 +172,7 @@ def _header_at(rows: list[list[str]], i: int, spans: set[tuple[int, int]]) -> tu
     data_width = _width(rows[follower])
     if not _header_like(cells, data_width):
         return None
-    if _title_like(_filled(rows[follower]), len(cells)):
+    if _title_like(_distinct(rows[follower]), len(cells)):
         return None
     names = [cell if (i, c) not in spans or c == 0 or row[c - 1] != cell else "" for c, cell in enumerate(row)]
     return names, 1
@@ -198,12 +203,12 @@ def _table_from(rows: list[list[str]], i: int, spans: set[tuple[int, int]]) -> t
         found = _header_at(rows, scan, spans)
         if found is not None:
             break
-        if len(_filled(rows[scan])) > 2:
+        if len(_distinct(rows[scan])) > 2:
             break
         titles.append(scan)
         scan = _next_filled(rows, scan + 1)
     if found is not None:
-        table.titles = [" ".join(_filled(rows[t])) for t in titles]
+        table.titles = [" ".join(_distinct(rows[t])) for t in titles]
         table.header = found[0]
         start = scan + found[1]
     else:  # no header: every row from i on is data
@@ -228,7 +233,7 @@ def _table_from(rows: list[list[str]], i: int, spans: set[tuple[int, int]]) -> t
 
 def _starts_table(rows: list[list[str]], i: int, spans: set[tuple[int, int]], header: list[str] | None) -> bool:
     """After a blank row: a title row, or a header of other columns, starts another table."""
-    cells = _filled(rows[i])
+    cells = _distinct(rows[i])
     if header is not None and _title_like(cells, len(_filled(header))):
         return _next_filled(rows, i + 1) is not None
     found = _header_at(rows, i, spans)
