@@ -107,21 +107,30 @@ def test_pdf_paragraph_sentences_are_whole_quotes(corpus):
 # --- 3. tables in PDF and DOCX -----------------------------------------------------------------------------
 def test_pdf_table_is_one_record_per_row_with_broken_words_joined(corpus):
     _, chunks = _chunks(corpus, "governance-standard.pdf")
-    rows = [c for c in chunks if c.row is not None]
+    rows = [c for c in chunks if c.sheet == "Table 1"]
     assert [c.text for c in rows] == [
         "Control: A.6.2.6 Operation and monitoring\nOwner: Dr Amara Osei\nStatus: Recommended",
         "Control: A.10.3 Suppliers\nOwner: Ravi Mehta\nStatus: Implemented",
     ]
     assert {c.page for c in rows} == {2} and [c.row for c in rows] == [2, 3]
-    assert locator(rows[0]) == "2 Section 2 of the standard, row 2"
+    assert locator(rows[0]) == "2 Section 2 of the standard > Table 1 row 2"
     assert not any("Recommended" in c.text and c.row is None for c in chunks)  # the table is not also prose
+
+
+def test_pdf_table_running_onto_the_next_page_is_one_table_its_repeated_header_read_once(corpus):
+    _, chunks = _chunks(corpus, "governance-standard.pdf")
+    rows = [c for c in chunks if c.sheet == "Table 2"]
+    assert len(rows) == fidelity.LONG_TABLE_ROWS and {c.page for c in rows} == {4, 5}
+    assert [c.row for c in rows] == list(range(2, fidelity.LONG_TABLE_ROWS + 2))
+    assert rows[-1].text == "Model: MOD-045\nOwner: Dr Amara Osei\nNext review: 2027-10-01"
+    assert not any(c.text.startswith("Model: Model") for c in chunks)
 
 
 def test_docx_table_rows_join_a_word_broken_inside_a_cell(corpus):
     _, chunks = _chunks(corpus, "control-review.docx")
     rows = [c for c in chunks if c.row is not None]
     assert rows[0].text == "Control: A.5.2 Impact assessment process\nStatus: Recommended\nOwner: Daniel Reyes"
-    assert rows[0].section == "Control review"
+    assert rows[0].section == "Control review" and locator(rows[0]) == "Control review > Table 1 row 2"
 
 
 @pytest.mark.parametrize(
@@ -194,6 +203,17 @@ def test_markdown_pipe_rows_are_header_value_records_located_by_table_and_row(co
     prose = next(c for c in chunks if c.row is None)
     assert prose.text == ("The table says which data may be given to which AI tool. The rules apply to every "
                           "employee and contractor, wherever they work.")
+
+
+def test_html_header_row_table_rows_are_records_and_layout_tables_stay_text(corpus):
+    doc, chunks = _chunks(corpus, "incident-severity.html")
+    rows = [c for c in chunks if c.row is not None]
+    assert [c.text for c in rows] == [
+        "Severity: SEV1 Critical\nMeaning: Serious harm to many customers\nResponse time: Within 1 hour",
+        "Severity: SEV2 High\nMeaning: Real harm to a few customers\nResponse time: Within 4 hours",
+    ]
+    assert locator(rows[0]) == "Incident severity > Severity levels > Table 1 row 2"
+    assert "(a) the incident is logged the same day;" in doc.text and "Column" not in doc.text
 
 
 # --- answers and drafts over the whole fidelity corpus (the real model) -----------------------------------

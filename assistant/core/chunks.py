@@ -40,7 +40,7 @@ def make_chunks(
         if not text.strip():
             continue
         section = " > ".join(block.trail) if block.trail else None
-        embed_text = _embed_text(doc.title, block.trail, text, block.columns, block.sheet, block.row)
+        embed_text = _embed_text(doc.title, block.trail, text, block.sheet, block.row)
         ordinal = len(chunks)
         chunks.append(
             Chunk(
@@ -65,17 +65,12 @@ def make_chunks(
     return chunks
 
 
-def _embed_text(
-    title: str, trail: tuple[str, ...], text: str, columns: tuple[str, ...], sheet: str | None, row: int | None
-) -> str:
-    """Title and heading trail, then the text; a pipe-table row becomes `column: value` pairs."""
+def _embed_text(title: str, trail: tuple[str, ...], text: str, sheet: str | None, row: int | None) -> str:
+    """Title and heading trail, then the text; a table record's `Header: value` lines joined by semicolons."""
     context = " > ".join([title, *[t for t in trail if t != sheet]]) if trail else title
     if sheet:
         context += f" > {sheet}"
-    if columns:
-        cells = split_pipe_row(text)
-        text = "; ".join(f"{name}: {value}" for name, value in zip(columns, cells) if value)
-    elif row is not None:
+    if row is not None:
         text = re.sub(r"\n", "; ", text)
     return f"{context}\n{text}"
 

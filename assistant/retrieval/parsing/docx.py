@@ -39,6 +39,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     title = (props.title or "").strip()
     opening: list[str] = []
     vocab = vocabulary(p.text for p in document.paragraphs)
+    tables = 0
     for element in document.element.body.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -48,7 +49,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                 opening.append(text)
             title = _add_paragraph(builder, trail, paragraph, text, title)
         elif tag == "tbl":
-            _add_table(builder, trail, Table(element, document), vocab)
+            tables += 1
+            _add_table(builder, trail, Table(element, document), vocab, f"Table {tables}")
     header_text = "\n".join(_section_headers(document) + opening)
     return ParsedDocument(
         title=title or stem,
@@ -78,7 +80,7 @@ def _add_paragraph(builder: TextBuilder, trail: list[tuple[int, str]], paragraph
     return title
 
 
-def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab: set[str]) -> None:
+def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab: set[str], table_name: str) -> None:
     """Add a table: one record block per body row with its header's column names."""
     rows = [[join_cell_lines(cell.text, vocab) for cell in row.cells] for row in table.rows]
     rows = [_dedupe_merged(row) for row in rows if any(row)]
@@ -90,7 +92,7 @@ def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab:
         return
     for number, row in enumerate(rows[1:], start=2):
         lines = [f"{name or f'Column {i + 1}'}: {value}" for i, (name, value) in enumerate(zip(header, row)) if value]
-        builder.add("\n".join(lines), trail=trail_titles(trail), row=number, record=True)
+        builder.add("\n".join(lines), trail=trail_titles(trail), sheet=table_name, row=number, record=True)
 
 
 def _dedupe_merged(row: list[str]) -> list[str]:

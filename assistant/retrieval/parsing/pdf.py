@@ -67,17 +67,19 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     trail: list[tuple[int, str]] = []
     title = str(meta.get("/Title") or "").strip()
     found_furniture: list[str] = []
-    for number, (lines, tables) in enumerate(pages, start=1):
+    tables = _Tables(vocab)
+    for number, (lines, page_tables) in enumerate(pages, start=1):
         body: list[str] = []
         previous: _Line | None = None
         edges = _edges(lines)
-        items = sorted([(line.top, 0, line) for line in lines] + [(t.top, 1, t) for t in tables],
+        items = sorted([(line.top, 0, line) for line in lines] + [(t.top, 1, t) for t in page_tables],
                        key=lambda item: (item[0], item[1]))
+        first = True  # nothing but furniture yet on this page
         for _, _, item in items:
             if isinstance(item, _Table):
                 _flush(builder, body, trail, number)
-                _add_table(builder, item.rows, trail, number, vocab)
-                previous = None
+                tables.add(builder, item.rows, trail, number, continues=first)
+                previous, first = None, False
                 continue
             line = item
             text = line.text.strip()
@@ -86,6 +88,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             if _is_furniture(line, edges, furniture):
                 found_furniture.append(text)
                 continue
+            tables.ended()
+            first = False
             level = heading_level(text)
             if level is None and not title and number == 1:
                 title = text
@@ -168,15 +172,35 @@ def _new_paragraph(previous: _Line, line: _Line, text: str) -> bool:
     return line.top - previous.bottom > PARAGRAPH_GAP * height or bool(_LIST_ITEM.match(text))
 
 
-def _add_table(builder: TextBuilder, rows: list[list[str]], trail: list[tuple[int, str]], page: int,
-               vocab: set[str]) -> None:
-    """One record per body row: `Header: value` lines, words broken inside cells joined again."""
-    rows = [[join_cell_lines(cell, vocab) for cell in row] for row in rows]
-    header = rows[0]
-    for number, row in enumerate(rows[1:], start=2):
-        lines = [f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
-                 for i, value in enumerate(row) if value]
-        builder.add("\n".join(lines), trail=trail_titles(trail), page=page, row=number, record=True)
+class _Tables:
+    """Adds each table's rows as records, `Table N` in document order; a table that ends a page and one
+    that opens the next with as many columns are one table, its header taken once (or repeated)."""
+
+    def __init__(self, vocab: set[str]) -> None:
+        self.vocab = vocab
+        self.count = 0
+        self.open: tuple[str, list[str], int] | None = None  # (name, header, next row) of a table ending a page
+
+    def ended(self) -> None:
+        """Text came after the last table: the next table is a new one."""
+        self.open = None
+
+    def add(self, builder: TextBuilder, rows: list[list[str]], trail: list[tuple[int, str]], page: int,
+            continues: bool) -> None:
+        """One record per body row: `Header: value` lines, words broken inside cells joined again."""
+        rows = [[join_cell_lines(cell, self.vocab) for cell in row] for row in rows]
+        if continues and self.open is not None and len(rows[0]) == len(self.open[1]):
+            name, header, number = self.open
+            body = rows[1:] if rows[0] == header else rows
+        else:
+            self.count += 1
+            name, header, number, body = f"Table {self.count}", rows[0], 2, rows[1:]
+        for row in body:
+            lines = [f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
+                     for i, value in enumerate(row) if value]
+            builder.add("\n".join(lines), trail=trail_titles(trail), page=page, sheet=name, row=number, record=True)
+            number += 1
+        self.open = (name, header, number)
 
 
 def _unlock(reader) -> None:
