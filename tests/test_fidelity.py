@@ -312,3 +312,19 @@ def test_the_progress_eta_counts_chunks_not_files():
     progress.chunks_queued(100)
     progress.eta(1, 4, 0, now=0.0)
     assert progress.eta(1, 4, 100, now=10.0) == pytest.approx(300 / 10)  # three more files of about 100 chunks
+
+
+def test_a_cited_record_is_shown_as_header_value_pairs():
+    from assistant.commands import _render_answer
+    from assistant.core.chunks import display_quote
+    from assistant.core.models import Answer, Citation
+
+    quote = "Data category: Health data\nAllowed in WriteWise: No\nAllowed in public chatbots: No"
+    assert display_quote(quote, "What may go where > Table 1 row 3") == (
+        "Data category: Health data; Allowed in WriteWise: No; Allowed in public chatbots: No")
+    assert display_quote("A wrapped\nsentence.", "1 Purpose") == "A wrapped sentence."
+    citation = Citation(n=1, source="data-sharing-rules.md", section="What may go where > Table 1 row 3",
+                        quote=quote, score=0.9)
+    answer = Answer(question="q", role="staff", answer="x [1]", grounded=True, citations=[citation])
+    assert '"Data category: Health data; Allowed in WriteWise: No; Allowed in public chatbots: No"' in (
+        _render_answer(answer))

@@ -25,6 +25,14 @@ def record_line(text: str) -> str:
     return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
+def display_quote(quote: str, section: str | None) -> str:
+    """A citation's quote on one line for a reader: a table record's pairs separated by semicolons
+    (its locator ends in `row N`), other text with its line breaks as spaces."""
+    if section and re.search(r"\brow \d+$", section):
+        return record_line(quote)
+    return " ".join(quote.split())
+
+
 def chunk_id(root: str, source: str, doc_hash: str, ordinal: int) -> str:
     """A stable id for the ordinal-th chunk of one version of one document."""
     return sha256_text(f"{root}\x00{source}\x00{doc_hash}\x00{ordinal}")[:32]
