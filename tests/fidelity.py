@@ -42,6 +42,7 @@ def build(folder: Path) -> dict[str, Path]:
         "control-review.docx": _docx,
         "data-sharing-rules.md": _markdown,
         "incident-severity.html": _html,
+        "vendor-review.pdf": _pdf_document_control,
     }
     paths = {}
     for name, make in makers.items():
@@ -143,6 +144,21 @@ def _pdf(path: Path) -> None:
         story.append(rl.PageBreak())
     doc = rl.SimpleDocTemplate(str(path), pagesize=A4, title="Model Governance Standard")
     doc.build(story[:-1], onFirstPage=furniture, onLaterPages=furniture)
+
+
+def _pdf_document_control(path: Path) -> None:
+    """A one-page PDF whose classification is only in its document-control table."""
+    from reportlab import platypus as rl
+    from reportlab.lib import colors
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    styles = getSampleStyleSheet()
+    table = rl.Table([["Item", "Detail"], ["Owner", "Ravi Mehta"], ["Classification", "Restricted"]])
+    table.setStyle(rl.TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    story = [rl.Paragraph("Vendor review", styles["Title"]), table,
+             rl.Paragraph("The vendor review covers the contract terms agreed with each AI supplier.",
+                          styles["BodyText"])]
+    rl.SimpleDocTemplate(str(path)).build(story)
 
 
 def _txt(path: Path) -> None:

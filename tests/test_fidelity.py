@@ -95,6 +95,13 @@ def test_pdf_classification_in_the_running_header_still_labels_the_document(corp
     assert label == Label.CONFIDENTIAL, origin
 
 
+def test_pdf_classification_in_a_document_control_table_labels_the_document(corpus):
+    doc, chunks = _chunks(corpus, "vendor-review.pdf")
+    assert "Item: Classification\nDetail: Restricted" in [c.text for c in chunks]
+    label, _ = resolve_label("vendor-review.pdf", [], doc.metadata_label, "document metadata", doc.header_text)
+    assert label == Label.RESTRICTED
+
+
 def test_pdf_paragraph_sentences_are_whole_quotes(corpus):
     _, chunks = _chunks(corpus, "governance-standard.pdf")
     chunk = next(c for c in chunks if c.page == 2 and c.row is None)

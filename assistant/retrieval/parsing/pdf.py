@@ -107,7 +107,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             body.append(text)
             previous = line
         _flush(builder, body, trail, number)
-    first_page = " \n".join(line.text for line in pages[0][0])[:600] if pages else ""
+    first_page = " \n".join(line.text for line in pages[0][0])[:600] + "\n" + _table_text(pages[0][1])
     header_lines = " \n".join(dict.fromkeys(found_furniture)) + "\n" + first_page
     return ParsedDocument(
         title=title or stem,
@@ -117,6 +117,13 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         metadata_label=_metadata_label(meta),
         header_text=header_lines,
     )
+
+
+def _table_text(tables: list[_Table]) -> str:
+    """A page's tables as text searched for a classification marker: a two-cell row as `Key: Value`
+    ("Classification: Confidential" in a document-control table), a wider row as its cells."""
+    rows = [row for table in tables for row in table.rows]
+    return "\n".join(": ".join(row) if len(row) == 2 else " ".join(row) for row in rows)[:2000]
 
 
 def _read_pages(data: bytes, reader) -> list[tuple[list[_Line], list[_Table]]]:
