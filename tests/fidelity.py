@@ -4,8 +4,8 @@
 one difficulty the parsers must read faithfully (issue 13): a register under a title block with
 merged header cells and a second table, a CSV with a preamble, a PDF with running headers and
 footers, page numbers and a ruled table with a word broken inside a narrow cell, a hard-wrapped text
-file with an instruction embedded over three lines, a DOCX table with a broken word, a Markdown
-pipe table and an HTML page with a header-row table and a layout table.
+file with an instruction embedded over three lines, a DOCX table with a broken word, and a Markdown
+pipe table.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ def build(folder: Path) -> dict[str, Path]:
         "claims-handling-notes.txt": _txt,
         "control-review.docx": _docx,
         "data-sharing-rules.md": _markdown,
-        "incident-severity.html": _html,
         "vendor-review.pdf": _pdf_document_control,
     }
     paths = {}
@@ -207,21 +206,6 @@ def _markdown(path: Path) -> None:
         "| Customer personal data | Only the details needed for the reply | No |\n"
         "| Health data | No | No |\n"
         "| Published marketing copy | Yes | Yes |\n"
-    )
-
-
-def _html(path: Path) -> None:
-    path.write_text(
-        "<html><head><title>Incident severity</title></head><body>\n"
-        "<h1>Incident severity</h1>\n<h2>Severity levels</h2>\n"
-        "<table><thead><tr><th>Severity</th><th>Meaning</th><th>Response time</th></tr></thead><tbody>\n"
-        "<tr><td>SEV1 Critical</td><td>Serious harm to many customers</td><td>Within 1 hour</td></tr>\n"
-        "<tr><td>SEV2 High</td><td>Real harm to a few customers</td><td>Within 4 hours</td></tr>\n"
-        "</tbody></table>\n"
-        "<h2>Points</h2>\n"  # a layout table, as EUR-Lex numbers its points: no header row, read as text
-        "<table><tr><td>(a)</td><td>the incident is logged the same day;</td></tr>\n"
-        "<tr><td>(b)</td><td>the owner is told within one working day.</td></tr></table>\n"
-        "</body></html>\n"
     )
 
 

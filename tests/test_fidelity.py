@@ -212,17 +212,6 @@ def test_markdown_pipe_rows_are_header_value_records_located_by_table_and_row(co
                           "employee and contractor, wherever they work.")
 
 
-def test_html_header_row_table_rows_are_records_and_layout_tables_stay_text(corpus):
-    doc, chunks = _chunks(corpus, "incident-severity.html")
-    rows = [c for c in chunks if c.row is not None]
-    assert [c.text for c in rows] == [
-        "Severity: SEV1 Critical\nMeaning: Serious harm to many customers\nResponse time: Within 1 hour",
-        "Severity: SEV2 High\nMeaning: Real harm to a few customers\nResponse time: Within 4 hours",
-    ]
-    assert locator(rows[0]) == "Incident severity > Severity levels > Table 1 row 2"
-    assert "(a) the incident is logged the same day;" in doc.text and "Column" not in doc.text
-
-
 # --- answers and drafts over the whole fidelity corpus (the real model) -----------------------------------
 @pytest.fixture(scope="module")
 def fidelity_assistant(tmp_path_factory, embedder):

@@ -1,12 +1,8 @@
 """HTML: visible text in reading order under h1-h6 and legal headings (Article, ANNEX, CHAPTER).
 
-Scripts, styles, navigation and footers are dropped. A table whose first row is all header cells
-(<th>) becomes one record per body row, `Header: value` lines located as `Table N` and row, like
-CSV and XLSX rows; other tables (EUR-Lex lays out numbered points with them) are read row by row.
-
-Official journals such as EUR-Lex mark articles and annexes with paragraphs ("Article 5" followed
-by its title), not h-tags, so a short paragraph that names an article, chapter, section or annex
-is a heading too.
+Scripts, styles, navigation and footers are dropped. Official journals such as EUR-Lex mark
+articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
+short paragraph that names an article, chapter, section or annex is a heading too.
 """
 
 from __future__ import annotations
@@ -48,11 +44,6 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     i = 0
     while i < len(units):
         name, unit_text = units[i]
-        if name == "record":
-            table, row, record = unit_text
-            builder.add(record, trail=trail_titles(trail), sheet=f"Table {table}", row=row, record=True)
-            i += 1
-            continue
         level, heading, consumed = _heading(units, i)
         if level is not None:
             title = title or (heading if name == "h1" else "")
@@ -90,7 +81,6 @@ def _units(root):
 
     stack = [root]
     pending: list[str] = []
-    tables = 0
     while stack:
         node = stack.pop()
         if isinstance(node, NavigableString):
@@ -98,11 +88,6 @@ def _units(root):
                 pending.append(str(node))
             continue
         if not isinstance(node, Tag):
-            continue
-        if node.name == "table" and _header_row(node) is not None:
-            yield from _flush_inline(pending)
-            tables += 1
-            yield from _records(node, tables)
             continue
         if node.name == "tr":
             yield from _flush_inline(pending)
@@ -121,30 +106,6 @@ def _units(root):
             yield from _flush_inline(pending)
         stack.extend(reversed(list(node.children)))
     yield from _flush_inline(pending)
-
-
-def _header_row(table) -> list[str] | None:
-    """The column names of a table whose first row is all <th> cells (and that holds no table), else None."""
-    if table.find("table") is not None:
-        return None
-    first = table.find("tr")
-    if first is None:
-        return None
-    cells = first.find_all(["td", "th"], recursive=False)
-    if len(cells) < 2 or any(cell.name != "th" for cell in cells):
-        return None
-    return [_squash(cell.get_text(" ", strip=True)) for cell in cells]
-
-
-def _records(table, index: int):
-    """("record", (table index, row number, `Header: value` lines)) per body row; the header row is row 1."""
-    header = _header_row(table)
-    for number, row in enumerate(table.find_all("tr")[1:], start=2):
-        cells = [_squash(cell.get_text(" ", strip=True)) for cell in row.find_all(["td", "th"], recursive=False)]
-        lines = [f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
-                 for i, value in enumerate(cells) if value]
-        if lines:
-            yield "record", (index, number, "\n".join(lines))
 
 
 def _flush_inline(pending: list[str]):
