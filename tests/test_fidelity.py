@@ -75,6 +75,19 @@ def test_csv_preamble_becomes_the_trail(corpus):
     assert chunks[0].section == "Supplier register > Exported 2026-10-01 by Procurement"
 
 
+@pytest.mark.parametrize(
+    ("csv_text", "first_record"),
+    [
+        ("Metric,2025,2026\nClaims triaged,310,342\n", "Metric: Claims triaged\n2025: 310\n2026: 342"),
+        ("ID,Notes,Notes,Owner\nAIR-1,first,second,Jane\n", "ID: AIR-1\nNotes: first\nNotes: second\nOwner: Jane"),
+        ("2024,310,12\n2025,342,9\n", "Column 1: 2024\nColumn 2: 310\nColumn 3: 12"),
+    ],
+)
+def test_header_rows_with_years_or_a_repeated_name_are_headers_and_numbers_are_not(csv_text, first_record):
+    doc = parse_bytes(csv_text.encode(), "table.csv")
+    assert doc.text[doc.blocks[0].start : doc.blocks[0].end] == first_record
+
+
 # --- 2. PDF page furniture ---------------------------------------------------------------------------------
 def test_pdf_running_headers_footers_and_page_numbers_stay_out_of_chunks(corpus):
     doc, chunks = _chunks(corpus, "governance-standard.pdf")

@@ -22,6 +22,7 @@ from assistant.core.models import ParsedDocument
 from assistant.retrieval.parsing import ParseError, TextBuilder, decode_text
 
 _NUMERIC = re.compile(r"^[-+(]?[£$€]?\s?[\d][\d,. ]*%?\)?$|^\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"^(19|20)\d{2}$")
 MERGED_CELLS_MAX_BYTES = 20 * 1024 * 1024  # larger workbooks are read streaming, without merged-cell ranges
 TITLE_SCAN_ROWS = 12  # how many leading non-blank rows may form a title block above a header
 
@@ -136,10 +137,13 @@ def _next_filled(rows: list[list[str]], i: int) -> int | None:
 
 
 def _header_like(cells: list[str], data_width: int) -> bool:
-    """Mostly non-empty, distinct, short, non-numeric cells spanning most of the data's width."""
-    if not cells or len(cells) != len(set(cells)) or any(len(cell) > 80 for cell in cells):
+    """Mostly non-empty, mostly distinct, short, non-numeric cells spanning most of the data's width.
+
+    Years after a name ("Metric", "2025", "2026") are column names, not numbers.
+    """
+    if not cells or len(set(cells)) * 4 < len(cells) * 3 or any(len(cell) > 80 for cell in cells):
         return False
-    if sum(_is_numeric(cell) for cell in cells) * 3 > len(cells) or _is_numeric(cells[0]):
+    if _is_numeric(cells[0]) or sum(_is_numeric(c) and not _YEAR.match(c) for c in cells) * 3 > len(cells):
         return False
     return len(cells) * 2 >= max(data_width, 1) and (len(cells) >= 2 or data_width <= 1)
 
