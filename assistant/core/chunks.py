@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Chunk, Label, ParsedDocument, sha256_text
-from assistant.core.text import chunk_spans, sentence_spans
+from assistant.core.text import chunk_spans, is_instruction, sentence_spans
 
 ROW_QUOTE_CHARS = 600
 
@@ -85,12 +85,14 @@ def _embed_text(title: str, trail: tuple[str, ...], text: str, sheet: str | None
 
 def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """The quotable units of a chunk, as spans of its text: a table row whole (or its first lines),
-    else each sentence of at least four words.
+    none for a row that instructs its reader, else each sentence of at least four words.
 
     Ingest embeds exactly these spans and the answerer quotes exactly these, so both agree.
     """
     if chunk.row is not None:
         text = chunk.text
+        if is_instruction(text):
+            return []  # a row that reads as an instruction (even past the quoted first lines) is never quoted
         if len(text) <= ROW_QUOTE_CHARS:
             return [(0, len(text))]
         cut = text.rfind("\n", 0, ROW_QUOTE_CHARS)
