@@ -85,13 +85,15 @@ def cmd_status(args) -> int:
 
 
 def _render_answer(answer) -> str:
+    from assistant.core.chunks import display_quote
+
     lines = [answer.answer, ""]
     if answer.citations:
         lines.append("Sources:" if answer.status == "answered" else "Closest passages (not an answer):")
         for c in answer.citations:
             where = ", ".join(x for x in (f"page {c.page}" if c.page else "", c.section or "") if x)
             lines.append(f"  [{c.n}] {c.source}" + (f" ({where})" if where else ""))
-            lines.append(f"      \"{' '.join(c.quote.split())}\"")
+            lines.append(f"      \"{display_quote(c.quote, c.section)}\"")
     return "\n".join(lines) + "\n"
 
 

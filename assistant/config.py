@@ -60,7 +60,10 @@ class Settings(BaseSettings):
         default="auto",
         description="Embedding precision; auto uses bfloat16 only on CPUs with native bf16 support.",
     )
-    max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused.")
+    max_file_mb: float = Field(
+        default=20.0, gt=0,
+        description="Files larger than this on disk, or whose extracted text is larger, are refused with a reason.",
+    )
     chunk_words: int = Field(
         default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
     )

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from assistant.core.chunks import display_quote
 from assistant.evaluation import LeakChecker, load_questions
 
 from .conftest import REPO
@@ -38,7 +39,7 @@ def test_every_quote_is_verbatim_and_every_sentence_cited(sample_index, answers)
         for line, citation in zip(lines, answer.citations):
             assert line.endswith(f"[{citation.n}]")
             assert citation.quote in texts[citation.source][1]
-            assert " ".join(citation.quote.split()) in line
+            assert display_quote(citation.quote, citation.section) in line  # a record's pairs joined by "; "
 
 
 def test_no_leaks_across_roles(sample_index, answers):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from assistant.answering.features import Unit
-from assistant.answering.instructions import INJECTION
-from assistant.core.chunks import quote_spans
+from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
+from assistant.core.text import INJECTION
 
 MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may sit between joined sentences
 PARTIAL_QUOTES = 3  # closest quotes shown with a partial answer
@@ -117,7 +117,7 @@ def _render(question: str, role: str, groups: list[list[Unit]]) -> Answer:
         quote = chunk.text[group[0].start : group[-1].end]
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote,
                                   score=round(max(unit.score for unit in group), 4)))
-        lines.append(f"{' '.join(quote.split())} [{n}]")
+        lines.append(f"{record_line(quote) if chunk.row is not None else ' '.join(quote.split())} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.candidates import Candidate, Query
-from assistant.answering.instructions import INJECTION
 from assistant.core.chunks import quote_spans
+from assistant.core.text import INJECTION
 
 FEATURES = (
     "sentence_sim", "part_sim", "neighbour_sim", "chunk_best_sim", "chunk_sim", "coverage", "text_coverage",

@@ -17,10 +17,9 @@ import numpy as np
 
 from assistant.answering.extractive import locator
 from assistant.answering.features import Unit
-from assistant.answering.instructions import INJECTION
 from assistant.core.chunks import quote_spans
 from assistant.core.models import Answer, Chunk, Citation
-from assistant.core.text import sentence_spans
+from assistant.core.text import INJECTION, sentence_spans
 
 _KEY = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 _TRAILING_KEYS = re.compile(r"([.!?])\s*((?:\[\d{1,3}(?:\s*,\s*\d{1,3})*\]\s*)+)")

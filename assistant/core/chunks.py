@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Chunk, Label, ParsedDocument, sha256_text
-from assistant.core.text import chunk_spans, sentence_spans
+from assistant.core.text import chunk_spans, is_instruction, sentence_spans
 
 ROW_QUOTE_CHARS = 600
 
@@ -18,6 +18,19 @@ def split_pipe_row(line: str) -> list[str]:
     """The cells of a Markdown pipe-table row."""
     inner = line.strip().removeprefix("|").removesuffix("|")
     return [cell.strip() for cell in inner.split("|")]
+
+
+def record_line(text: str) -> str:
+    """A table record's `Header: value` lines on one line, pairs separated by semicolons."""
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def display_quote(quote: str, section: str | None) -> str:
+    """A citation's quote on one line for a reader: a table record's pairs separated by semicolons
+    (its locator ends in `row N`), other text with its line breaks as spaces."""
+    if section and re.search(r"\brow \d+$", section):
+        return record_line(quote)
+    return " ".join(quote.split())
 
 
 def chunk_id(root: str, source: str, doc_hash: str, ordinal: int) -> str:
@@ -35,7 +48,7 @@ def make_chunks(
         if not text.strip():
             continue
         section = " > ".join(block.trail) if block.trail else None
-        embed_text = _embed_text(doc.title, block.trail, text, block.columns, block.sheet, block.row)
+        embed_text = _embed_text(doc.title, block.trail, text, block.sheet, block.row)
         ordinal = len(chunks)
         chunks.append(
             Chunk(
@@ -60,29 +73,26 @@ def make_chunks(
     return chunks
 
 
-def _embed_text(
-    title: str, trail: tuple[str, ...], text: str, columns: tuple[str, ...], sheet: str | None, row: int | None
-) -> str:
-    """Title and heading trail, then the text; a pipe-table row becomes `column: value` pairs."""
+def _embed_text(title: str, trail: tuple[str, ...], text: str, sheet: str | None, row: int | None) -> str:
+    """Title and heading trail, then the text; a table record's `Header: value` lines joined by semicolons."""
     context = " > ".join([title, *[t for t in trail if t != sheet]]) if trail else title
     if sheet:
         context += f" > {sheet}"
-    if columns:
-        cells = split_pipe_row(text)
-        text = "; ".join(f"{name}: {value}" for name, value in zip(columns, cells) if value)
-    elif row is not None:
+    if row is not None:
         text = re.sub(r"\n", "; ", text)
     return f"{context}\n{text}"
 
 
 def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """The quotable units of a chunk, as spans of its text: a table row whole (or its first lines),
-    else each sentence of at least four words.
+    none for a row that instructs its reader, else each sentence of at least four words.
 
     Ingest embeds exactly these spans and the answerer quotes exactly these, so both agree.
     """
     if chunk.row is not None:
         text = chunk.text
+        if is_instruction(text):
+            return []  # a row that reads as an instruction (even past the quoted first lines) is never quoted
         if len(text) <= ROW_QUOTE_CHARS:
             return [(0, len(text))]
         cut = text.rfind("\n", 0, ROW_QUOTE_CHARS)

@@ -40,7 +40,6 @@ class Block(BaseModel):
     sheet: str | None = None
     row: int | None = None
     record: bool = Field(default=False, description="A table row: one chunk, never split or merged.")
-    columns: tuple[str, ...] = Field(default=(), description="Column names of a pipe-table row.")
 
 
 class ParsedDocument(BaseModel):

@@ -22,6 +22,15 @@ _NAMED_HEADING = re.compile(
 _DATE_LIKE = re.compile(
     r"^(January|February|March|April|May|June|July|August|September|October|November|December)\b.*\d{4}\b"
 )
+# Text in a document that tries to instruct the reader (or a model) is data, never an answer.
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
+    r"\b(instructions?|rules|prompts?|guidelines)\b|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b",
+    re.IGNORECASE,
+)
+_LIST_LINE = re.compile(r"^\s*(?:[-•–*+>|]|\(?[A-Za-z0-9]{1,3}[.)])\s")
+WRAP_MIN_WIDTH = 40  # text wrapped narrower than this is a list of short lines, not wrapped prose
+WRAP_FULL_SHARE = 0.6  # a line shorter than this share of its paragraph's widest line ends where its author broke it
 _NAMED_LEVEL = {"annex": 1, "appendix": 1, "schedule": 1, "part": 1, "title": 1, "chapter": 1,
                 "section": 2, "article": 3}
 
@@ -53,6 +62,54 @@ def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]
         end -= 1
     if end > start:
         spans.append((start, end))
+
+
+def is_instruction(text: str) -> bool:
+    """Whether a passage tries to instruct its reader; line breaks are spaces, so a wrapped instruction counts."""
+    return INJECTION.search(" ".join(text.split())) is not None
+
+
+def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> list[int]:
+    """Offsets of the line breaks in the paragraph text[start:end] that only wrap a line.
+
+    A break is kept (a real line end) before a list item, quote or table line, after a line ending
+    in a colon, and, in plain text, after a line much shorter than the paragraph's widest line or in
+    a paragraph narrower than WRAP_MIN_WIDTH. In Markdown every other single break is a wrap (a
+    soft break), except after a line ending in two spaces or a backslash (a hard break).
+    """
+    lines = text[start:end].split("\n")
+    if len(lines) < 2:
+        return []
+    width = max(len(line.rstrip()) for line in lines)
+    breaks = []
+    offset = start
+    for line, following in zip(lines, lines[1:]):
+        offset += len(line)
+        stripped = line.rstrip()
+        hard = (not stripped or not following.strip() or _LIST_LINE.match(following) is not None
+                or stripped.endswith(":"))
+        if markdown:
+            hard = hard or line.endswith("  ") or stripped.endswith("\\")
+        else:
+            hard = hard or width < WRAP_MIN_WIDTH or len(stripped) < WRAP_FULL_SHARE * width
+        if not hard:
+            breaks.append(offset)
+        offset += 1
+    return breaks
+
+
+def reflow(text: str, breaks: list[int]) -> str:
+    """The text with each wrapping line break replaced by a space: same length, same offsets."""
+    if not breaks:
+        return text
+    parts = []
+    cursor = 0
+    for position in breaks:
+        parts.append(text[cursor:position])
+        parts.append(" ")
+        cursor = position + 1
+    parts.append(text[cursor:])
+    return "".join(parts)
 
 
 def heading_level(line: str) -> int | None:
@@ -92,10 +149,17 @@ def chunk_spans(doc: ParsedDocument, target_words: int) -> Iterator[tuple[int, i
 
     Adjacent prose blocks under the same heading and page are packed up to `target_words`;
     a longer block is cut at sentence ends (and, for run-on text, at word or character limits).
+    A prose block (a paragraph) that instructs its reader is left out whole, so no part of an
+    embedded instruction is ever retrieved, quoted or drafted from; a table row stays (it is quoted
+    whole, and the answerer skips a row that reads as an instruction).
     """
     group: list[Block] = []
     words = 0
     for block in doc.blocks:
+        if not block.record and is_instruction(doc.text[block.start : block.end]):
+            yield from _flush(doc, group, target_words)  # chunks never span the left-out paragraph
+            group, words = [], 0
+            continue
         block_words = word_count(doc.text[block.start : block.end])
         if block.record:
             yield from _flush(doc, group, target_words)

@@ -43,9 +43,14 @@ from assistant.retrieval.team import TeamStore
 from assistant.retrieval.vectors import VectorIndex
 
 ProgressFn = Callable[[int, int, int, str], None]
-"""Called with (files done, files total, chunks embedded so far, current file)."""
+"""Called with (files done, files total, chunks embedded so far, current file).
+
+A progress object may also have a `chunks_queued(n)` method: it is told how many chunks this run
+has sent to the model so far (embedded or about to be), so its ETA can count chunks, not files.
+"""
 
 EMBED_BATCH_CHUNKS = 512
+LARGE_FILE_BYTES = 1024 * 1024  # files this large are ingested after the rest of their folder
 
 
 @dataclass
@@ -91,6 +96,7 @@ class Ingestor:
         self._pending: list[_Pending] = []
         self._files_done = 0
         self._files_total = 0
+        self._chunks_queued = 0
         self._removed_by_hash: dict[str, str] = {}
         self._writing = False  # team mode: whether this run has recorded its intent to write
 
@@ -203,7 +209,9 @@ class Ingestor:
         known = self.catalog.document_state(root)
         present: set[str] = set()
         failed_now: set[str] = set()
-        for source, path in walk.files:
+        for source, path in _small_first(walk.files):
+            if _size(path) >= LARGE_FILE_BYTES:
+                self._flush()  # what is queued goes in before a large file's long embedding starts
             present.add(source)
             reason = self._ingest_file(root, source, path, patterns, labels_fp, known.get(source))
             if reason:
@@ -246,7 +254,8 @@ class Ingestor:
         if not path.is_file():
             return "not a regular file"
         if st.st_size > self.max_bytes:
-            return f"file too large ({st.st_size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB)"
+            return (f"file too large ({st.st_size / 1048576:.1f} MB; the limit is {self._limit_mb()} MB, "
+                    "AIMS_MAX_FILE_MB); not read")
         if known and known[1] == st.st_size and known[2] == st.st_mtime_ns and known[3] == labels_fp:
             self.report.unchanged.append(source)
             return None
@@ -263,6 +272,9 @@ class Ingestor:
             parsed = parse_bytes(data, source)
         except ParseError as exc:
             return str(exc)
+        if len(parsed.text) > self.max_bytes:  # a small file can hold much text (a DOCX is compressed)
+            extracted = len(parsed.text) / 1048576
+            return f"too much text ({extracted:.1f} MB extracted; the limit is {self._limit_mb()} MB, AIMS_MAX_FILE_MB)"
         origin = "front matter" if parsed.format == "markdown" else "document metadata"
         label, label_origin = resolve_label(source, patterns, parsed.metadata_label, origin, parsed.header_text)
         chunks = make_chunks(parsed, root=root, source=source, doc_hash=doc_hash, label=label,
@@ -278,6 +290,9 @@ class Ingestor:
         if sum(len(p.chunks) for p in self._pending) >= EMBED_BATCH_CHUNKS:
             self._flush()
         return None
+
+    def _limit_mb(self) -> str:
+        return f"{self.max_bytes / 1048576:g}"
 
     # --- embedding and committing ------------------------------------------------------------------
     def _flush(self) -> None:
@@ -347,6 +362,10 @@ class Ingestor:
         found = self.catalog.cached_vectors(model, [c.chunk_hash for c in chunks])
         missing = {c.chunk_hash: c for c in chunks if c.chunk_hash not in found}
         if missing:
+            self._chunks_queued += len(missing)
+            queued = getattr(self.progress, "chunks_queued", None)
+            if queued is not None:
+                queued(self._chunks_queued)
             new = self._embed(list(missing.values()))
             self.catalog.store_vectors(model, new)
             found.update(new)
@@ -380,6 +399,18 @@ class Ingestor:
                 self.report.removed.remove(old_source)
                 self.report.added.remove(new_source)
                 self.report.renamed.append(Rename(old=old_source, new=new_source))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _small_first(files: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """The files in walk order, with large ones moved to the end: one big file never holds the rest back."""
+    return sorted(files, key=lambda item: _size(item[1]) >= LARGE_FILE_BYTES)
 
 
 def _os_reason(exc: OSError) -> str:

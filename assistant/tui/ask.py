@@ -122,12 +122,14 @@ class AskPane(Vertical):
     @on(AnswerReady)
     def show_answer(self, message: AnswerReady) -> None:
         """Render the verified answer and its sources; re-enable the prompt."""
+        from assistant.core.chunks import display_quote
+
         answer = message.answer
         self.answer = answer
         lead = {"answered": "", "partial": "**Related evidence only.** ", "none": "**No evidence.** "}[answer.status]
         body = lead + answer.answer.replace("\n", "\n\n")
         sources = "\n".join(f"- [{c.n}] {c.source}{f' (p. {c.page})' if c.page else ''}: "
-                             f"\"{' '.join(c.quote.split())}\"" for c in answer.citations)
+                             f"\"{display_quote(c.quote, c.section)}\"" for c in answer.citations)
         self.transcript.append(f"**Answer:**\n\n{body}" + (f"\n\n**Sources**\n\n{sources}" if sources else ""))
         self._render_transcript()
         table = self.query_one("#sources", DataTable)

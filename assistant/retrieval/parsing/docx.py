@@ -1,5 +1,8 @@
 """DOCX: paragraphs under their Heading-style trail, and tables as one record per row.
 
+A cell's paragraphs and line breaks are joined into one line, mending words a narrow column broke
+("Recommende" / "d"), so a record reads `Column: value` with the value as one phrase.
+
 Reads the body in document order (paragraphs and tables interleaved) and the core
 properties for a classification label.
 """
@@ -13,6 +16,7 @@ import zipfile
 from assistant.core.models import ParsedDocument
 from assistant.core.text import trail_titles, update_trail
 from assistant.retrieval.parsing import ParseError, TextBuilder
+from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
@@ -34,6 +38,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     props = document.core_properties
     title = (props.title or "").strip()
     opening: list[str] = []
+    vocab = vocabulary(p.text for p in document.paragraphs)
+    tables = 0
     for element in document.element.body.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -43,7 +49,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                 opening.append(text)
             title = _add_paragraph(builder, trail, paragraph, text, title)
         elif tag == "tbl":
-            _add_table(builder, trail, Table(element, document))
+            tables += 1
+            _add_table(builder, trail, Table(element, document), vocab, f"Table {tables}")
     header_text = "\n".join(_section_headers(document) + opening)
     return ParsedDocument(
         title=title or stem,
@@ -73,9 +80,9 @@ def _add_paragraph(builder: TextBuilder, trail: list[tuple[int, str]], paragraph
     return title
 
 
-def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table) -> None:
+def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab: set[str], table_name: str) -> None:
     """Add a table: one record block per body row with its header's column names."""
-    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+    rows = [[join_cell_lines(cell.text, vocab) for cell in row.cells] for row in table.rows]
     rows = [_dedupe_merged(row) for row in rows if any(row)]
     if not rows:
         return
@@ -85,7 +92,7 @@ def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table) -> Non
         return
     for number, row in enumerate(rows[1:], start=2):
         lines = [f"{name or f'Column {i + 1}'}: {value}" for i, (name, value) in enumerate(zip(header, row)) if value]
-        builder.add("\n".join(lines), trail=trail_titles(trail), row=number, record=True)
+        builder.add("\n".join(lines), trail=trail_titles(trail), sheet=table_name, row=number, record=True)
 
 
 def _dedupe_merged(row: list[str]) -> list[str]:

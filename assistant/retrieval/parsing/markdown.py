@@ -1,16 +1,24 @@
 """Markdown: front matter, ATX headings, paragraphs and pipe tables (one record per row).
 
 The canonical text is the file itself (front matter included), so spans point into the
-document exactly as the author wrote it.
+document exactly as the author wrote it, except for pipe tables: a table is replaced by its
+records, one per body row, written as `Header: value` lines (values verbatim, empty cells left
+out) like CSV and XLSX rows, so a quoted row reads as a record, never as `| a | b |`.
+
+A paragraph's soft line breaks (a single line break, not before a list item, quote or table line)
+are spaces in the canonical text, as Markdown renders them, so sentences are never cut at a
+wrapped line.
 """
+
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
-from assistant.core.text import trail_titles, update_trail
+from assistant.core.text import reflow, trail_titles, update_trail, wrap_breaks
 from assistant.retrieval.parsing import decode_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -33,12 +41,23 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     return fields, 4 + close.end()
 
 
+@dataclass
+class _Table:
+    """A pipe table's place in the file and its records, to be written into the canonical text."""
+
+    start: int
+    end: int
+    trail: tuple[str, ...]
+    records: list[tuple[int, str]] = field(default_factory=list)
+
+
 def parse(data: bytes, stem: str) -> ParsedDocument:
     """Parse Markdown into blocks: a paragraph each, and a record per table row."""
     text = decode_text(data)
     front, body_start = parse_front_matter(text)
     lines = _lines_with_offsets(text, body_start)
-    blocks: list[Block] = []
+    blocks: list[Block | _Table] = []
+    prose: list[Block] = []  # paragraphs outside code fences, whose soft line breaks are spaces
     trail: list[tuple[int, str]] = []
     title = front.get("title", "")
     i, in_fence = 0, False
@@ -57,7 +76,13 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         if not line.strip():
             i += 1
             continue
+        before = len(blocks)
         i = _consume_paragraph(text, lines, i, trail_titles(trail), blocks, in_fence)
+        if not in_fence and isinstance(blocks[-1], Block) and len(blocks) > before:
+            prose.append(blocks[-1])
+    text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
+                                                                            markdown=True)])
+    text, blocks = _write_tables(text, blocks)
     return ParsedDocument(
         title=title or stem,
         text=text,
@@ -66,6 +91,36 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         metadata_label=front.get("classification") or front.get("label"),
         header_text=text[body_start : body_start + 600],
     )
+
+
+def _write_tables(text: str, items: list[Block | _Table]) -> tuple[str, list[Block]]:
+    """The canonical text with each table replaced by its records, and every block's span in it."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    cursor = 0  # in the file
+    shift = 0  # new offset minus file offset, after the tables so far
+    tables = 0
+    for item in items:
+        if isinstance(item, Block):
+            blocks.append(item.model_copy(update={"start": item.start + shift, "end": item.end + shift}))
+            continue
+        tables += 1
+        parts.append(text[cursor : item.start])
+        position = item.start + shift
+        written: list[str] = []
+        for row, record in item.records:
+            if written:
+                position += 2
+            blocks.append(Block(start=position, end=position + len(record), trail=item.trail,
+                                sheet=f"Table {tables}", row=row, record=True))
+            written.append(record)
+            position += len(record)
+        body = "\n\n".join(written)
+        parts.append(body)
+        shift += len(body) - (item.end - item.start)
+        cursor = item.end
+    parts.append(text[cursor:])
+    return "".join(parts), blocks
 
 
 def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:
@@ -94,20 +149,23 @@ def _consume_paragraph(
     return max(j, i + 1)
 
 
-def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block]) -> int:
-    """One record block per body row, carrying the header's column names for its embedded text."""
+def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list) -> int:
+    """A table: one `Header: value` record per body row (row 1 is the header row)."""
     header = [_strip_inline(cell) for cell in split_pipe_row(lines[i][1])]
+    table = _Table(start=lines[i][0], end=lines[i + 1][0] + len(lines[i + 1][1]), trail=trail)
     j = i + 2
     row_number = 1
     while j < len(lines) and lines[j][1].strip().startswith("|"):
         offset, line = lines[j]
         row_number += 1
-        lead = len(line) - len(line.lstrip())
-        blocks.append(
-            Block(start=offset + lead, end=offset + len(line.rstrip()), trail=trail, row=row_number,
-                  columns=tuple(header), record=True)
-        )
+        cells = split_pipe_row(line)
+        record = "\n".join(f"{header[k] if k < len(header) and header[k] else f'Column {k + 1}'}: {value}"
+                           for k, value in enumerate(cells) if value)
+        if record:
+            table.records.append((row_number, record))
+        table.end = offset + len(line.rstrip())
         j += 1
+    blocks.append(table)
     return j
 
 

@@ -1,7 +1,16 @@
-"""PDF: text per page with pypdf, page furniture removed, numbered headings tracked across pages.
+"""PDF: pages read with pdfplumber into paragraphs and table rows, page furniture removed,
+numbered headings tracked across pages.
 
-Blocks never cross a page, so a quote's page is exact; repeated headers and footers (such as
-"CONFIDENTIAL" or "Page 3") are kept out of chunks but searched for a classification marker.
+- Blocks never cross a page, so a quote's page is exact.
+- Lines that repeat at the top or bottom of most pages (running headers and footers such as
+  "Company | Title | Classification: Internal Page 3 of 5") and page-number lines are kept out of
+  chunks, but searched for a classification marker (they are the document's header text).
+- Wrapped lines are joined into paragraphs; a paragraph ends where the vertical gap between lines
+  grows or a list item starts.
+- A ruled table becomes one record per row, `Column: value` lines under its header row, with
+  words broken across lines inside a cell joined again ("Recommende" + "d").
+
+pypdf checks the file (header, encryption, metadata) and reads any page pdfplumber cannot.
 """
 
 from __future__ import annotations
@@ -9,16 +18,35 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import heading_level, trail_titles, update_trail
 from assistant.retrieval.parsing import ParseError, TextBuilder
+from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[#\d]+(?:\s*(?:of|/)\s*[#\d]+)?\s*$|^\s*[-–]\s*[#\d]+\s*[-–]\s*$", re.I)
+FURNITURE_MAX_WORDS = 14  # a running header or footer is short; a longer line repeats only if exactly the same
+EDGE_LINES = 3  # how many lines at the top and at the bottom of a page may be furniture
+PARAGRAPH_GAP = 0.45  # a vertical gap wider than this share of a line's height starts a new paragraph
+
+
+@dataclass
+class _Line:
+    text: str
+    top: float
+    bottom: float
+
+
+@dataclass
+class _Table:
+    top: float
+    rows: list[list[str]]
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
-    """Parse a PDF into page-bounded blocks under numbered headings."""
+    """Parse a PDF into page-bounded paragraph and table-row blocks under numbered headings."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -27,34 +55,60 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         _unlock(reader)
-        pages = [_page_text(page) for page in reader.pages]
+        pages = _read_pages(data, reader)
     except PdfReadError as exc:
         raise ParseError(f"damaged or truncated PDF: {exc}") from exc
-    if not any(pages):
+    if not any(lines or tables for lines, tables in pages):
         raise ParseError("no extractable text (a scanned or image-only PDF?)")
     meta = reader.metadata or {}
-    furniture = _furniture(pages)
+    furniture = _furniture([lines for lines, _ in pages])
+    vocab = vocabulary(line.text for lines, _ in pages for line in lines)
     builder = TextBuilder()
     trail: list[tuple[int, str]] = []
     title = str(meta.get("/Title") or "").strip()
-    for number, page_text in enumerate(pages, start=1):
+    found_furniture: list[str] = []
+    tables = _Tables(vocab)
+    for number, (lines, page_tables) in enumerate(pages, start=1):
         body: list[str] = []
-        for line in page_text.splitlines():
-            if _normalise(line) in furniture or not line.strip():
+        previous: _Line | None = None
+        edges = _edges(lines)
+        items = sorted([(line.top, 0, line) for line in lines] + [(t.top, 1, t) for t in page_tables],
+                       key=lambda item: (item[0], item[1]))
+        first = True  # nothing but furniture yet on this page
+        for _, _, item in items:
+            if isinstance(item, _Table):
+                _flush(builder, body, trail, number)
+                tables.add(builder, item.rows, trail, number, continues=first)
+                previous, first = None, False
                 continue
-            level = heading_level(line)
+            line = item
+            text = line.text.strip()
+            if not text:
+                continue
+            if _is_furniture(line, edges, furniture):
+                found_furniture.append(text)
+                continue
+            tables.ended()
+            first = False
+            level = heading_level(text)
             if level is None and not title and number == 1:
-                title = line.strip()
-                builder.add_plain(line)
+                title = text
+                builder.add_plain(text)
+                previous = None
                 continue
             if level is not None:
                 _flush(builder, body, trail, number)
-                update_trail(trail, level, line.strip())
-                builder.add_plain(line)
+                update_trail(trail, level, text)
+                builder.add_plain(text)
+                previous = None
                 continue
-            body.append(line.strip())
+            if previous is not None and body and _new_paragraph(previous, line, text):
+                _flush(builder, body, trail, number)
+            body.append(text)
+            previous = line
         _flush(builder, body, trail, number)
-    header_lines = " \n".join(sorted(furniture)) + "\n" + (pages[0][:600] if pages else "")
+    first_page = " \n".join(line.text for line in pages[0][0])[:600] + "\n" + _table_text(pages[0][1])
+    header_lines = " \n".join(dict.fromkeys(found_furniture)) + "\n" + first_page
     return ParsedDocument(
         title=title or stem,
         text=builder.text,
@@ -63,6 +117,97 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         metadata_label=_metadata_label(meta),
         header_text=header_lines,
     )
+
+
+def _table_text(tables: list[_Table]) -> str:
+    """A page's tables as text searched for a classification marker: a two-cell row as `Key: Value`
+    ("Classification: Confidential" in a document-control table), a wider row as its cells."""
+    rows = [row for table in tables for row in table.rows]
+    return "\n".join(": ".join(row) if len(row) == 2 else " ".join(row) for row in rows)[:2000]
+
+
+def _read_pages(data: bytes, reader) -> list[tuple[list[_Line], list[_Table]]]:
+    """Each page's text lines (outside its tables) and its tables; pypdf's text for a page pdfplumber fails on."""
+    import pdfplumber
+
+    pages: list[tuple[list[_Line], list[_Table]]] = []
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data), password="")
+    except Exception:  # noqa: BLE001 - pdfminer refuses some files pypdf reads; read those with pypdf
+        return [(_pypdf_lines(page), []) for page in reader.pages]
+    with pdf:
+        for index, page in enumerate(pdf.pages):
+            try:
+                pages.append(_plumb_page(page))
+            except Exception:  # noqa: BLE001 - one damaged page must not lose the others
+                pages.append((_pypdf_lines(reader.pages[index]) if index < len(reader.pages) else [], []))
+            finally:
+                page.close()  # frees the page's parsed objects as we go
+    return pages
+
+
+def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
+    tables = []
+    boxes = []
+    for table in page.find_tables():
+        rows = [[(cell or "").strip() for cell in row] for row in table.extract()]
+        rows = [row for row in rows if any(row)]
+        if len(rows) >= 2 and max(len(row) for row in rows) >= 2:
+            tables.append(_Table(top=table.bbox[1], rows=rows))
+            boxes.append(table.bbox)
+
+    def outside(obj) -> bool:
+        x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
+        y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    text_page = page.filter(outside) if boxes else page
+    lines = [_Line(line["text"], line["top"], line["bottom"]) for line in text_page.extract_text_lines()]
+    return lines, tables
+
+
+def _pypdf_lines(page) -> list[_Line]:
+    try:
+        text = page.extract_text() or ""
+    except Exception:  # noqa: BLE001 - one damaged page must not lose the others
+        return []
+    return [_Line(line, -1.0, -1.0) for line in text.splitlines()]  # no geometry: one paragraph per section
+
+
+def _new_paragraph(previous: _Line, line: _Line, text: str) -> bool:
+    height = max(line.bottom - line.top, 1.0)
+    return line.top - previous.bottom > PARAGRAPH_GAP * height or bool(_LIST_ITEM.match(text))
+
+
+class _Tables:
+    """Adds each table's rows as records, `Table N` in document order; a table that ends a page and one
+    that opens the next with as many columns are one table, its header taken once (or repeated)."""
+
+    def __init__(self, vocab: set[str]) -> None:
+        self.vocab = vocab
+        self.count = 0
+        self.open: tuple[str, list[str], int] | None = None  # (name, header, next row) of a table ending a page
+
+    def ended(self) -> None:
+        """Text came after the last table: the next table is a new one."""
+        self.open = None
+
+    def add(self, builder: TextBuilder, rows: list[list[str]], trail: list[tuple[int, str]], page: int,
+            continues: bool) -> None:
+        """One record per body row: `Header: value` lines, words broken inside cells joined again."""
+        rows = [[join_cell_lines(cell, self.vocab) for cell in row] for row in rows]
+        if continues and self.open is not None and len(rows[0]) == len(self.open[1]):
+            name, header, number = self.open
+            body = rows[1:] if rows[0] == header else rows
+        else:
+            self.count += 1
+            name, header, number, body = f"Table {self.count}", rows[0], 2, rows[1:]
+        for row in body:
+            lines = [f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
+                     for i, value in enumerate(row) if value]
+            builder.add("\n".join(lines), trail=trail_titles(trail), page=page, sheet=name, row=number, record=True)
+            number += 1
+        self.open = (name, header, number)
 
 
 def _unlock(reader) -> None:
@@ -77,20 +222,18 @@ def _unlock(reader) -> None:
         raise ParseError("encrypted PDF: a password is required to read it")
 
 
-def _page_text(page) -> str:
-    try:
-        return page.extract_text() or ""
-    except Exception:  # noqa: BLE001 - one damaged page must not lose the others
-        return ""
-
-
 def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], page: int) -> None:
-    """Add the pending body lines as one block: wrapped lines joined, list items kept apart."""
+    """Add the pending lines as one paragraph block: wrapped lines joined, list items kept apart."""
     if not body:
         return
     joined = body[0]
     for line in body[1:]:
-        joined += ("\n" if _LIST_ITEM.match(line) else " ") + line
+        if _LIST_ITEM.match(line):
+            joined += "\n" + line
+        elif joined.endswith("-") and line[:1].islower():
+            joined += line  # a word hyphenated at the line end
+        else:
+            joined += " " + line
     builder.add(joined, trail=trail_titles(trail), page=page)
     body.clear()
 
@@ -99,19 +242,40 @@ def _normalise(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip().lower())
 
 
-def _furniture(pages: list[str]) -> set[str]:
-    """Lines that open or close most pages (headers, footers, page numbers)."""
+def _furniture_key(line: _Line) -> tuple[str, int]:
+    """What a line is counted under when looking for furniture: its place on the page (running headers
+    and footers are drawn at a fixed height) and its exact text when it is a heading or longer than
+    FURNITURE_MAX_WORDS words (body text), else its text with numbers as # ("Page #")."""
+    text = line.text.strip()
+    place = round(line.top / 6)
+    if heading_level(text) is not None or len(text.split()) > FURNITURE_MAX_WORDS:
+        return text, place
+    return _normalise(text), place
+
+
+def _furniture(pages: list[list[_Line]]) -> set[tuple[str, int]]:
+    """Normalised lines that open or close most pages (running headers and footers)."""
     if len(pages) < 2:
-        single = pages[0].splitlines() if pages else []
-        return {_normalise(line) for line in single[-1:] if re.fullmatch(r"\s*(page\s*)?\d+\s*", line, re.I)}
+        return set()
     counts: Counter[str] = Counter()
-    for text in pages:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) <= 4:  # a page this short has no room for furniture and body both
-            continue
-        counts.update({_normalise(line) for line in lines[:2] + lines[-2:]})
+    for lines in pages:
+        texts = [line for line in lines if line.text.strip()]
+        counts.update({_furniture_key(line) for line in texts[:EDGE_LINES] + texts[-EDGE_LINES:]})
     threshold = max(2, (len(pages) + 1) // 2)
-    return {line for line, count in counts.items() if count >= threshold and len(line) < 80}
+    return {key for key, count in counts.items() if count >= threshold and len(key[0]) < 200}
+
+
+def _edges(lines: list[_Line]) -> set[int]:
+    """The ids of the lines at the top and at the bottom of a page, where furniture sits."""
+    texts = [line for line in lines if line.text.strip()]
+    return {id(line) for line in texts[:EDGE_LINES] + texts[-EDGE_LINES:]}
+
+
+def _is_furniture(line: _Line, edges: set[int], furniture: set[tuple[str, int]]) -> bool:
+    """A running header or footer, or a page-number line, at the top or bottom of its page."""
+    if id(line) not in edges:
+        return False
+    return _furniture_key(line) in furniture or bool(_PAGE_NUMBER.match(_normalise(line.text)))
 
 
 def _metadata_label(meta) -> str | None:

@@ -1,6 +1,10 @@
 """Plain text: encoding detection, paragraphs, and numbered or named headings on their own line.
 
-The canonical text is the decoded file, so a Latin-1 document keeps its accents in quotes.
+The canonical text is the decoded file, so a Latin-1 document keeps its accents in quotes,
+reflowed: a line break that only wraps a paragraph's line becomes a space (one character for one,
+so every offset still points at the same character of the file), and sentences, quotes and the
+instruction filter see whole sentences rather than line fragments. Line breaks before list items,
+after short lines and after a colon stay.
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Block, ParsedDocument
-from assistant.core.text import heading_level, trail_titles, update_trail
+from assistant.core.text import heading_level, reflow, trail_titles, update_trail, wrap_breaks
 from assistant.retrieval.parsing import decode_text
 
 
@@ -31,6 +35,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             start = start + len(first_line) + 1
             start += len(text[start:end]) - len(text[start:end].lstrip())
         blocks.append(Block(start=start, end=end, trail=trail_titles(trail)))
+    text = reflow(text, [offset for block in blocks for offset in wrap_breaks(text, block.start, block.end)])
     return ParsedDocument(title=title or stem, text=text, blocks=blocks, format="text", header_text=text[:600])
 
 
