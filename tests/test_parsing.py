@@ -171,3 +171,12 @@ def test_plain_text_very_long_line_is_cut_into_chunks():
 def test_bad_bytes_give_a_plain_reason(name, data, reason):
     with pytest.raises(ParseError, match=reason):
         parse_bytes(data, name)
+
+
+def test_abbreviations_do_not_end_a_sentence_but_a_lone_capital_does():
+    from assistant.core.text import sentence_spans
+
+    text = "Ring the on-call line (ext. 4400) at once. See e.g. Art. 5 first. Dr. Rao signs. See Annex A. Then stop."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Ring the on-call line (ext. 4400) at once.", "See e.g. Art. 5 first.", "Dr. Rao signs.", "See Annex A.",
+        "Then stop."]

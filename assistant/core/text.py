@@ -14,6 +14,10 @@ from assistant.core.models import Block, ParsedDocument
 # A sentence ends at . ! ? (optionally closed by a quote or bracket) before whitespace and a
 # capital, digit, bullet or opening quote; or at a line break that ends a list item.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9•\-–])|\n+")
+# Abbreviations whose full stop does not end a sentence (a lone capital does: "Annex A. The ...").
+_ABBREVIATION = re.compile(
+    r"[\s(\[](?:ext|e\.g|i\.e|cf|vs|no|nos|art|arts|para|paras|pp?|fig|figs|sec|ch|vol|approx|incl|dept|tel|"
+    r"ref|refs|dr|mr|mrs|ms|prof|st)\.$", re.IGNORECASE)
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^\n]{1,100})$")
 _NAMED_HEADING = re.compile(
     r"^(Appendix|Annex|ANNEX|Schedule|Part|PART|Chapter|CHAPTER|Section|SECTION|Article|Title|TITLE)"
@@ -49,10 +53,18 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
+        if text[match.start() - 1 : match.start()] == "." and _is_abbreviation(text, match.start()):
+            continue  # "ext. 4400", "e.g. the", "Art. 5", "Dr. Rao": not a sentence end
         _append_trimmed(text, cursor, match.start(), spans)
         cursor = match.end()
     _append_trimmed(text, cursor, end, spans)
     return spans
+
+
+def _is_abbreviation(text: str, stop: int) -> bool:
+    """Whether the word ending at text[stop - 1] (a full stop) is an abbreviation or an initial."""
+    low = max(0, stop - 12)
+    return _ABBREVIATION.search((" " if low == 0 else "") + text[low:stop]) is not None
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

@@ -360,7 +360,10 @@ class Ingestor:
         """(chunk vector, sentence vectors) by chunk hash: cached ones re-used, the rest embedded and cached."""
         model = self.embedder.model_id
         found = self.catalog.cached_vectors(model, [c.chunk_hash for c in chunks])
-        missing = {c.chunk_hash: c for c in chunks if c.chunk_hash not in found}
+        # a cached entry whose sentence vectors no longer match the chunk's quotable spans (the sentence
+        # rules changed since it was embedded) is embedded again, so every quote keeps its own vector
+        missing = {c.chunk_hash: c for c in chunks
+                   if c.chunk_hash not in found or not _sentences_fit(found[c.chunk_hash][1], c)}
         if missing:
             self._chunks_queued += len(missing)
             queued = getattr(self.progress, "chunks_queued", None)
@@ -422,3 +425,9 @@ def _os_reason(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     return f"cannot read the file: {exc.strerror or exc}"
+
+
+def _sentences_fit(rows: np.ndarray, chunk: Chunk) -> bool:
+    """Whether cached sentence vectors are one per quotable span of the chunk (table rows need none)."""
+    spans = embed_spans(chunk)
+    return spans is None or len(rows) == len(spans)
