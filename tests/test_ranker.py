@@ -51,3 +51,19 @@ def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():
     assert judge.related <= judge.answered
     again = Judge.from_dict(judge.to_dict())
     assert abs(again.probability(rows[0][0]) - judge.probability(rows[0][0])) < 1e-3
+
+
+def test_a_question_whose_topic_words_no_document_uses_has_no_evidence():
+    from assistant.answering.candidates import Candidate, Query
+    from assistant.answering.features import Unit
+    from assistant.answering.judge import permissive
+    from assistant.core.models import Chunk, Label
+
+    chunk = Chunk(id="c", root="r", source="a.md", ordinal=0, text="Report incidents within a day.",
+                  embed_text="x", start=0, end=30, chunk_hash="h", doc_hash="d", label=Label.INTERNAL, title="t")
+    unit = Unit(Candidate(chunk, np.zeros(3), np.zeros((0, 3))), 0, 30, np.zeros(len(FEATURES)), frozenset(), 1.0)
+    vector = np.zeros(3)
+    off_topic = Query("capital of France?", vector, ["q"], vector[None, :], {}, "q", [], unknown=["capit", "franc"])
+    on_topic = Query("report incidents?", vector, ["q"], vector[None, :], {"report": 1.0}, "q", ["report"])
+    assert permissive().verdict([unit], off_topic).status == "none"
+    assert permissive().verdict([unit], on_topic).status == "answered"

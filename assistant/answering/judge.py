@@ -72,9 +72,14 @@ class Judge:
         return 1.0 / (1.0 + np.exp(-z))
 
     def verdict(self, units: list[Unit], query: Query | None = None) -> Verdict:
-        """answered / partial / none for the ranked units of one question."""
+        """answered / partial / none for the ranked units of one question.
+
+        A question none of whose topic words any document uses is `none` whatever the model says.
+        """
         if not units:
             return Verdict("none", 0.0)
+        if query is not None and query.unknown and not query.weights:
+            return Verdict("none", 0.0)  # no document uses any of the words asked about: nothing to quote on it
         values = signals(units, query)
         p = self.probability(values)
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
