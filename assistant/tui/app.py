@@ -53,6 +53,10 @@ Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
 """
 
 
+TAB_FIELDS = {"ask": "#question", "documents": "#folder", "checklist": "#filter", "draft": "#kind"}
+"""The field each tab puts the cursor in when it is shown (F2-F5, the palette, Ctrl+N)."""
+
+
 class HelpScreen(ModalScreen[None]):
     """Key bindings and how each screen works."""
 
@@ -77,10 +81,10 @@ class AimsApp(App[None]):
     AUTO_FOCUS = "#question"
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "show_tab('ask')", "Ask"),
-        Binding("f3", "show_tab('documents')", "Documents"),
-        Binding("f4", "show_tab('checklist')", "Checklist"),
-        Binding("f5", "show_tab('draft')", "Draft"),
+        Binding("f2", "show_tab('ask')", "Ask", priority=True),
+        Binding("f3", "show_tab('documents')", "Documents", priority=True),
+        Binding("f4", "show_tab('checklist')", "Checklist", priority=True),
+        Binding("f5", "show_tab('draft')", "Draft", priority=True),
         Binding("ctrl+r", "next_role", "Role"),
         Binding("ctrl+n", "new_thread", "New thread"),
         Binding("ctrl+y", "copy_answer", "Copy"),
@@ -100,6 +104,8 @@ class AimsApp(App[None]):
         self.warm_model = warm_model
         self.first_paint_report = first_paint_report
         self.saved_theme: str | None = None
+        self.model_ready = not warm_model
+        """False while the embedding model loads: a question asked meanwhile says it is starting up."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -173,8 +179,16 @@ class AimsApp(App[None]):
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _load_model(self) -> None:
-        self.service.embedder.encode(["warm up"])
-        self.call_from_thread(setattr, self, "sub_title", "ready")
+        try:
+            self.service.embedder.encode(["warm up"])
+        except Exception as exc:  # noqa: BLE001 - the first question will say what is wrong
+            self.call_from_thread(self._model_loaded, f"model not loaded: {type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._model_loaded, "ready")
+
+    def _model_loaded(self, sub_title: str) -> None:
+        self.model_ready = True
+        self.sub_title = sub_title
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _check_index(self) -> None:
@@ -234,8 +248,27 @@ class AimsApp(App[None]):
         self.query_one(AskPane).new_thread()
 
     def action_show_tab(self, tab: str) -> None:
-        """Switch to a tab."""
+        """Switch to a tab and put the cursor in its first field, from wherever focus was.
+
+        Focus is dropped first: a focused widget left in the hidden pane would make Textual's
+        TabbedContent switch straight back to it (and the keys would seem to do nothing).
+        """
+        if len(self.screen_stack) > 1:  # a help screen, source viewer or question: close it, then switch
+            self.screen.dismiss(None)
+            self.call_after_refresh(self.action_show_tab, tab)
+            return
+        self.screen.set_focus(None)
         self.query_one(TabbedContent).active = tab
+        self.call_after_refresh(self._focus_first_field, tab)
+
+    def _focus_first_field(self, tab: str) -> None:
+        """Focus the tab's main field (the question, the folder, the filter, the kind of draft)."""
+        if self.query_one(TabbedContent).active != tab:
+            return  # another key moved on meanwhile
+        for widget in self.query(TAB_FIELDS[tab]):
+            if widget.focusable:
+                widget.focus()
+                return
 
     def action_help(self) -> None:
         """Show the help screen."""

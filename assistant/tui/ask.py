@@ -1,8 +1,9 @@
 """The Ask pane: a prompt, the answer with [n] markers (streamed when an LLM is configured), sources.
 
 Questions form a thread: each is asked with the thread's earlier questions, so a follow-up ("and who
-approves it?") is searched in context; a new thread (Ctrl+N) forgets them. Answering runs in a
-thread worker; the worker never touches widgets, it posts messages back.
+approves it?") is searched in context; a new thread (Ctrl+N) forgets them, and so does a role switch,
+which also clears the transcript (an auditor's answer must not stay on a staff screen). Answering
+runs in a thread worker; the worker never touches widgets, it posts messages back.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Markdown, Select
+
+from assistant.tui.forms import chosen
 
 if TYPE_CHECKING:  # the models (pydantic) load after the first paint
     from assistant.core.models import Answer
@@ -52,6 +55,7 @@ class AskPane(Vertical):
     AskPane #role-label { padding: 1 1 0 0; }
     AskPane #ask-body { height: 1fr; }
     AskPane #transcript { width: 3fr; border: round $primary; padding: 0 1; }
+    AskPane #transcript Markdown { margin: 0; }
     AskPane #sources { width: 2fr; height: 1fr; border: round $secondary; }
     AskPane #question { dock: bottom; }
     """
@@ -62,6 +66,9 @@ class AskPane(Vertical):
         self.thread: list[str] = []  # the current thread's questions, most recent last
         self.answer: Answer | None = None
         self.streamed = ""
+        self.shown_role = "staff"  # the role the transcript on screen was asked as
+        self.question_entry: Markdown | None = None  # the question being answered, in the transcript
+        self.pending_entry: Markdown | None = None  # its answer, streamed then final
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="ask-top"):
@@ -73,15 +80,37 @@ class AskPane(Vertical):
                 yield Markdown("Ask a question about your AIMS documents. Every sentence of an answer is a quote "
                                "with its source; select a source to open it.", id="answer")
             table = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
-            table.add_columns("#", "source", "where")
+            table.add_column("#", key="n")
+            table.add_column("source", key="source")
+            table.add_column("where", key="where")
             yield table
         yield Input(placeholder="Ask, e.g. May I make a marketing flyer with an AI image generator?", id="question")
 
     @property
     def role(self) -> str:
         """The role answers are filtered for."""
-        value = self.query_one("#role", Select).value
-        return str(value) if value else "staff"
+        return chosen(self.query_one("#role", Select)) or "staff"
+
+    @on(Select.Changed, "#role")
+    def switch_role(self) -> None:
+        """A new role clears the transcript and the sources and starts a new thread, with a note.
+
+        What one role was shown (an auditor's confidential quotes) must not stay on screen for another.
+        """
+        role = self.role
+        if role == self.shown_role:
+            return
+        before, self.shown_role = self.shown_role, role
+        if not self.transcript and not self.thread:
+            return
+        self.transcript = [f"_Role switched from {before} to {role}: the earlier answers were cleared (the audit "
+                           "log keeps them) and a new thread starts._"]
+        self.thread = []
+        self.answer = None
+        self.query_one("#sources", DataTable).clear()
+        self._clear_entries()
+        self._add_entry(self.transcript[0])
+        self.query_one("#ask-status", Label).update(f"Role: {role}; new thread.")
 
     @on(Input.Submitted, "#question")
     def submit(self, event: Input.Submitted) -> None:
@@ -94,10 +123,18 @@ class AskPane(Vertical):
             return
         event.input.value = ""
         event.input.disabled = True
+        self.query_one("#transcript").focus()  # the keys stay in the pane (arrows scroll) while it answers
         self.streamed = ""
-        self.query_one("#ask-status", Label).update(f"Answering as {self.role}…")
+        warming = getattr(self.app, "model_ready", True) is False
+        self.query_one("#ask-status", Label).update(
+            "Starting up: the model is still loading; your question is answered as soon as it is ready."
+            if warming else f"Answering as {self.role}…")
         self.transcript.append(f"**You ({self.role}):** {question}")
-        self._render_transcript("_searching the documents…_")
+        self.shown_role = self.role
+        self.question_entry = self._add_entry(self.transcript[-1])
+        self.pending_entry = self._add_entry("_starting up: loading the model…_" if warming
+                                             else "_searching the documents…_")
+        self._scroll_to(self.question_entry)
         history = list(self.thread)
         self.thread.append(question)
         self._answer(question, self.role, history)
@@ -117,10 +154,10 @@ class AskPane(Vertical):
     def show_chunk(self, message: AnswerChunk) -> None:
         """Show the reply as it streams in (verified and replaced when complete)."""
         self.streamed += message.text
-        self._render_transcript(self.streamed + " ▌")
+        self.pending_entry.update(self.streamed + " ▌")
 
     @on(AnswerReady)
-    def show_answer(self, message: AnswerReady) -> None:
+    async def show_answer(self, message: AnswerReady) -> None:
         """Render the verified answer and its sources; re-enable the prompt."""
         answer = message.answer
         self.answer = answer
@@ -128,7 +165,8 @@ class AskPane(Vertical):
         sources = "\n".join(f"- [{c.n}] {c.source}{f' (p. {c.page})' if c.page else ''}: "
                              f"\"{' '.join(c.quote.split())}\"" for c in answer.citations)
         self.transcript.append(f"**Answer:**\n\n{body}" + (f"\n\n**Sources**\n\n{sources}" if sources else ""))
-        self._render_transcript()
+        await self.pending_entry.update(self.transcript[-1])
+        self._scroll_to(self.question_entry)  # the new question at the top, its answer under it
         table = self.query_one("#sources", DataTable)
         table.clear()
         for c in answer.citations:
@@ -147,7 +185,8 @@ class AskPane(Vertical):
         self.transcript.pop()
         if self.thread and self.thread[-1] == message.question:
             self.thread.pop()
-        self._render_transcript()
+        self.question_entry.remove()
+        self.pending_entry.remove()
         self.query_one("#ask-status", Label).update(f"error: {message.error}")
         self._release_prompt()
         self.query_one("#question", Input).value = message.question
@@ -156,7 +195,7 @@ class AskPane(Vertical):
         """Forget the thread: the next question is asked on its own (the transcript is kept)."""
         if self.thread:
             self.transcript.append("_New thread: earlier questions are no longer used as context._")
-            self._render_transcript()
+            self._scroll_to(self._add_entry(self.transcript[-1]))
         self.thread = []
         self.query_one("#ask-status", Label).update("New thread: the next question is asked on its own.")
 
@@ -165,9 +204,20 @@ class AskPane(Vertical):
         prompt.disabled = False
         prompt.focus()
 
-    def _render_transcript(self, pending: str = "") -> None:
-        parts = list(self.transcript) + ([pending] if pending else [])
-        self.query_one("#answer", Markdown).update("\n\n---\n\n".join(parts))
+    def _add_entry(self, text: str) -> Markdown:
+        """Append one part of the conversation (a question, an answer, a note) to the transcript."""
+        entry = Markdown(text, classes="entry")
+        self.query_one("#transcript", VerticalScroll).mount(entry)
+        return entry
+
+    def _clear_entries(self) -> None:
+        """Take every part of the conversation off the screen (the intro line stays)."""
+        self.query("#transcript > .entry").remove()
+
+    def _scroll_to(self, entry: Markdown) -> None:
+        """Bring an entry to the top of the transcript once it is laid out (else the view stays put)."""
+        transcript = self.query_one("#transcript", VerticalScroll)
+        self.call_after_refresh(lambda: transcript.scroll_to_widget(entry, top=True, animate=False))
 
     @on(DataTable.RowSelected, "#sources")
     def open_source(self, event: DataTable.RowSelected) -> None:
