@@ -296,7 +296,9 @@ class AimsApp(App[None]):
         folder = self.service.home / "sessions"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"session-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
-        path.write_text(self.query_one(AskPane).session_markdown(), encoding="utf-8")
+        pane = self.query_one(AskPane)
+        classification = self.service.classification_line(sorted(pane.cited))
+        path.write_text(pane.session_markdown(classification), encoding="utf-8")
         self.notify(f"Session exported to {path}")
 
     def open_source(self, source: str, page: int | None, section: str | None, quote: str) -> None:

@@ -67,6 +67,7 @@ class AskPane(Vertical):
         self.answer: Answer | None = None
         self.streamed = ""
         self.shown_role = "staff"  # the role the transcript on screen was asked as
+        self.cited: set[str] = set()  # the documents the transcript quotes (an export takes their highest label)
         self.question_entry: Markdown | None = None  # the question being answered, in the transcript
         self.pending_entry: Markdown | None = None  # its answer, streamed then final
 
@@ -107,6 +108,7 @@ class AskPane(Vertical):
                            "log keeps them) and a new thread starts._"]
         self.thread = []
         self.answer = None
+        self.cited = set()
         self.query_one("#sources", DataTable).clear()
         self._clear_entries()
         self._add_entry(self.transcript[0])
@@ -161,6 +163,7 @@ class AskPane(Vertical):
         """Render the verified answer and its sources; re-enable the prompt."""
         answer = message.answer
         self.answer = answer
+        self.cited |= {c.source for c in answer.citations}
         body = answer.answer.replace("\n", "\n\n") if answer.grounded else f"**No evidence.** {answer.answer}"
         sources = "\n".join(f"- [{c.n}] {c.source}{f' (p. {c.page})' if c.page else ''}: "
                              f"\"{' '.join(c.quote.split())}\"" for c in answer.citations)
@@ -227,6 +230,7 @@ class AskPane(Vertical):
         citation = next(c for c in self.answer.citations if str(c.n) == event.row_key.value)
         self.app.open_source(citation.source, citation.page, citation.section, citation.quote)
 
-    def session_markdown(self) -> str:
-        """The conversation so far, for export."""
-        return "# aims-assistant session\n\n" + "\n\n---\n\n".join(self.transcript) + "\n"
+    def session_markdown(self, classification: str = "") -> str:
+        """The conversation so far, for export, under its classification line (see `classification_line`)."""
+        header = "# aims-assistant session\n\n" + (f"{classification}\n\n" if classification else "")
+        return header + "\n\n---\n\n".join(self.transcript) + "\n"
