@@ -57,6 +57,10 @@ TAB_FIELDS = {"ask": "#question", "documents": "#folder", "checklist": "#filter"
 """The field each tab puts the cursor in when it is shown (F2-F5, the palette, Ctrl+N)."""
 
 
+MAIN_SCREEN_ACTIONS = {"next_role", "new_thread", "copy_answer", "export_session"}
+"""Actions on the Ask tab's widgets, which are not there while a modal screen is on top."""
+
+
 class HelpScreen(ModalScreen[None]):
     """Key bindings and how each screen works."""
 
@@ -79,18 +83,20 @@ class AimsApp(App[None]):
 
     TITLE = "aims-assistant"
     AUTO_FOCUS = "#question"
+    # Every key works from any focus (priority): no field, button or table may swallow a tab key.
+    # The descriptions are short so that the footer shows them all at 100 columns.
     BINDINGS = [
-        Binding("f1", "help", "Help"),
+        Binding("f1", "help", "Help", priority=True),
         Binding("f2", "show_tab('ask')", "Ask", priority=True),
-        Binding("f3", "show_tab('documents')", "Documents", priority=True),
+        Binding("f3", "show_tab('documents')", "Docs", priority=True),
         Binding("f4", "show_tab('checklist')", "Checklist", priority=True),
         Binding("f5", "show_tab('draft')", "Draft", priority=True),
-        Binding("ctrl+r", "next_role", "Role"),
-        Binding("ctrl+n", "new_thread", "New thread"),
-        Binding("ctrl+y", "copy_answer", "Copy"),
-        Binding("ctrl+e", "export_session", "Export session", priority=True),  # also while typing in the prompt
-        Binding("ctrl+t", "next_theme", "Theme"),
-        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("ctrl+r", "next_role", "Role", priority=True),
+        Binding("ctrl+n", "new_thread", "New", priority=True),
+        Binding("ctrl+y", "copy_answer", "Copy", show=False, priority=True),  # in the help and the palette
+        Binding("ctrl+e", "export_session", "Export", priority=True),  # also while typing in the prompt
+        Binding("ctrl+t", "next_theme", "Theme", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, service=None, warm_model: bool = True, first_paint_report: Path | None = None,
@@ -271,8 +277,17 @@ class AimsApp(App[None]):
                 return
 
     def action_help(self) -> None:
-        """Show the help screen."""
-        self.push_screen(HelpScreen())
+        """Show the help screen (F1 again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The Ask tab's keys act on the main screen only: over a help screen or a source viewer they wait."""
+        if action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     def action_next_role(self) -> None:
         """Cycle staff -> implementer -> auditor."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -82,8 +83,7 @@ class AskPane(Vertical):
                                "with its source; select a source to open it.", id="answer")
             table = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
             table.add_column("#", key="n")
-            table.add_column("source", key="source")
-            table.add_column("where", key="where")
+            table.add_column("source, and where in it", key="source")
             yield table
         yield Input(placeholder="Ask, e.g. May I make a marketing flyer with an AI image generator?", id="question")
 
@@ -171,10 +171,15 @@ class AskPane(Vertical):
         await self.pending_entry.update(self.transcript[-1])
         self._scroll_to(self.question_entry)  # the new question at the top, its answer under it
         table = self.query_one("#sources", DataTable)
-        table.clear()
+        width = max(20, table.scrollable_content_region.width - 8)  # the pane's width: names and places fit it
+        table.clear(columns=True)
+        table.add_column("#", key="n")
+        table.add_column("source, and where in it", key="source", width=width)
         for c in answer.citations:
-            where = ", ".join(x for x in (f"p. {c.page}" if c.page else "", c.section or "") if x)
-            table.add_row(str(c.n), c.source, where, key=str(c.n))
+            where = ", ".join(x for x in (f"p. {c.page}" if c.page else "", c.section or "") if x) or "document"
+            cell = Text(_cut(c.source, width), style="bold")
+            cell.append("\n" + _cut(where, width), style="dim")
+            table.add_row(str(c.n), cell, key=str(c.n), height=2)  # the name, then where: neither cut short
         status = "grounded" if answer.grounded else "refused: no evidence"
         controls = f"; related: {', '.join(answer.controls)}" if answer.controls else ""
         earlier = len(self.thread) - 1
@@ -234,3 +239,8 @@ class AskPane(Vertical):
         """The conversation so far, for export, under its classification line (see `classification_line`)."""
         header = "# aims-assistant session\n\n" + (f"{classification}\n\n" if classification else "")
         return header + "\n\n---\n\n".join(self.transcript) + "\n"
+
+
+def _cut(text: str, width: int) -> str:
+    """Text cut to `width` cells with an ellipsis (a long section trail), whole when it fits."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

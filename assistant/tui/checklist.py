@@ -15,7 +15,9 @@ from assistant.tui.forms import chosen, option_label
 
 STATUSES = [(s, s) for s in ("not assessed", "not started", "partial", "implemented")]
 APPLICABLE = [("applicable", "yes"), ("not applicable", "no")]
-COLUMNS = ("ID", "applicable", "status", "evidence", "stale", "title")
+COLUMNS = ("ID", "appl.", "status", "evid.", "stale", "title")
+NARROW = 130
+"""Below this width the detail pane goes under the table, so titles keep room to be read."""
 # The same kinds and formats as `aims checklist export` (assistant/checklist/export.py).
 EXPORT_KINDS = [("Statement of Applicability", "soa"), ("Audit checklist", "checklist")]
 EXPORT_FORMATS = [("Markdown", "md"), ("CSV", "csv"), ("XLSX", "xlsx"), ("DOCX", "docx")]
@@ -33,9 +35,13 @@ class ChecklistPane(Vertical):
     ChecklistPane #detail-pane { width: 2fr; border: round $primary; padding: 0 1; }
     ChecklistPane #edit-row { height: 3; }
     ChecklistPane #evidence-row { height: 3; }
+    ChecklistPane Button { width: auto; min-width: 8; }
+    ChecklistPane.-narrow #checklist-body { layout: vertical; }
+    ChecklistPane.-narrow #checklist-table { width: 1fr; height: 3fr; }
+    ChecklistPane.-narrow #detail-pane { width: 1fr; height: 2fr; }
     ChecklistPane #suggestions { width: 3fr; }
     ChecklistPane #linked { width: 2fr; }
-    ChecklistPane #status { width: 22; }
+    ChecklistPane #status { width: 20; }
     ChecklistPane #applicable { width: 22; }
     ChecklistPane #justification { width: 1fr; }
     ChecklistPane #export-kind { width: 34; }
@@ -47,6 +53,7 @@ class ChecklistPane(Vertical):
         self.selected: str | None = None
         self.suggestions: list = []
         self.sort_reverse = False
+        self.titles: dict[str, str] = {}  # full titles (the table shows them cut to its width, with "…")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="checklist-top"):
@@ -63,7 +70,7 @@ class ChecklistPane(Vertical):
         with Horizontal(id="edit-row"):
             yield Select(STATUSES, prompt="status", id="status")
             yield Select(APPLICABLE, prompt="applicability", id="applicable")
-            yield Input(placeholder="Justification (required when not applicable)", id="justification")
+            yield Input(placeholder="Justification (if not applicable)", id="justification")
             yield Button("Save", id="save", variant="primary")
             yield Button("Suggest evidence", id="suggest")
         with Horizontal(id="evidence-row"):
@@ -82,12 +89,14 @@ class ChecklistPane(Vertical):
         needle = self.query_one("#filter", Input).value.strip().lower()
         table = self.query_one("#checklist-table", DataTable)
         table.clear()
+        width = self._title_width()
         for row in self.app.service.checklist_rows():
             applicable = "-" if row.applicable is None else "yes" if row.applicable else "no"
             cells = (row.id, applicable, row.status, str(row.evidence), "STALE" if row.stale else "", row.title)
             if needle and not any(needle in cell.lower() for cell in cells):
                 continue
-            table.add_row(*cells, key=row.id)
+            self.titles[row.id] = row.title
+            table.add_row(*cells[:-1], _cut(row.title, width), key=row.id)
         if self.selected is not None and self.selected in table.rows:
             table.move_cursor(row=table.get_row_index(self.selected))  # keep the user's place
 
@@ -99,9 +108,35 @@ class ChecklistPane(Vertical):
         row = self.app.service.checklist_row(item_id)
         applicable = "-" if row.applicable is None else "yes" if row.applicable else "no"
         cells = dict(zip(COLUMNS, (row.id, applicable, row.status, str(row.evidence), "STALE" if row.stale else "",
-                                   row.title)))
+                                   _cut(row.title, self._title_width()))))
         for name, value in cells.items():
-            table.update_cell(item_id, self.column_keys[name], value)
+            table.update_cell(item_id, self.column_keys[name], value, update_width=True)
+
+    def on_resize(self) -> None:
+        """Stack the detail pane under the table when narrow, and fit the titles to the table's width."""
+        self.set_class(self.size.width < NARROW, "-narrow")
+        self.call_after_refresh(self._fit_titles)
+
+    def on_show(self) -> None:
+        """The tab was hidden when first laid out: fit the titles now that the table has its width."""
+        self.set_class(self.size.width < NARROW, "-narrow")
+        self.call_after_refresh(self._fit_titles)
+
+    def _title_width(self) -> int:
+        """Room for the title column: the table's width less the other columns (at least 12 cells)."""
+        table = self.query_one("#checklist-table", DataTable)
+        others = sum(column.get_render_width(table) for column in table.ordered_columns[:-1])
+        return max(12, table.scrollable_content_region.width - others - 2 * table.cell_padding - 1)
+
+    def _fit_titles(self) -> None:
+        """Cut every title to the table's width, in place (the cursor and the form stay as they are)."""
+        table = self.query_one("#checklist-table", DataTable)
+        if not table.size.width:
+            return  # not laid out yet (a hidden tab)
+        width = self._title_width()
+        for key in list(table.rows):
+            table.update_cell(key, self.column_keys["title"], _cut(self.titles.get(key.value, ""), width),
+                              update_width=True)
 
     @on(DataTable.HeaderSelected, "#checklist-table")
     def sort_by_column(self, event: DataTable.HeaderSelected) -> None:
@@ -135,7 +170,8 @@ class ChecklistPane(Vertical):
 
     def _fill_linked(self, item_id: str) -> None:
         row = self.app.service.checklist_row(item_id)
-        options = [(option_label(f"{'STALE ' if link.stale else ''}{link.source}: {link.quote}", 90), link.id)
+        width = max(30, self.query_one("#linked", Select).size.width - 8)
+        options = [(option_label(f"{'STALE ' if link.stale else ''}{link.source}: {link.quote}", width), link.id)
                    for link in row.links]
         self.query_one("#linked", Select).set_options(options)
         self.query_one("#suggestions", Select).set_options([])
@@ -254,7 +290,9 @@ class ChecklistPane(Vertical):
 
     def _offer(self, suggestions: list) -> None:
         self.suggestions = suggestions
-        options = [(option_label(f"[{s.confidence}] {s.source}: {s.quote}", 110), str(i))
+        select = self.query_one("#suggestions", Select)
+        width = max(30, select.size.width - 8)  # the label fits the closed select, with "…" when cut
+        options = [(option_label(f"[{s.confidence}] {s.source}: {s.quote}", width), str(i))
                    for i, s in enumerate(suggestions)]
         self.query_one("#suggestions", Select).set_options(options)
 
@@ -297,3 +335,8 @@ class ChecklistPane(Vertical):
         detail = f"{self.detail_markdown(item_id)}\n\n{heading}\n\n{text}"
         self.query_one("#detail", Markdown).update(detail)
         self._say(f"Suggestions for {item_id}")
+
+
+def _cut(text: str, width: int) -> str:
+    """Text cut to `width` cells with an ellipsis, so a cut title shows that it goes on."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -23,7 +23,7 @@ class DraftPane(Vertical):
     DraftPane #draft-top Button { width: auto; }
     DraftPane #draft-inputs { height: auto; }
     DraftPane .draft-field { width: 1fr; height: auto; }
-    DraftPane .draft-field Label { width: 1fr; padding: 0 1; color: $text-muted; }
+    DraftPane .draft-field Label { width: 1fr; height: 1; padding: 0 1; text-style: bold; }
     DraftPane .draft-input { width: 1fr; }
     DraftPane #draft-preview { height: 1fr; border: round $primary; padding: 0 1; }
     """
@@ -68,8 +68,9 @@ class DraftPane(Vertical):
         row = self.query_one("#draft-inputs", Horizontal)
         await row.remove_children()
         await row.mount_all([
-            Vertical(Label(f"{i.name}{' (required)' if i.required else ''}: {i.description}", markup=False),
-                     Input(placeholder=i.description, name=i.name, classes="draft-input"), classes="draft-field")
+            Vertical(Label(f"{i.name}{' (required)' if i.required else ''}", markup=False),
+                     Input(placeholder=i.description, name=i.name, classes="draft-input", tooltip=i.description),
+                     classes="draft-field")
             for i in kind.inputs])
 
     @on(Button.Pressed, "#make-draft")
