@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, Markdown, Select
 
 from assistant.tui.forms import chosen, option_label
@@ -22,6 +23,17 @@ NARROW = 130
 EXPORT_KINDS = [("Statement of Applicability", "soa"), ("Audit checklist", "checklist")]
 EXPORT_FORMATS = [("Markdown", "md"), ("CSV", "csv"), ("XLSX", "xlsx"), ("DOCX", "docx")]
 EXPORT_NAMES = {"soa": "statement-of-applicability", "checklist": "audit-checklist"}
+
+
+class ChecklistTable(DataTable):
+    """The checklist's table, which says when its width changes so the titles can be fitted to it."""
+
+    class Resized(Message):
+        """The table was laid out at a new size (also when its tab is first shown)."""
+
+    def on_resize(self) -> None:
+        """Tell the pane."""
+        self.post_message(self.Resized())
 
 
 class ChecklistPane(Vertical):
@@ -54,6 +66,7 @@ class ChecklistPane(Vertical):
         self.suggestions: list = []
         self.sort_reverse = False
         self.titles: dict[str, str] = {}  # full titles (the table shows them cut to its width, with "…")
+        self.titles_width = 0  # the width the titles in the table are cut to
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="checklist-top"):
@@ -62,7 +75,7 @@ class ChecklistPane(Vertical):
             yield Select(EXPORT_FORMATS, value="md", allow_blank=False, id="export-format")
             yield Button("Export", id="export")
         with Horizontal(id="checklist-body"):
-            table = DataTable(id="checklist-table", cursor_type="row", zebra_stripes=True)
+            table = ChecklistTable(id="checklist-table", cursor_type="row", zebra_stripes=True)
             self.column_keys = dict(zip(COLUMNS, table.add_columns(*COLUMNS)))
             yield table
             with VerticalScroll(id="detail-pane"):
@@ -89,7 +102,7 @@ class ChecklistPane(Vertical):
         needle = self.query_one("#filter", Input).value.strip().lower()
         table = self.query_one("#checklist-table", DataTable)
         table.clear()
-        width = self._title_width()
+        width = self.titles_width = self._title_width()
         for row in self.app.service.checklist_rows():
             applicable = "-" if row.applicable is None else "yes" if row.applicable else "no"
             cells = (row.id, applicable, row.status, str(row.evidence), "STALE" if row.stale else "", row.title)
@@ -113,13 +126,12 @@ class ChecklistPane(Vertical):
             table.update_cell(item_id, self.column_keys[name], value, update_width=True)
 
     def on_resize(self) -> None:
-        """Stack the detail pane under the table when narrow, and fit the titles to the table's width."""
+        """Stack the detail pane under the table when narrow (the table's own resize then fits the titles)."""
         self.set_class(self.size.width < NARROW, "-narrow")
-        self.call_after_refresh(self._fit_titles)
 
-    def on_show(self) -> None:
-        """The tab was hidden when first laid out: fit the titles now that the table has its width."""
-        self.set_class(self.size.width < NARROW, "-narrow")
+    @on(ChecklistTable.Resized)
+    def fit_titles(self) -> None:
+        """Fit the titles to the table's new width."""
         self.call_after_refresh(self._fit_titles)
 
     def _title_width(self) -> int:
@@ -134,6 +146,9 @@ class ChecklistPane(Vertical):
         if not table.size.width:
             return  # not laid out yet (a hidden tab)
         width = self._title_width()
+        if width == self.titles_width:
+            return  # already cut to this width (showing the tab again does no work)
+        self.titles_width = width
         for key in list(table.rows):
             table.update_cell(key, self.column_keys["title"], _cut(self.titles.get(key.value, ""), width),
                               update_width=True)
