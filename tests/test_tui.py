@@ -388,6 +388,8 @@ def test_snapshots(tmp_path, snap_compare, key, size):
             prompt.cursor_blink = False  # a blinking cursor would make the picture depend on timing
         await pilot.press(key)
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()  # the shown tab lays out, then fits its columns to its width
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=settle)
 

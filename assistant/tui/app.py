@@ -36,20 +36,22 @@ HELP = """\
 **Ask** (F2): type a question and press Enter. Every sentence of an answer is a quote from your
 documents, marked [n]; select a source on the right to open it at the quote. The role decides which
 documents can be used (staff never see confidential ones); Ctrl+R switches it. A follow-up such as
-"and who approves it?" is searched with the questions before it; Ctrl+N starts a new thread.
-Ctrl+Y copies the last answer, Ctrl+E exports this session as Markdown.
+"and who approves it?" is searched with the questions before it; Ctrl+N starts a new thread, and so
+does a role switch, which also clears the screen. Ctrl+Y copies the last answer, Ctrl+E exports this
+session as Markdown (classified at the most sensitive document it quotes).
 
 **Documents** (F3): the indexed documents with their labels and chunk counts. Type a folder and
-press Ingest; the app stays usable while it runs.
+press Enter or Ingest (a folder of more than 300 files asks first); the app stays usable while it runs.
 
 **Checklist** (F4): clauses 4-10 and the 38 Annex A controls. Filter, see an item's intent, audit
 questions, evidence and crosswalk; set status, applicability and justification; suggest evidence;
 export the Statement of Applicability or the whole checklist as Markdown, CSV, XLSX or DOCX.
 
-**Draft** (F5): pick a kind of document, fill in its inputs, press Draft: quoted, cited sections,
-or TO COMPLETE markers where your documents hold nothing.
+**Draft** (F5): pick a kind of document, fill in its inputs, press Draft (or Enter): quoted, cited
+sections, or TO COMPLETE markers where your documents hold nothing.
 
-Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
+F2-F5 work from anywhere and put the cursor in the tab's first field. F1 or Escape closes this
+help. Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
 """
 
 

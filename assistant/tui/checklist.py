@@ -131,12 +131,17 @@ class ChecklistPane(Vertical):
 
     @on(ChecklistTable.Resized)
     def fit_titles(self) -> None:
-        """Fit the titles to the table's new width."""
-        self.call_after_refresh(self._fit_titles)
+        """Fit the titles to the table's new width (laid out by now: the table is resized after layout)."""
+        self._fit_titles()
 
     def _title_width(self) -> int:
-        """Room for the title column: the table's width less the other columns (at least 12 cells)."""
+        """Room for the title column: the table's width less the other columns (at least 12 cells).
+
+        Before the table is laid out (its tab hidden) there is no width yet: titles are kept whole.
+        """
         table = self.query_one("#checklist-table", DataTable)
+        if not table.size.width:
+            return 10_000
         others = sum(column.get_render_width(table) for column in table.ordered_columns[:-1])
         return max(12, table.scrollable_content_region.width - others - 2 * table.cell_padding - 1)
 
@@ -183,14 +188,16 @@ class ChecklistPane(Vertical):
         applicable.value = Select.NULL if row.applicable is None else "yes" if row.applicable else "no"
         self.query_one("#justification", Input).value = row.justification or ""
 
-    def _fill_linked(self, item_id: str) -> None:
+    def _fill_linked(self, item_id: str, keep_suggestions: bool = False) -> None:
+        """List the item's linked evidence; the suggestions go with another item, and stay after a link."""
         row = self.app.service.checklist_row(item_id)
         width = max(30, self.query_one("#linked", Select).size.width - 8)
         options = [(option_label(f"{'STALE ' if link.stale else ''}{link.source}: {link.quote}", width), link.id)
                    for link in row.links]
         self.query_one("#linked", Select).set_options(options)
-        self.query_one("#suggestions", Select).set_options([])
-        self.suggestions = []
+        if not keep_suggestions:
+            self.query_one("#suggestions", Select).set_options([])
+            self.suggestions = []
 
     def detail_markdown(self, item_id: str) -> str:
         """The item rendered as Markdown (the same facts `aims checklist show ID` prints)."""
@@ -328,7 +335,7 @@ class ChecklistPane(Vertical):
         self._say(f"Linked evidence #{link.id} to {self.selected}")
         self.refresh_row(self.selected)  # the status, applicability and justification typed stay as they are
         self.query_one("#detail", Markdown).update(self.detail_markdown(self.selected))
-        self._fill_linked(self.selected)
+        self._fill_linked(self.selected, keep_suggestions=True)  # another suggestion may be linked next
 
     @on(Button.Pressed, "#open-link")
     def open_link(self) -> None:
