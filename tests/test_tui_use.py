@@ -388,3 +388,40 @@ def test_a_question_asked_while_the_model_loads_says_it_is_starting_up(tmp_path)
             return said
 
     assert "Starting up" in asyncio.run(scenario())
+
+
+def test_an_answer_under_way_is_not_shown_after_a_role_switch(tmp_path):
+    import threading
+
+    fake = FakeService(tmp_path)
+    fake.answers.append(scripted_answer())
+    gate = threading.Event()
+    ask = fake.ask
+
+    def slow_ask(*args, **kwargs):
+        gate.wait(timeout=30)
+        return ask(*args, **kwargs)
+
+    fake.ask = slow_ask
+
+    async def scenario():
+        app = AimsApp(fake, warm_model=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _settle(app, pilot)
+            prompt = app.query_one("#question", Input)
+            prompt.value = "Who approves the policy?"
+            prompt.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("ctrl+r")  # staff -> implementer while the staff answer is under way
+            await pilot.pause()
+            gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            pane = app.query_one("#ask-pane")
+            shown = [e.source for e in app.query("#transcript > .entry")]
+            return pane, shown, prompt.disabled
+
+    pane, shown, disabled = asyncio.run(scenario())
+    assert pane.answer is None and len(shown) == 1 and "Role switched" in shown[0]
+    assert not disabled  # the prompt is free again

@@ -70,6 +70,7 @@ class AskPane(Vertical):
         self.shown_role = "staff"  # the role the transcript on screen was asked as
         self.cited: set[str] = set()  # the documents the transcript quotes (an export takes their highest label)
         self.question_entry: Markdown | None = None  # the question being answered, in the transcript
+        self.dropping = False  # True when the role changed while answering: that answer is not shown
         self.pending_entry: Markdown | None = None  # its answer, streamed then final
 
     def compose(self) -> ComposeResult:
@@ -104,6 +105,7 @@ class AskPane(Vertical):
         before, self.shown_role = self.shown_role, role
         if not self.transcript and not self.thread:
             return
+        self.dropping = self.query_one("#question", Input).disabled  # an answer under way is for the old role
         self.transcript = [f"_Role switched from {before} to {role}: the earlier answers were cleared (the audit "
                            "log keeps them) and a new thread starts._"]
         self.thread = []
@@ -155,12 +157,18 @@ class AskPane(Vertical):
     @on(AnswerChunk)
     def show_chunk(self, message: AnswerChunk) -> None:
         """Show the reply as it streams in (verified and replaced when complete)."""
+        if self.dropping:
+            return
         self.streamed += message.text
         self.pending_entry.update(self.streamed + " ▌")
 
     @on(AnswerReady)
     async def show_answer(self, message: AnswerReady) -> None:
         """Render the verified answer and its sources; re-enable the prompt."""
+        if self.dropping:  # asked as the role before the switch: not shown to this one
+            self.dropping = False
+            self._release_prompt()
+            return
         answer = message.answer
         self.answer = answer
         self.cited |= {c.source for c in answer.citations}
@@ -190,6 +198,11 @@ class AskPane(Vertical):
     @on(AnswerFailed)
     def show_failure(self, message: AnswerFailed) -> None:
         """Restore the question so nothing typed is lost."""
+        if self.dropping:
+            self.dropping = False
+            self._release_prompt()
+            self.query_one("#question", Input).value = message.question
+            return
         self.transcript.pop()
         if self.thread and self.thread[-1] == message.question:
             self.thread.pop()
