@@ -273,12 +273,14 @@ def cmd_draft(args) -> int:
         raise UsageError(str(exc)) from exc
     if args.json:
         emit_json({"written": str(path), "kind": draft.kind, "title": draft.title,
-                   "coverage": draft.coverage.model_dump(), "citations": len(draft.citations)})
+                   "classification": draft.classification, "coverage": draft.coverage.model_dump(),
+                   "citations": len(draft.citations)})
     else:
         cov = draft.coverage
         sys.stdout.write(f"wrote {path}: {len(cov.filled)} sections from evidence, {len(cov.to_complete)} to "
                          f"complete ({', '.join(cov.to_complete) or 'none'}), {len(draft.citations)} citations; "
-                         f"supports {', '.join(cov.controls) or 'no controls yet'}\n")
+                         f"supports {', '.join(cov.controls) or 'no controls yet'}; "
+                         f"classified {draft.classification}\n")
     return EXIT_OK
 
 
