@@ -84,13 +84,20 @@ def _link(args, assistant) -> int:
 
 
 def _gaps(args, assistant) -> int:
+    from assistant.checklist.rows import SEVERITIES
+
     found = assistant.checklist_gaps()
     if args.json:
-        emit_json({"gaps": [g.model_dump() for g in found]})
+        emit_json({"gaps": [g.model_dump() for g in found], "severities": {str(k): v for k, v in SEVERITIES.items()}})
         return EXIT_OK
+    out = sys.stdout
+    out.write("Severity (1 is the most serious):\n")
+    out.writelines(f"  [{level}] {meaning}\n" for level, meaning in SEVERITIES.items())
+    out.write("\n")
     for gap in found:
-        sys.stdout.write(f"[{gap.severity}] {gap.item_id:9} {gap.problem} ({gap.title})\n")
-    sys.stdout.write(f"{len(found)} gaps\n")
+        out.write(f"[{gap.severity}] {gap.item_id:9} {gap.problem} ({gap.title})\n")
+    counts = ", ".join(f"{sum(g.severity == level for g in found)} at [{level}]" for level in SEVERITIES)
+    out.write(f"{len(found)} gaps: {counts}\n")
     return EXIT_OK
 
 

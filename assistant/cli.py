@@ -1,6 +1,7 @@
 """The `aims` command line: stdout carries results (or one JSON object), stderr diagnostics.
 
-Exit codes: 0 success, 2 usage errors, 3 when some files failed to ingest.
+Exit codes: 0 success, 2 usage errors (and `aims` with no command and no terminal), 3 when some files
+failed to ingest, 4 when `aims ask` finds the index empty (nothing ingested there yet).
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ import time
 
 from assistant import __version__, resources
 
-EXIT_OK, EXIT_USAGE, EXIT_PARTIAL = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_EMPTY_INDEX = 0, 2, 3, 4
+NO_TERMINAL_HINT = """\
+aims: the terminal UI needs a terminal (stdin and stdout are not one here).
+Without a terminal, use the commands, for example:
+  aims ingest corpus/sample
+  aims ask "May I make a marketing flyer with an AI image generator?"
+"""
 SAMPLE_CORPUS = resources.sample_corpus()
 
 
@@ -223,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     if args.command is None or args.command == "tui":
+        report = getattr(args, "first_paint_report", None)
+        if report is None and not _on_terminal():
+            # Textual would start anyway, read an empty stdin and spin at full CPU forever
+            parser.print_usage(sys.stderr)
+            sys.stderr.write(NO_TERMINAL_HINT)
+            return EXIT_USAGE
         from assistant.tui.app import run
 
         return run(getattr(args, "index", None) or args.top_index, getattr(args, "first_paint_report", None))
@@ -247,6 +260,14 @@ def main(argv: list[str] | None = None) -> int:
         # the Chroma server went away mid-command: nothing half-done is committed (see README, team mode)
         print(f"aims: lost the Chroma server: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _on_terminal() -> bool:
+    """Whether both ends of the UI (keys in, screen out) are a terminal."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
 
 
 def emit_json(payload: object) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from assistant.cli import EXIT_OK, SAMPLE_CORPUS, Progress, emit_json
+from assistant.cli import EXIT_EMPTY_INDEX, EXIT_OK, SAMPLE_CORPUS, Progress, emit_json
 from assistant.config import load_settings
 from assistant.service import Assistant
 
@@ -20,6 +20,32 @@ class UsageError(Exception):
 def _assistant(args) -> Assistant:
     overrides = {"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}
     return Assistant(load_settings(index=getattr(args, "index", None), **overrides))
+
+
+def _assistant_with_an_index(args) -> Assistant | None:
+    """The assistant, or None (having said why) when its index holds nothing to answer from.
+
+    A mistyped --index must not look like an index without evidence, and must not leave an empty
+    data dir behind: only ingesting creates one.
+    """
+    settings = load_settings(index=getattr(args, "index", None),
+                             **({"chroma_url": args.chroma_url} if getattr(args, "chroma_url", None) else {}))
+    home = Path(settings.home)
+    if not settings.chroma_url and not (home / "catalog.sqlite").exists():
+        _say_empty(home)
+        return None
+    assistant = Assistant(settings)
+    assistant.refresh()  # team mode: the replica catches up with the server first
+    if assistant.catalog.chunk_count() == 0:
+        assistant.close()
+        _say_empty(home)
+        return None
+    return assistant
+
+
+def _say_empty(home: Path) -> None:
+    print(f"aims: the index at {home} is empty: run aims ingest first (for example: aims ingest "
+          f"{SAMPLE_CORPUS})", file=sys.stderr)
 
 
 def cmd_ingest(args) -> int:
@@ -105,7 +131,9 @@ def cmd_ask(args) -> int:
         raise UsageError("give either a QUESTION or --batch FILE.jsonl")
     if args.k is not None and not 1 <= args.k <= 20:
         raise UsageError("-k must be between 1 and 20")
-    assistant = _assistant(args)
+    assistant = _assistant_with_an_index(args)
+    if assistant is None:
+        return EXIT_EMPTY_INDEX
     if args.question:
         answer = assistant.ask(args.question, role=args.role, k=args.k, history=args.after or None)
         if args.json:
@@ -247,12 +275,14 @@ def cmd_draft(args) -> int:
         raise UsageError(str(exc)) from exc
     if args.json:
         emit_json({"written": str(path), "kind": draft.kind, "title": draft.title,
-                   "coverage": draft.coverage.model_dump(), "citations": len(draft.citations)})
+                   "classification": draft.classification, "coverage": draft.coverage.model_dump(),
+                   "citations": len(draft.citations)})
     else:
         cov = draft.coverage
         sys.stdout.write(f"wrote {path}: {len(cov.filled)} sections from evidence, {len(cov.to_complete)} to "
                          f"complete ({', '.join(cov.to_complete) or 'none'}), {len(draft.citations)} citations; "
-                         f"supports {', '.join(cov.controls) or 'no controls yet'}\n")
+                         f"supports {', '.join(cov.controls) or 'no controls yet'}; "
+                         f"classified {draft.classification}\n")
     return EXIT_OK
 
 

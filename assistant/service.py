@@ -479,8 +479,9 @@ class Assistant(TeamAdministration):
                 answer = self._generate(question, role, units, answer, None)
             used |= {(u.passage.chunk.id, u.start) for u in units[: section.max_sentences]}
             answers[section.id] = answer
-        hashes = {doc.source: doc.doc_hash for doc in self.catalog.documents()}
-        return assemble(kind, values, answers, lambda source: hashes.get(source, ""))
+        documents = {doc.source: doc for doc in self.catalog.documents()}
+        return assemble(kind, values, answers, lambda s: documents[s].doc_hash if s in documents else "",
+                        lambda s: documents[s].label if s in documents else None)
 
     # --- session records -------------------------------------------------------------------------
     def log_exchange(self, answer: Answer) -> Path:
@@ -494,6 +495,14 @@ class Assistant(TeamAdministration):
         with path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         return path
+
+    def classification_line(self, sources) -> str:
+        """The header line for an output quoting these documents: the most sensitive of their labels."""
+        from assistant.core.labels import classification_line, highest_label
+
+        wanted = set(sources)
+        self.refresh()
+        return classification_line(highest_label(d.label for d in self.catalog.documents() if d.source in wanted))
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""

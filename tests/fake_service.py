@@ -73,6 +73,12 @@ class FakeService:
     def document_texts(self) -> dict[str, tuple[str, str]]:
         return {"ai-policy.md": ("public", "# AI Policy\n\nThe Board approves this policy every year in March.")}
 
+    def classification_line(self, sources) -> str:
+        from assistant.core.labels import classification_line, highest_label
+
+        labels = {d.source: d.label for d in self.status().documents} | {"ai-policy.md": "public"}
+        return classification_line(highest_label(labels[s] for s in sources if s in labels))
+
     def checklist_rows(self):
         return build_rows(self.catalogue, {i: Assessment(item_id=i) for i in self.catalogue.by_id}, lambda r, s: None)
 

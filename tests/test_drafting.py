@@ -97,6 +97,7 @@ def test_cli_draft(sample_index, tmp_path):
     made = run("ai-policy", "--answers", str(answers), "--out", str(tmp_path / "policy.docx"))
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "policy.docx").exists() and "sections from evidence" in made.stdout
+    assert "; classified " in made.stdout  # the label it carries, from the documents it quotes
     assert run("ai-policy", "--answers", str(answers), "--out", str(tmp_path / "policy.docx")).returncode == 2
     assert run("impact-assessment", "--out", str(tmp_path / "x.md")).returncode == 2
 

@@ -158,7 +158,10 @@ def test_ingest_runs_while_the_prompt_stays_responsive(tmp_path, make_assistant)
             await pilot.press("f3")
             app.query_one("#folder", Input).value = str(SAMPLE)
             app.query_one("#documents-pane").ingest_folder()
-            await pilot.pause()
+            for _ in range(100):  # the folder's files are counted first (in a worker), then it is ingested
+                await pilot.pause(0.05)
+                if any(w.group == "ingest" for w in app.workers):
+                    break
             ingest = [w for w in app.workers if w.group == "ingest"]
             assert ingest, app.query_one("#ingest-status").render()
             await pilot.press("f2")
@@ -373,8 +376,9 @@ def test_unknown_saved_theme_falls_back_without_failing(tmp_path, monkeypatch):
     assert not (tmp_path / "no-config.toml").exists()  # nothing was chosen, so nothing is written
 
 
+@pytest.mark.parametrize("size", [(100, 30), (160, 45)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f1"])
-def test_snapshots(tmp_path, snap_compare, key):
+def test_snapshots(tmp_path, snap_compare, key, size):
     app = AimsApp(FakeService(tmp_path), warm_model=False)
 
     async def settle(pilot):  # the hidden tabs and the index check come just after the first paint
@@ -384,8 +388,10 @@ def test_snapshots(tmp_path, snap_compare, key):
             prompt.cursor_blink = False  # a blinking cursor would make the picture depend on timing
         await pilot.press(key)
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()  # the shown tab lays out, then fits its columns to its width
+        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(120, 36), run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=settle)
 
 
 def test_checklist_sort_accept_a_suggestion_and_open_it(tmp_path, make_assistant):

@@ -103,24 +103,40 @@ def build_rows(catalogue: Catalogue, assessments: dict[str, Assessment], lookup:
     return rows
 
 
+SEVERITIES = {
+    1: "nonconformity: excluded (not applicable) without a justification",
+    2: "no evidence: a clause requiring documented information, or an applicable control, has none linked",
+    3: "stale evidence: a linked quote is no longer in its document",
+    4: "not yet assessed: no applicability or status recorded yet",
+}
+"""What each gap severity means (1 is the most serious), for the legend every rendering shows."""
+
+
 def gaps(rows: list[ChecklistRow]) -> list[Gap]:
-    """Gaps ordered by severity: missing justifications, then missing evidence, then stale or unassessed."""
+    """Gaps ordered by severity (see SEVERITIES).
+
+    A control never assessed is "not yet assessed", not "applicable with no evidence": nobody has
+    said it applies. A control assessed (a status set) without excluding it is taken as applicable.
+    """
     found: list[Gap] = []
 
     def add(severity: int, row: ChecklistRow, problem: str) -> None:
         found.append(Gap(severity=severity, item_id=row.id, title=row.title, problem=problem))
 
     for row in rows:
+        unassessed = row.status == Status.NOT_ASSESSED.value and row.applicable is None
         if row.applicable is False and not row.justification.strip():
             add(1, row, "not applicable without a justification")
         if row.kind == "clause" and row.documented_information and row.evidence == 0:
             add(2, row, "requires documented information; no evidence linked")
-        if row.kind == "control" and row.applicable is not False and row.evidence == 0:
+        if row.kind == "control" and row.applicable is not False and row.evidence == 0 and not unassessed:
             add(2, row, "applicable control with no evidence")
         if row.stale:
             add(3, row, f"{row.stale} stale evidence link(s)")
-        if row.kind == "control" and row.status == Status.NOT_ASSESSED.value:
-            add(4, row, "not assessed")
+        if row.kind == "control" and unassessed:
+            add(4, row, "not yet assessed" + ("" if row.evidence else "; no evidence linked"))
+        elif row.kind == "control" and row.status == Status.NOT_ASSESSED.value:
+            add(4, row, "status not yet assessed")
     return sorted(found, key=lambda gap: (gap.severity, _order(gap.item_id)))
 
 

@@ -28,6 +28,20 @@ class LabelsFileError(ValueError):
     """The labels file at a corpus root cannot be read; ingest reports it and stops that root."""
 
 
+def highest_label(labels) -> Label:
+    """The most sensitive of some labels (Label or text), or the default label when there are none.
+
+    An output (a draft, an exported session) is as sensitive as the most sensitive document it quotes.
+    """
+    found = [Label(str(label)) for label in labels]
+    return max(found, key=lambda label: label.rank) if found else DEFAULT_LABEL
+
+
+def classification_line(label: Label) -> str:
+    """The header line an output carries; its wording is a marker `label_from_marker` reads back."""
+    return f"Classification: {label.value.capitalize()} (the most sensitive label among the documents it quotes)"
+
+
 def parse_label(value: str | None) -> Label | None:
     """A Label from free text such as 'Confidential' or 'classification: restricted', else None."""
     if not value:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.core.labels import classification_line, highest_label
 from assistant.core.models import Answer
 from assistant.drafting.kinds import DraftKind
 
@@ -47,6 +48,7 @@ class Draft(BaseModel):
     citations: list[DraftCitation]
     coverage: Coverage
     bodies: dict[str, str]
+    classification: str = "internal"  # the most sensitive label among the quoted documents
 
 
 def to_complete(needed: str, supports: list[str]) -> str:
@@ -55,8 +57,12 @@ def to_complete(needed: str, supports: list[str]) -> str:
 
 
 def assemble(kind: DraftKind, values: dict[str, str], answers: dict[str, Answer | None],
-             doc_hash_of) -> Draft:
-    """Number citations across sections, fill or mark each section, and render the template."""
+             doc_hash_of, label_of=None) -> Draft:
+    """Number citations across sections, fill or mark each section, and render the template.
+
+    The draft is classified at the most sensitive label (`label_of(source)`) among the documents it
+    quotes, stated under its title, so a draft quoting confidential minutes is marked confidential.
+    """
     citations: list[DraftCitation] = []
     numbers: dict[tuple[str, str], int] = {}
     bodies: dict[str, str] = {}
@@ -80,9 +86,20 @@ def assemble(kind: DraftKind, values: dict[str, str], answers: dict[str, Answer 
         bodies[section.id] = "\n\n".join(lines)
         filled.append(section.id)
         controls += [c for c in section.supports if c not in controls]
-    text = kind.render(values, bodies) + _appendix(citations, filled, missing, controls)
+    label = highest_label(label_of(c.source) for c in citations if label_of and label_of(c.source))
+    text = _with_header(kind.render(values, bodies), classification_line(label))
+    text += _appendix(citations, filled, missing, controls)
     return Draft(kind=kind.kind, title=kind.fill(kind.title, values), markdown=text, citations=citations,
-                 coverage=Coverage(filled=filled, to_complete=missing, controls=controls), bodies=bodies)
+                 coverage=Coverage(filled=filled, to_complete=missing, controls=controls), bodies=bodies,
+                 classification=label.value)
+
+
+def _with_header(text: str, line: str) -> str:
+    """Put a header line under the document's title (or first, when it has none)."""
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        return f"{first}\n\n{line}\n\n{rest.lstrip(chr(10))}"
+    return f"{line}\n\n{text}"
 
 
 def _as_body_line(line: str) -> str:
@@ -123,16 +140,23 @@ def write(draft: Draft, out: Path, fmt: str, force: bool = False) -> Path:
     if fmt == "md":
         out.write_text(draft.markdown, encoding="utf-8")
     else:
-        markdown_to_docx(draft.markdown, draft.title, out)
+        markdown_to_docx(draft.markdown, draft.title, out, classification=draft.classification)
     return out
 
 
-def markdown_to_docx(markdown: str, title: str, out: Path) -> None:
-    """Our drafts' Markdown as a Word document: real headings, paragraphs and tables."""
+def markdown_to_docx(markdown: str, title: str, out: Path, classification: str | None = None) -> None:
+    """Our drafts' Markdown as a Word document: real headings, paragraphs and tables.
+
+    A classification goes into the core properties too (category, and keywords
+    `classification: X`), where our DOCX reader and document-management tools look for it.
+    """
     import docx
 
     document = docx.Document()
     document.core_properties.title = title
+    if classification:
+        document.core_properties.category = classification
+        document.core_properties.keywords = f"classification: {classification}"
     lines = markdown.splitlines()
     i = 0
     while i < len(lines):

@@ -36,21 +36,31 @@ HELP = """\
 **Ask** (F2): type a question and press Enter. Every sentence of an answer is a quote from your
 documents, marked [n]; select a source on the right to open it at the quote. The role decides which
 documents can be used (staff never see confidential ones); Ctrl+R switches it. A follow-up such as
-"and who approves it?" is searched with the questions before it; Ctrl+N starts a new thread.
-Ctrl+Y copies the last answer, Ctrl+E exports this session as Markdown.
+"and who approves it?" is searched with the questions before it; Ctrl+N starts a new thread, and so
+does a role switch, which also clears the screen. Ctrl+Y copies the last answer, Ctrl+E exports this
+session as Markdown (classified at the most sensitive document it quotes).
 
 **Documents** (F3): the indexed documents with their labels and chunk counts. Type a folder and
-press Ingest; the app stays usable while it runs.
+press Enter or Ingest (a folder of more than 300 files asks first); the app stays usable while it runs.
 
 **Checklist** (F4): clauses 4-10 and the 38 Annex A controls. Filter, see an item's intent, audit
 questions, evidence and crosswalk; set status, applicability and justification; suggest evidence;
 export the Statement of Applicability or the whole checklist as Markdown, CSV, XLSX or DOCX.
 
-**Draft** (F5): pick a kind of document, fill in its inputs, press Draft: quoted, cited sections,
-or TO COMPLETE markers where your documents hold nothing.
+**Draft** (F5): pick a kind of document, fill in its inputs, press Draft (or Enter): quoted, cited
+sections, or TO COMPLETE markers where your documents hold nothing.
 
-Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
+F2-F5 work from anywhere and put the cursor in the tab's first field. F1 or Escape closes this
+help. Ctrl+T: next theme (it is saved). Ctrl+P: command palette. Ctrl+Q: quit.
 """
+
+
+TAB_FIELDS = {"ask": "#question", "documents": "#folder", "checklist": "#filter", "draft": "#kind"}
+"""The field each tab puts the cursor in when it is shown (F2-F5, the palette, Ctrl+N)."""
+
+
+MAIN_SCREEN_ACTIONS = {"next_role", "new_thread", "copy_answer", "export_session"}
+"""Actions on the Ask tab's widgets, which are not there while a modal screen is on top."""
 
 
 class HelpScreen(ModalScreen[None]):
@@ -75,18 +85,20 @@ class AimsApp(App[None]):
 
     TITLE = "aims-assistant"
     AUTO_FOCUS = "#question"
+    # Every key works from any focus (priority): no field, button or table may swallow a tab key.
+    # The descriptions are short so that the footer shows them all at 100 columns.
     BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("f2", "show_tab('ask')", "Ask"),
-        Binding("f3", "show_tab('documents')", "Documents"),
-        Binding("f4", "show_tab('checklist')", "Checklist"),
-        Binding("f5", "show_tab('draft')", "Draft"),
-        Binding("ctrl+r", "next_role", "Role"),
-        Binding("ctrl+n", "new_thread", "New thread"),
-        Binding("ctrl+y", "copy_answer", "Copy"),
-        Binding("ctrl+e", "export_session", "Export session", priority=True),  # also while typing in the prompt
-        Binding("ctrl+t", "next_theme", "Theme"),
-        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("f1", "help", "Help", priority=True),
+        Binding("f2", "show_tab('ask')", "Ask", priority=True),
+        Binding("f3", "show_tab('documents')", "Docs", priority=True),
+        Binding("f4", "show_tab('checklist')", "Checklist", priority=True),
+        Binding("f5", "show_tab('draft')", "Draft", priority=True),
+        Binding("ctrl+r", "next_role", "Role", priority=True),
+        Binding("ctrl+n", "new_thread", "New", priority=True),
+        Binding("ctrl+y", "copy_answer", "Copy", show=False, priority=True),  # in the help and the palette
+        Binding("ctrl+e", "export_session", "Export", priority=True),  # also while typing in the prompt
+        Binding("ctrl+t", "next_theme", "Theme", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, service=None, warm_model: bool = True, first_paint_report: Path | None = None,
@@ -100,6 +112,8 @@ class AimsApp(App[None]):
         self.warm_model = warm_model
         self.first_paint_report = first_paint_report
         self.saved_theme: str | None = None
+        self.model_ready = not warm_model
+        """False while the embedding model loads: a question asked meanwhile says it is starting up."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -173,8 +187,16 @@ class AimsApp(App[None]):
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _load_model(self) -> None:
-        self.service.embedder.encode(["warm up"])
-        self.call_from_thread(setattr, self, "sub_title", "ready")
+        try:
+            self.service.embedder.encode(["warm up"])
+        except Exception as exc:  # noqa: BLE001 - the first question will say what is wrong
+            self.call_from_thread(self._model_loaded, f"model not loaded: {type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._model_loaded, "ready")
+
+    def _model_loaded(self, sub_title: str) -> None:
+        self.model_ready = True
+        self.sub_title = sub_title
 
     @work(thread=True, group="startup", exit_on_error=False)
     def _check_index(self) -> None:
@@ -234,12 +256,40 @@ class AimsApp(App[None]):
         self.query_one(AskPane).new_thread()
 
     def action_show_tab(self, tab: str) -> None:
-        """Switch to a tab."""
+        """Switch to a tab and put the cursor in its first field, from wherever focus was.
+
+        Focus is dropped first: a focused widget left in the hidden pane would make Textual's
+        TabbedContent switch straight back to it (and the keys would seem to do nothing).
+        """
+        if len(self.screen_stack) > 1:  # a help screen, source viewer or question: close it, then switch
+            self.screen.dismiss(None)
+            self.call_after_refresh(self.action_show_tab, tab)
+            return
+        self.screen.set_focus(None)
         self.query_one(TabbedContent).active = tab
+        self.call_after_refresh(self._focus_first_field, tab)
+
+    def _focus_first_field(self, tab: str) -> None:
+        """Focus the tab's main field (the question, the folder, the filter, the kind of draft)."""
+        if self.query_one(TabbedContent).active != tab:
+            return  # another key moved on meanwhile
+        for widget in self.query(TAB_FIELDS[tab]):
+            if widget.focusable:
+                widget.focus()
+                return
 
     def action_help(self) -> None:
-        """Show the help screen."""
-        self.push_screen(HelpScreen())
+        """Show the help screen (F1 again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The Ask tab's keys act on the main screen only: over a help screen or a source viewer they wait."""
+        if action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return True
 
     def action_next_role(self) -> None:
         """Cycle staff -> implementer -> auditor."""
@@ -263,7 +313,9 @@ class AimsApp(App[None]):
         folder = self.service.home / "sessions"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"session-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
-        path.write_text(self.query_one(AskPane).session_markdown(), encoding="utf-8")
+        pane = self.query_one(AskPane)
+        classification = self.service.classification_line(sorted(pane.cited))
+        path.write_text(pane.session_markdown(classification), encoding="utf-8")
         self.notify(f"Session exported to {path}")
 
     def open_source(self, source: str, page: int | None, section: str | None, quote: str) -> None:

@@ -5,17 +5,37 @@ Ingesting runs in a thread worker with a progress bar; the rest of the app stays
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar
 
+from assistant.tui.confirm import ConfirmScreen
+
 if TYPE_CHECKING:  # the models (pydantic) load after the first paint
     from assistant.core.models import IngestReport
+
+CONFIRM_FILES = 300
+"""A folder holding more files than this is ingested only after the user confirms, seeing the count."""
+COUNT_LIMIT = 100_000
+"""Counting stops here (a home folder could hold millions): the question then says "more than"."""
+
+
+def count_files(folder: Path, limit: int = COUNT_LIMIT) -> int:
+    """The files under `folder` as ingest walks it (hidden files and folders left out), up to `limit`."""
+    count = 0
+    for _dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        count += sum(1 for name in filenames if not name.startswith("."))
+        if count >= limit:
+            return limit
+    return count
 
 
 class DocumentsPane(Vertical):
@@ -40,6 +60,9 @@ class DocumentsPane(Vertical):
     DocumentsPane #folder { width: 1fr; }
     DocumentsPane #documents-table { height: 1fr; }
     DocumentsPane #failures { height: auto; max-height: 8; color: $error; }
+    DocumentsPane #ingest-row Button { width: auto; }
+    DocumentsPane #progress { display: none; }
+    DocumentsPane.-ingesting #progress { display: block; }
     """
 
     def __init__(self) -> None:
@@ -47,10 +70,10 @@ class DocumentsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="ingest-row"):
-            yield Input(placeholder="Folder to ingest", id="folder")
+            yield Input(placeholder="Folder to ingest (Enter or Ingest)", id="folder")
             yield Button("Ingest", id="ingest", variant="primary")
             yield Button("Load the sample organisation", id="ingest-sample")
-        yield ProgressBar(total=1, id="progress", show_eta=True)  # a fixed bar until an ingest starts
+        yield ProgressBar(total=None, id="progress", show_eta=True)  # shown only while an ingest runs
         yield Label("", id="ingest-status")
         table = DataTable(id="documents-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("document", "label", "label from", "chunks", "format", "ingested")
@@ -96,13 +119,56 @@ class DocumentsPane(Vertical):
             "The index is empty: load the sample organisation, or name a folder of your own documents.")
 
     @on(Button.Pressed, "#ingest")
+    @on(Input.Submitted, "#folder")
     def ingest_folder(self) -> None:
-        """Ingest the folder typed in the input."""
-        folder = Path(self.query_one("#folder", Input).value.strip()).expanduser()
-        if not folder.is_dir():
-            self.query_one("#ingest-status", Label).update(f"Not a folder: {folder}")
+        """Ingest the folder typed in the input (Ingest or Enter); a very large folder asks first.
+
+        An empty field is an error, never the folder the app was started from.
+        """
+        if self.query_one("#ingest", Button).disabled:
+            return  # an ingest is running
+        typed = self.query_one("#folder", Input).value.strip()
+        if not typed:
+            self._say("Type the folder to ingest first (or press Load the sample organisation).")
             return
-        self.start_ingest(folder)
+        folder = Path(typed).expanduser()
+        if not folder.is_dir():
+            self._say(f"Not a folder: {folder}")
+            return
+        self._say(f"Counting the files in {folder}…")
+        self._count(folder)
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count(self, folder: Path) -> None:
+        """Count the folder's files off the UI thread (a large tree takes a while to walk)."""
+        try:
+            files = count_files(folder)
+        except OSError as exc:
+            self.app.call_from_thread(self._say, f"Cannot read {folder}: {exc}")
+            return
+        self.app.call_from_thread(self._confirm_size, folder, files)
+
+    def _confirm_size(self, folder: Path, files: int) -> None:
+        """Ingest at once, or ask first when the folder holds more than a few hundred files."""
+        if files <= CONFIRM_FILES:
+            self.start_ingest(folder)
+            return
+        count = f"more than {COUNT_LIMIT:,}" if files >= COUNT_LIMIT else f"{files:,}"
+        question = (f"{folder} holds {count} files. Ingest them all? Large folders take a while, and "
+                    "every document becomes searchable by the roles its label allows.")
+        self._say(f"{folder} holds {count} files: waiting for your answer.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_ingest(folder)
+            else:
+                self._say(f"Not ingested: {folder} ({count} files).")
+
+        self.app.push_screen(ConfirmScreen(question, yes="Ingest", no="Cancel"), answered)
+
+    def _say(self, text: str) -> None:
+        """Show a line under the form, as plain text (a path may hold brackets)."""
+        self.query_one("#ingest-status", Label).update(Text(text))
 
     @on(Button.Pressed, "#ingest-sample")
     def ingest_sample(self) -> None:
@@ -112,10 +178,14 @@ class DocumentsPane(Vertical):
         self.start_ingest(sample_corpus())
 
     def start_ingest(self, folder: Path) -> None:
-        """Run an ingest in a worker; buttons are disabled until it ends."""
+        """Run an ingest in a worker; buttons are disabled until it ends (focus stays in the pane)."""
+        if isinstance(self.app.focused, Button) and self.app.focused in self.query(Button):
+            self.query_one("#documents-table", DataTable).focus()  # a disabled button would drop the keys
         for button in self.query(Button):
             button.disabled = True
-        self.query_one("#ingest-status", Label).update(f"Ingesting {folder}…")
+        self.add_class("-ingesting")
+        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        self._say(f"Ingesting {folder}…")
         self._ingest(folder)
 
     @work(thread=True, exclusive=True, group="ingest", exit_on_error=False)
@@ -135,20 +205,21 @@ class DocumentsPane(Vertical):
         """Move the progress bar."""
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(1, message.total), progress=message.done)
-        self.query_one("#ingest-status", Label).update(
-            f"{message.done}/{message.total} files, {message.chunks} chunks embedded")
+        self._say(f"{message.done}/{message.total} files read, {message.chunks} chunks embedded so far")
 
     @on(IngestFinished)
     def show_finished(self, message: IngestFinished) -> None:
         """Report the outcome and refresh the table."""
         for button in self.query(Button):
             button.disabled = False
+        self.remove_class("-ingesting")
         self.refresh_documents()
         if message.report is None:
-            self.query_one("#ingest-status", Label).update(f"Ingest failed: {message.error}")
+            self._say(f"Ingest failed: {message.error}")
             return
         r = message.report
-        self.query_one("#ingest-status", Label).update(
-            f"added {len(r.added)}, updated {len(r.updated)}, removed {len(r.removed)}, unchanged "
-            f"{len(r.unchanged)}, failed {len(r.failed)}; {r.chunks_total} chunks in the index")
+        reused = f", {r.chunks_added - r.chunks_embedded} re-used" if r.chunks_added > r.chunks_embedded else ""
+        self._say(f"added {len(r.added)}, updated {len(r.updated)}, removed {len(r.removed)}, unchanged "
+                  f"{len(r.unchanged)}, failed {len(r.failed)}; {r.chunks_total} chunks in the index "
+                  f"({r.chunks_embedded} embedded now{reused})")
         self.app.notify("Ingest finished" + (f" with {len(r.failed)} failures" if r.failed else ""))

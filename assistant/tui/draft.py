@@ -5,10 +5,13 @@ The form is built from the kind's declared inputs; drafting runs in a thread wor
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Markdown, Select
+
+from assistant.tui.forms import chosen
 
 
 class DraftPane(Vertical):
@@ -17,7 +20,10 @@ class DraftPane(Vertical):
     DEFAULT_CSS = """
     DraftPane #draft-top { height: 3; }
     DraftPane #kind { width: 34; }
-    DraftPane #draft-inputs { height: 3; }
+    DraftPane #draft-top Button { width: auto; }
+    DraftPane #draft-inputs { height: auto; }
+    DraftPane .draft-field { width: 1fr; height: auto; }
+    DraftPane .draft-field Label { width: 1fr; height: 1; padding: 0 1; text-style: bold; }
     DraftPane .draft-input { width: 1fr; }
     DraftPane #draft-preview { height: 1fr; border: round $primary; padding: 0 1; }
     """
@@ -45,19 +51,41 @@ class DraftPane(Vertical):
 
     @on(Select.Changed, "#kind")
     async def _build_form(self) -> None:
-        kind = self.app.service.draft_kinds[str(self.query_one("#kind", Select).value)]
+        """Build the chosen kind's form, each field under its label, and drop the previous kind's draft.
+
+        A draft of another kind must not stay in the preview, nor be exported by mistake.
+        """
+        name = chosen(self.query_one("#kind", Select))
+        if name is None:
+            return
+        kind = self.app.service.draft_kinds[name]
+        if self.draft is not None and self.draft.kind != name:
+            self.draft = None
+            self.query_one("#draft-markdown", Markdown).update(f"Fill in the inputs of {name} and press Draft.")
+            self.query_one("#draft-status", Label).update(Text(""))
+            for ident in ("#export-draft-md", "#export-draft-docx"):
+                self.query_one(ident, Button).disabled = True
         row = self.query_one("#draft-inputs", Horizontal)
         await row.remove_children()
-        await row.mount_all([Input(placeholder=f"{i.name}{' (required)' if i.required else ''}: {i.description}",
-                                   name=i.name, classes="draft-input") for i in kind.inputs])
+        await row.mount_all([
+            Vertical(Label(f"{i.name}{' (required)' if i.required else ''}", markup=False),
+                     Input(placeholder=i.description, name=i.name, classes="draft-input", tooltip=i.description),
+                     classes="draft-field")
+            for i in kind.inputs])
 
     @on(Button.Pressed, "#make-draft")
+    @on(Input.Submitted, ".draft-input")
     def make_draft(self) -> None:
-        """Draft in a worker with the form's values."""
-        kind = str(self.query_one("#kind", Select).value)
+        """Draft in a worker with the form's values (the Draft button, or Enter in a field)."""
+        button = self.query_one("#make-draft", Button)
+        kind = chosen(self.query_one("#kind", Select))
+        if button.disabled or kind is None:
+            return
         values = {inp.name: inp.value.strip() for inp in self.query(".draft-input").results(Input) if inp.name}
-        self.query_one("#draft-status", Label).update(f"Drafting {kind}…")
-        self.query_one("#make-draft", Button).disabled = True
+        self.query_one("#draft-status", Label).update(Text(f"Drafting {kind}…"))
+        if self.app.focused is button:
+            self.query_one("#draft-preview").focus()  # a disabled button would drop the keys typed next
+        button.disabled = True
         self._draft(kind, values)
 
     @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
@@ -71,9 +99,12 @@ class DraftPane(Vertical):
 
     def _show_error(self, error: str) -> None:
         self.query_one("#make-draft", Button).disabled = False
-        self.query_one("#draft-status", Label).update(f"Not drafted: {error}")
+        self.query_one("#draft-status", Label).update(Text(f"Not drafted: {error}"))
 
     def _show_draft(self, draft) -> None:
+        if draft.kind != chosen(self.query_one("#kind", Select)):  # the kind changed while drafting
+            self.query_one("#make-draft", Button).disabled = False
+            return
         self.draft = draft
         cov = draft.coverage
         self.query_one("#draft-markdown", Markdown).update(draft.markdown)
@@ -103,5 +134,5 @@ class DraftPane(Vertical):
         folder = self.app.service.home / "drafts"
         folder.mkdir(parents=True, exist_ok=True)
         path = write(self.draft, folder / f"{self.draft.kind}-{dt.datetime.now():%Y%m%d-%H%M%S}.{fmt}", fmt)
-        self.query_one("#draft-status", Label).update(f"Exported {path}")
+        self.query_one("#draft-status", Label).update(Text(f"Exported {path}"))
         self.app.notify(f"Exported {path.name}")

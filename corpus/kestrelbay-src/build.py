@@ -244,7 +244,8 @@ def normalise_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as source:
         entries = [(name, source.read(name)) for name in source.namelist()]
     stamp = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    entries = [(name, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
+    modified = rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)"
+    entries = [(name, re.sub(modified, rb"\g<1>" + stamp + rb"\g<2>", data)
                 if name == "docProps/core.xml" else data) for name, data in entries]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
