@@ -55,7 +55,8 @@ def test_a_follow_up_finds_its_answer_with_the_thread_and_not_without(sample_ind
     alone = assistant.ask(follow_up, role="implementer")
     threaded = assistant.ask(follow_up, role="implementer", history=[earlier])
     assert threaded.question == follow_up  # the answer is to what was asked
-    assert threaded.grounded and expected in _flat(threaded.citations[0].quote)
+    # the thread finds the quote that answers; whether the judge calls it answered or only related is its own test
+    assert threaded.status != "none" and expected in _flat(threaded.citations[0].quote)
     assert source is None or threaded.citations[0].source == source
     assert alone.citations and expected not in _flat(alone.citations[0].quote)
     assert source is None or source not in {c.source for c in alone.citations}
@@ -80,7 +81,8 @@ def test_the_thread_never_widens_what_a_role_may_see(sample_index):
     assert auditor.citations[0].source == "management-review-minutes-2026-10.docx"  # confidential
     assert "Owner: Joe Whitaker" in _flat(auditor.citations[0].quote)
     staff = assistant.ask("and who owns that action?", role="staff", history=history)
-    assert staff.citations and {labels[c.source] for c in staff.citations} <= {"public", "internal"}
+    # staff may get related evidence or none; whatever is cited is never more than staff may see
+    assert {labels[c.source] for c in staff.citations} <= {"public", "internal"}
 
 
 def test_aims_ask_takes_the_thread_on_the_command_line_and_in_a_batch(sample_index, tmp_path, monkeypatch, capsys):

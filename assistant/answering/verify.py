@@ -114,7 +114,15 @@ def support(sentence: str, chunk: Chunk, embed: Callable[[list[str]], np.ndarray
         return False, f"only {word_support:.0%} of its words are in the cited passage", ""
     if float(sims[best]) < MIN_SEMANTIC_SUPPORT:
         return False, f"the cited passage does not say this (similarity {float(sims[best]):.2f})", ""
-    if bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(candidates[best])):
+    negated = bool(_NEGATION.search(sentence))
+    if negated != bool(_NEGATION.search(candidates[best])):
+        return False, "the cited passage says the opposite (negation differs)", ""
+    # the passage's sentence sharing most of its words must not say the opposite either ("Claims aren't
+    # approved automatically" against "every claim is automatically approved")
+    stems = {w.rstrip("s") for w in words}
+    shared = [len(stems & {w.rstrip("s") for w in _content_words(c)}) for c in candidates]
+    closest = int(np.argmax(shared))
+    if shared[closest] >= 2 and negated != bool(_NEGATION.search(candidates[closest])):
         return False, "the cited passage says the opposite (negation differs)", ""
     return True, "", candidates[best]
 
