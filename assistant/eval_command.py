@@ -195,25 +195,24 @@ def _measure(run: _Run, args) -> dict:
     return out
 
 
-def _stage_row(question, answer, evidence) -> dict:
-    """Where one question's gold evidence sits at each stage (1-based ranks; None: absent)."""
+def _hits(question, chunk, quote: str) -> bool:
+    """Whether quoting `quote` from `chunk` would cite one of the question's gold citations."""
     from assistant.answering.extractive import locator
     from assistant.core.models import Citation
 
+    cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0)
+    return any(citation_hits(cited, gold) for gold in question.gold)
+
+
+def _stage_row(question, answer, evidence) -> dict:
+    """Where one question's gold evidence sits at each stage (1-based ranks; None: absent)."""
     def rank_of(items) -> int | None:
-        for n, (chunk, quote) in enumerate(items, start=1):
-            cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0)
-            if any(citation_hits(cited, gold) for gold in question.gold):
-                return n
-        return None
+        return next((n for n, (chunk, quote) in enumerate(items, start=1) if _hits(question, chunk, quote)), None)
 
     candidates = [(c.chunk, c.chunk.text) for c in evidence.candidates] if evidence else []
     units = [(u.passage.chunk, u.text) for u in evidence.units] if evidence else []
-    final = None
-    for n, citation in enumerate(answer.citations, start=1):
-        if any(citation_hits(citation, gold) for gold in question.gold):
-            final = n
-            break
+    final = next((n for n, citation in enumerate(answer.citations, start=1)
+                  if any(citation_hits(citation, gold) for gold in question.gold)), None)
     return {"question": question, "candidate_rank": rank_of(candidates), "unit_rank": rank_of(units),
             "final_rank": final, "status": answer.status}
 
@@ -270,17 +269,10 @@ def _stack(rows):
 
 
 def _gold_mask(question, units):
+    """Which units quote the question's gold evidence (what the ranker is fitted to put first)."""
     import numpy as np
 
-    from assistant.answering.extractive import locator
-    from assistant.core.models import Citation
-
-    mask = []
-    for unit in units:
-        chunk = unit.passage.chunk
-        cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=unit.text, score=0)
-        mask.append(any(citation_hits(cited, gold) for gold in question.gold))
-    return np.asarray(mask, dtype=bool)
+    return np.asarray([_hits(question, unit.passage.chunk, unit.text) for unit in units], dtype=bool)
 
 
 MARGINS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
