@@ -154,7 +154,7 @@ def test_every_checklist_button_with_blank_and_chosen_selects(small_service, siz
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_documents_button(small_service, tmp_path, monkeypatch, size):
-    import assistant.cli
+    import assistant.resources
 
     service = small_service
     before = {d.source for d in service.status().documents}
@@ -165,7 +165,7 @@ def test_every_documents_button(small_service, tmp_path, monkeypatch, size):
     small = tmp_path / "small"
     small.mkdir()
     (small / "note.md").write_text("# Note\n\nThe AIMS manager keeps this note.\n", encoding="utf-8")
-    monkeypatch.setattr(assistant.cli, "SAMPLE_CORPUS", small)  # "Load the sample" on a small stand-in
+    monkeypatch.setattr(assistant.resources, "sample_corpus", lambda: small)  # "Load the sample" on a stand-in
 
     async def scenario():
         app = AimsApp(service, warm_model=False)
