@@ -114,7 +114,9 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
     texts = [c.chunk.text[s:e] for c, s, e, _ in spans]
     headings = [f"{c.chunk.title} {c.chunk.section or ''} {c.chunk.sheet or ''}" for c, _, _, _ in spans]
     text_tokens = tokenize(texts)
-    heading_tokens = tokenize(headings)
+    distinct = list(dict.fromkeys(headings))  # a chunk's units share its heading: tokenize each heading once
+    by_heading = dict(zip(distinct, tokenize(distinct)))
+    heading_tokens = [by_heading[heading] for heading in headings]
     sentence_matrix = np.stack([v for _, _, _, v in spans]).astype(np.float32)
     sentence_sim = sentence_matrix @ query.vector
     per_part = sentence_matrix @ query.part_vectors.T if len(query.part_texts) > 1 else sentence_sim[:, None]
