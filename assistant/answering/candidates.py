@@ -162,8 +162,6 @@ def gather(query: Query, sources: Sources, labels: list[str], pool_size: int = P
             vectors[candidate.chunk.chunk_hash] = (vector, np.zeros((0, 0), np.float32))
     for candidate in pool.values():
         candidate.vector, candidate.sentence_vectors = vectors[candidate.chunk.chunk_hash]
-        if candidate.expanded:
-            candidate.dense = float(candidate.vector @ query.vector)
     return list(pool.values())
 
 

@@ -145,7 +145,7 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
             float(part_sim[index]),
             float(neighbour[index]),
             chunk_best[candidate.chunk.id],
-            float(candidate.vector @ query.vector) if len(candidate.vector) else candidate.dense,
+            float(candidate.vector @ query.vector),  # every candidate has its vector by now
             coverage(query.weights, both),
             coverage(query.weights, in_text),
             coverage(rare, both),
