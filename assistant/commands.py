@@ -170,27 +170,27 @@ def cmd_ask(args) -> int:
 
 def cmd_bench(args) -> int:
     """`aims bench ingest [PATH...]`, `query`, `scale`, `ui`, `team` or `memory`: measured figures, printed."""
-    from assistant.bench import bench_ingest, bench_query
+    from assistant.bench.index import bench_ingest, bench_query
 
     if args.what == "query":
         bench_query(target_chunks=args.chunks)
     elif args.what == "ui":
-        from assistant.bench import bench_ui
+        from assistant.bench.ui import bench_ui
 
         if args.runs < 1:
             raise UsageError("--runs must be at least 1")
         bench_ui(Path(args.index) if args.index else None, runs=args.runs)
     elif args.what == "team":
-        from assistant.bench_team import bench_team
+        from assistant.bench.team import bench_team
 
         bench_team(copies=args.copies)
     elif args.what == "scale":
-        from assistant.bench_scale import bench_scale
+        from assistant.bench.scale import bench_scale
 
         sizes = tuple(int(s) for s in (args.sizes or "10000,100000").split(",") if s.strip())
         bench_scale(sizes, tuple(m.strip() for m in args.modes.split(",") if m.strip()))
     elif args.what == "memory":
-        from assistant.bench_scale import bench_memory
+        from assistant.bench.scale import bench_memory
 
         sizes = tuple(int(s) for s in (args.sizes or "10000,40000").split(",") if s.strip())
         bench_memory(sizes, Path(args.index) if args.index else None)

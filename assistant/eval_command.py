@@ -197,7 +197,7 @@ def _measure(run: _Run, args) -> dict:
 
 def _hits(question, chunk, quote: str) -> bool:
     """Whether quoting `quote` from `chunk` would cite one of the question's gold citations."""
-    from assistant.answering.extractive import locator
+    from assistant.core.chunks import locator
     from assistant.core.models import Citation
 
     cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0)

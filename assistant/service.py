@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from assistant import resources
 from assistant.config import Settings
+from assistant.core.files import dir_size
 from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
 from assistant.service_team import TeamAdministration
 
@@ -373,8 +374,8 @@ class Assistant(TeamAdministration):
 
     def suggest_evidence(self, item_id: str, limit: int = 3, role: str = "auditor"):
         """Candidate evidence for one item: its intent and typical evidence searched, best quote per document."""
-        from assistant.answering.extractive import locator
         from assistant.checklist.rows import Suggestion
+        from assistant.core.chunks import locator
 
         item = self.item(item_id)
         self.refresh()
@@ -520,7 +521,7 @@ class Assistant(TeamAdministration):
             vectors=vectors,
             model=str(self.embedder.model_path),
             model_id=self.catalog.get_meta("model_id"),
-            index_bytes=_dir_size(self.home),
+            index_bytes=dir_size(self.home),
             labels=labels,
             chroma_url=self.settings.chroma_url,
             client_name=self.settings.client_name if self.settings.chroma_url else None,
@@ -549,15 +550,3 @@ def _mentions(chunk, subject: str) -> bool:
     """Whether a chunk (its text, title or heading trail) names the subject, e.g. the system drafted for."""
     needle = subject.lower()
     return any(needle in (field or "").lower() for field in (chunk.text, chunk.title, chunk.section))
-
-
-def _dir_size(path: Path) -> int:
-    total = 0
-    if path.exists():
-        for item in path.rglob("*"):
-            try:
-                if item.is_file() and not item.is_symlink():
-                    total += item.stat().st_size
-            except OSError:
-                continue
-    return total

@@ -10,8 +10,7 @@ import re
 
 import pytest
 
-from assistant.answering.extractive import locator
-from assistant.core.chunks import make_chunks, quote_spans
+from assistant.core.chunks import locator, make_chunks, quote_spans
 from assistant.core.labels import resolve_label
 from assistant.core.models import Label
 from assistant.core.text import reflow, wrap_breaks

@@ -86,7 +86,7 @@ def test_first_paint_comes_before_any_model_or_store(sample_index, tmp_path):
 
 def test_bench_ui_times_the_real_terminal_driver(tmp_path):
     """`aims bench ui`'s measure on a pseudo-terminal: the real driver draws, nothing heavy before the frame."""
-    from assistant.bench import first_paint
+    from assistant.bench.ui import first_paint
 
     data = first_paint(tmp_path / "empty")
     assert data["headless"] is False and data["terminal_bytes"] > 1000

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from assistant.answering.features import Unit
-from assistant.core.chunks import quote_spans, record_line
+from assistant.core.chunks import locator, quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
 from assistant.core.text import INJECTION
 
@@ -119,16 +119,6 @@ def _render(question: str, role: str, groups: list[list[Unit]]) -> Answer:
                                   score=round(max(unit.score for unit in group), 4)))
         lines.append(f"{record_line(quote) if chunk.row is not None else ' '.join(quote.split())} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
-
-
-def locator(chunk: Chunk) -> str | None:
-    """The section trail, with the sheet and row of a table record."""
-    if chunk.row is None:
-        return chunk.section
-    where = f"{chunk.sheet} row {chunk.row}" if chunk.sheet else f"row {chunk.row}"
-    if chunk.section and chunk.section != chunk.sheet:
-        return f"{chunk.section} > {where}" if chunk.sheet else f"{chunk.section}, {where}"
-    return where
 
 
 def refusal(question: str, role: str, searched: list[Chunk]) -> Answer:

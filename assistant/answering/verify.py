@@ -15,9 +15,8 @@ from string import Template
 
 import numpy as np
 
-from assistant.answering.extractive import locator
 from assistant.answering.features import Unit
-from assistant.core.chunks import quote_spans
+from assistant.core.chunks import locator, quote_spans
 from assistant.core.models import Answer, Chunk, Citation
 from assistant.core.text import INJECTION, sentence_spans
 

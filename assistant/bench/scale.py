@@ -8,7 +8,6 @@ from a cache built once, so the figures measure the index, not the embedding mod
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 
 from assistant import resources
-from assistant.bench import DEFAULT_PATHS, REPO, _percentiles, _replicate, _time_asks
+from assistant.bench.common import DEFAULT_PATHS, REPO, percentiles, replicate, start_server, time_asks
 from assistant.config import load_settings
 from assistant.service import Assistant
 
@@ -36,7 +35,7 @@ def worker(size: int, seed_home: str, scratch: str, url: str | None) -> dict:
     per_copy = seed.catalog.chunk_count()
     copies = max(1, round(size / per_copy))
     corpus = Path(scratch) / "corpus"
-    _replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
+    replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
     overrides = {"chroma_url": url} if url else {}
     target = Assistant(load_settings(index=Path(scratch) / "home", **overrides), embedder=seed.embedder)
     model = seed.embedder.model_id
@@ -47,31 +46,10 @@ def worker(size: int, seed_home: str, scratch: str, url: str | None) -> dict:
     ingest_s = time.perf_counter() - started
     chunks = target.catalog.chunk_count()
     questions = [(q.question, q.role) for q in load_questions(resources.eval_questions())]
-    p50, p95, worst = _percentiles(_time_asks(target, questions, 1))
+    p50, p95, worst = percentiles(time_asks(target, questions, 1))
     return {"chunks": chunks, "copies": copies, "ingest_s": ingest_s, "chunks_per_s": chunks / ingest_s,
             "p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "max_ms": worst * 1000, "peak_mib": _peak_kib() / 1024,
             "vector_mib": chunks * 384 * 4 / 1048576}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(folder: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("chroma run did not start")
 
 
 def bench_scale(sizes: tuple[int, ...] = (10_000, 100_000), modes: tuple[str, ...] = ("embedded", "server"),
@@ -87,9 +65,9 @@ def bench_scale(sizes: tuple[int, ...] = (10_000, 100_000), modes: tuple[str, ..
             for size in sizes:
                 folder = Path(scratch) / f"{mode}-{size}"
                 folder.mkdir()
-                server, url = _start_server(folder / "server") if mode == "server" else (None, None)
+                server, url = start_server(folder / "server") if mode == "server" else (None, None)
                 try:
-                    code = ("import json, sys; from assistant.bench_scale import worker; "
+                    code = ("import json, sys; from assistant.bench.scale import worker; "
                             f"print(json.dumps(worker({size}, {str(seed_home)!r}, {str(folder)!r}, {url!r})))")
                     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
                     if done.returncode != 0:
@@ -148,7 +126,7 @@ def memory_worker(size: int, seed_home: str, scratch: str) -> dict:
     mark("model loaded")
     copies = max(1, round(size / seed.catalog.chunk_count()))
     corpus = Path(scratch) / "corpus"
-    _replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
+    replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
     target = Assistant(load_settings(index=Path(scratch) / "home"), embedder=seed.embedder)
     model = seed.embedder.model_id
     target.catalog.store_vectors(model, seed.catalog.cached_vectors(model, sorted(seed.catalog.vector_hashes(model))))
@@ -212,7 +190,7 @@ def bench_memory(sizes: tuple[int, ...] = (10_000, 40_000), seed_home: Path | No
 
 
 def _run_worker(call: str) -> dict:
-    code = f"import json; from assistant.bench_scale import *; print(json.dumps({call}))"
+    code = f"import json; from assistant.bench.scale import *; print(json.dumps({call}))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])

@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.bench import DEFAULT_PATHS, _replicate
-from assistant.bench_scale import _start_server
+from assistant.bench.common import DEFAULT_PATHS, replicate, start_server
 from assistant.config import load_settings
-from assistant.service import Assistant, _dir_size
+from assistant.core.files import dir_size
+from assistant.service import Assistant
 
 
 def bench_team(copies: int = 1, out=print) -> dict[str, float]:
@@ -27,8 +27,8 @@ def bench_team(copies: int = 1, out=print) -> dict[str, float]:
         seed = Assistant(load_settings(index=scratch / "seed"))
         seed.ingest([p for p in DEFAULT_PATHS if p.exists()])
         corpus = scratch / "corpus"
-        _replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
-        server, url = _start_server(scratch / "server")
+        replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
+        server, url = start_server(scratch / "server")
         try:
             alpha = Assistant(load_settings(index=scratch / "alpha", chroma_url=url, client_name="alpha"),
                               embedder=seed.embedder)
@@ -62,8 +62,8 @@ def bench_team(copies: int = 1, out=print) -> dict[str, float]:
             same = [(d.root, d.source, d.doc_hash) for d in alpha.catalog.documents()] == [
                 (d.root, d.source, d.doc_hash) for d in bravo.catalog.documents()]
             chunks = bravo.catalog.chunk_count()
-            server_bytes = _dir_size(scratch / "server")
-            replica_bytes = _dir_size(scratch / "bravo")
+            server_bytes = dir_size(scratch / "server")
+            replica_bytes = dir_size(scratch / "bravo")
             for assistant in (alpha, bravo, seed):
                 assistant.close()
         finally:
