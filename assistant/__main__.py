@@ -1,5 +1,5 @@
 """`python -m assistant` runs the same entry point as the `aims` console script."""
 
-from assistant.cli import main
+from assistant.cli.main import main
 
 raise SystemExit(main())

@@ -19,13 +19,7 @@ from pydantic_settings import (
 )
 
 from assistant import resources
-from assistant.settings_file import APP_NAME, user_config_file
-
-DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
-    "staff": ["public", "internal"],
-    "implementer": ["public", "internal", "confidential"],
-    "auditor": ["public", "internal", "confidential", "restricted"],
-}
+from assistant.settings_file import APP_NAME, DEFAULT_ROLE_LABELS, user_config_file
 
 
 def default_client_name() -> str:

@@ -375,7 +375,7 @@ class Assistant(TeamAdministration):
     def suggest_evidence(self, item_id: str, limit: int = 3, role: str = "auditor"):
         """Candidate evidence for one item: its intent and typical evidence searched, best quote per document."""
         from assistant.checklist.rows import Suggestion
-        from assistant.core.chunks import locator
+        from assistant.core.where import locator
 
         item = self.item(item_id)
         self.refresh()

@@ -1,9 +1,10 @@
-"""Where the TOML settings file is, and the UI theme it names, without importing pydantic.
+"""Where the TOML settings file is, the UI theme it names, and the default roles, without importing pydantic.
 
 The terminal UI draws its first frame before the settings class (pydantic-settings, about a third
 of a second of imports here) is loaded: `first_frame_theme` tells it which theme to draw that frame
 in, by the same precedence (`AIMS_THEME`, then the file). Once the settings are loaded the UI applies
-`Settings.theme`, so the settings class stays the authority.
+`Settings.theme`, so the settings class stays the authority. The roles (the keys of the
+`role_labels` setting's default) are stated here once for the CLI's choices and the UI's role picker.
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ import os
 from pathlib import Path
 
 APP_NAME = "aims-assistant"
+DEFAULT_ROLE_LABELS: dict[str, list[str]] = {
+    "staff": ["public", "internal"],
+    "implementer": ["public", "internal", "confidential"],
+    "auditor": ["public", "internal", "confidential", "restricted"],
+}
+ROLES = tuple(DEFAULT_ROLE_LABELS)  # the roles `aims ask --role` and the UI offer, least privileged first
 
 
 def user_config_file() -> Path:

@@ -25,7 +25,7 @@ def test_bare_aims_without_a_terminal_prints_usage_and_exits_2(tmp_path):
 
 
 def test_ask_on_an_empty_or_mistyped_index_says_so_and_creates_nothing(tmp_path):
-    from assistant.cli import EXIT_EMPTY_INDEX
+    from assistant.cli.output import EXIT_EMPTY_INDEX
 
     mistyped = tmp_path / "no-such-index"
     done = _aims("ask", "Who approves the AI policy?", "--index", str(mistyped))

@@ -10,10 +10,11 @@ import re
 
 import pytest
 
-from assistant.core.chunks import locator, make_chunks, quote_spans
+from assistant.core.chunks import make_chunks, quote_spans
 from assistant.core.labels import resolve_label
 from assistant.core.models import Label
 from assistant.core.text import reflow, wrap_breaks
+from assistant.core.where import locator
 from assistant.retrieval.parsing import parse_bytes
 from assistant.retrieval.parsing.cells import join_cell_lines
 
@@ -320,7 +321,7 @@ def test_a_large_file_is_ingested_after_the_rest_of_its_folder(tmp_path, make_as
 
 
 def test_the_progress_eta_counts_chunks_not_files():
-    from assistant.cli import Progress
+    from assistant.cli.output import Progress
 
     progress = Progress(enabled=False)
     assert progress.eta(0, 1, 0, now=100.0) is None  # nothing queued yet: no estimate rather than "0s"
@@ -334,7 +335,7 @@ def test_the_progress_eta_counts_chunks_not_files():
 
 
 def test_a_cited_record_is_shown_as_header_value_pairs():
-    from assistant.commands import _render_answer
+    from assistant.cli.ask import _render_answer
     from assistant.core.chunks import display_quote
     from assistant.core.models import Answer, Citation
 

@@ -41,7 +41,7 @@ def test_checklist_drafting_and_answering_load_no_heavy_library():
 
 def test_only_the_tui_imports_textual():
     assert _loaded_after("import assistant.tui.app") >= {"textual"}
-    assert "textual" not in _loaded_after("import assistant.commands, assistant.eval_command")
+    assert "textual" not in _loaded_after("import assistant.cli.checklist, assistant.cli.eval, assistant.cli.ask")
 
 
 def test_the_tui_module_loads_no_model_or_store():

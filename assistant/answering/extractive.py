@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 from assistant.answering.features import Unit
-from assistant.core.chunks import locator, quote_spans, record_line
+from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
 from assistant.core.text import INJECTION
+from assistant.core.where import locator
 
 MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may sit between joined sentences
 PARTIAL_QUOTES = 3  # closest quotes shown with a partial answer

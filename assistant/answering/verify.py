@@ -16,9 +16,10 @@ from string import Template
 import numpy as np
 
 from assistant.answering.features import Unit
-from assistant.core.chunks import locator, quote_spans
+from assistant.core.chunks import quote_spans
 from assistant.core.models import Answer, Chunk, Citation
 from assistant.core.text import INJECTION, sentence_spans
+from assistant.core.where import locator
 
 _KEY = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 _TRAILING_KEYS = re.compile(r"([.!?])\s*((?:\[\d{1,3}(?:\s*,\s*\d{1,3})*\]\s*)+)")

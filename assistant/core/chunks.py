@@ -33,24 +33,6 @@ def display_quote(quote: str, section: str | None) -> str:
     return " ".join(quote.split())
 
 
-def locator(chunk: Chunk) -> str | None:
-    """The section trail, with the sheet and row of a table record."""
-    if chunk.row is None:
-        return chunk.section
-    where = f"{chunk.sheet} row {chunk.row}" if chunk.sheet else f"row {chunk.row}"
-    if chunk.section and chunk.section != chunk.sheet:
-        return f"{chunk.section} > {where}" if chunk.sheet else f"{chunk.section}, {where}"
-    return where
-
-
-def place(page: int | None, section: str | None) -> str:
-    """Where a quote sits, for a reader: "page 3, 4.2 Scope", either part alone, or "" with neither.
-
-    The one formatting of a citation's page and section, shared by every front end and export.
-    """
-    return ", ".join(x for x in (f"page {page}" if page else "", section or "") if x)
-
-
 def chunk_id(root: str, source: str, doc_hash: str, ordinal: int) -> str:
     """A stable id for the ordinal-th chunk of one version of one document."""
     return sha256_text(f"{root}\x00{source}\x00{doc_hash}\x00{ordinal}")[:32]

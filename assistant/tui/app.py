@@ -322,7 +322,9 @@ class AimsApp(App[None]):
         """Open a cited document at the quote."""
         texts = self.service.document_texts()
         text = texts.get(source, ("", ""))[1]
-        where = ", ".join(x for x in (f"page {page}" if page else "", section or "") if x) or "document"
+        from assistant.core.where import place
+
+        where = place(page, section) or "document"
         self.push_screen(SourceViewer(source, where, text, quote))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

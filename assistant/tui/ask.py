@@ -17,12 +17,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Markdown, Select
 
+from assistant import settings_file
 from assistant.tui.forms import chosen
 
 if TYPE_CHECKING:  # the models (pydantic) load after the first paint
     from assistant.core.models import Answer
 
-ROLES = [("staff", "staff"), ("implementer", "implementer"), ("auditor", "auditor")]
+ROLES = [(role, role) for role in settings_file.ROLES]
 
 
 class AskPane(Vertical):

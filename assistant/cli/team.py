@@ -9,7 +9,20 @@ import dataclasses
 import sys
 import time
 
-from assistant.cli import EXIT_OK, emit_json
+from assistant.cli.opening import open_assistant
+from assistant.cli.output import EXIT_OK, UsageError, emit_json
+
+
+def cmd_team(args) -> int:
+    """`aims team status|forget|import-assessment`: the server's corpus per client; withdraw a gone machine's
+    documents; bring an embedded data dir's assessment into the shared one."""
+    assistant = open_assistant(args)
+    try:
+        return run_team(args, assistant)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        assistant.close()
 
 
 def run_team(args, assistant) -> int:

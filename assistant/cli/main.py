@@ -7,81 +7,26 @@ failed to ingest, 4 when `aims ask` finds the index empty (nothing ingested ther
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
+from importlib import import_module
 
-from assistant import __version__, resources
+from assistant import __version__
+from assistant.cli.output import EXIT_OK, EXIT_USAGE, UsageError
+from assistant.settings_file import ROLES
 
-EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_EMPTY_INDEX = 0, 2, 3, 4
 NO_TERMINAL_HINT = """\
 aims: the terminal UI needs a terminal (stdin and stdout are not one here).
 Without a terminal, use the commands, for example:
   aims ingest corpus/sample
   aims ask "May I make a marketing flyer with an AI image generator?"
 """
-SAMPLE_CORPUS = resources.sample_corpus()
-
-
-class Progress:
-    """A one-line progress bar on stderr (files, chunks, ETA); silent when disabled.
-
-    The ETA counts chunks: the chunks still to embed (those already queued, plus the files not yet
-    read at the average so far) at the rate chunks have been embedded, so one large file shows its
-    real remaining time rather than `0/1 files, ETA 0s`.
-    """
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.started = time.perf_counter()
-        self.last = 0.0
-        self.tty = sys.stderr.isatty()
-        self.queued = 0
-        self.first_embed: tuple[float, int] | None = None  # (time, chunks embedded) when embedding began
-
-    def chunks_queued(self, queued: int) -> None:
-        """The ingestor's count of chunks sent to the model so far (embedded or about to be)."""
-        self.queued = queued
-
-    def eta(self, done: int, total: int, chunks: int, now: float) -> float | None:
-        """Seconds left, from the embedding rate over the chunks left; None before there is a rate."""
-        if self.first_embed is None:
-            if not self.queued:
-                return None
-            self.first_embed = (now, chunks)
-        since, base = self.first_embed
-        if chunks <= base or now <= since:
-            return None
-        rate = (chunks - base) / (now - since)
-        per_file = self.queued / done if done else self.queued
-        left = max(self.queued - chunks, 0) + per_file * max(total - done - (0 if done else 1), 0)
-        return left / rate
-
-    def __call__(self, done: int, total: int, chunks: int, current: str) -> None:
-        """Redraw at most 10 times a second on a terminal, every 2 s otherwise."""
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        eta = self.eta(done, total, chunks, now)
-        if now - self.last < (0.1 if self.tty else 2.0) and done < total:
-            return
-        self.last = now
-        width = 24
-        filled = int(width * done / total) if total else width
-        embedded = f"{chunks}/{self.queued}" if self.queued else f"{chunks}"
-        eta_text = f"{eta:4.0f}s" if eta is not None else "   ?"
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files, {embedded} chunks embedded, "
-                f"ETA {eta_text} {current[-30:]}")
-        sys.stderr.write(("\r" + line.ljust(110)) if self.tty else line + "\n")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        """End the progress line."""
-        if self.enabled and self.tty:
-            sys.stderr.write("\n")
+# Each command's handler, `cmd_<command>`, lives in the module of its group.
+COMMAND_MODULES = {"ingest": "documents", "status": "documents", "config": "config", "ask": "ask",
+                   "checklist": "checklist", "draft": "draft", "eval": "eval", "team": "team", "bench": "bench"}
 
 
 def _parser() -> argparse.ArgumentParser:
+    """Every command, its arguments and their help (`aims --help`)."""
     parser = argparse.ArgumentParser(prog="aims", description="Cited answers from your AIMS documents.")
     parser.add_argument("--version", action="version", version=f"aims {__version__}")
     parser.add_argument("--index", metavar="DIR", dest="top_index", help="data dir for the terminal UI")
@@ -101,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question", nargs="?")
-    ask.add_argument("--role", choices=["staff", "implementer", "auditor"], default="staff")
+    ask.add_argument("--role", choices=list(ROLES), default="staff")
     ask.add_argument("-k", type=int, default=None, help="number of citations")
     ask.add_argument("--batch", metavar="FILE.jsonl", help="answer every line {id, question, role[, history]}")
     ask.add_argument("--after", action="append", default=[], metavar="EARLIER",
@@ -157,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one input value")
     draft.add_argument("--out", metavar="PATH")
     draft.add_argument("--format", choices=["md", "docx"], default=None, help="default: from --out's suffix")
-    draft.add_argument("--role", choices=["staff", "implementer", "auditor"], default="implementer")
+    draft.add_argument("--role", choices=list(ROLES), default="implementer")
     draft.add_argument("--force", action="store_true", help="overwrite an existing file")
     common(draft)
 
@@ -239,14 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.tui.app import run
 
         return run(getattr(args, "index", None) or args.top_index, getattr(args, "first_paint_report", None))
-    from assistant import commands
     from assistant.config import SettingsError
     from assistant.core.models import TeamModeError
 
-    handler = getattr(commands, f"cmd_{args.command}")
+    handler = getattr(import_module(f"assistant.cli.{COMMAND_MODULES[args.command]}"), f"cmd_{args.command}")
     try:
         return handler(args)
-    except (commands.UsageError, TeamModeError, SettingsError) as exc:
+    except (UsageError, TeamModeError, SettingsError) as exc:
         print(f"aims: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `aims status | head`: the reader left; not an error of ours
@@ -269,7 +213,3 @@ def _on_terminal() -> bool:
     except (AttributeError, ValueError):  # closed or replaced streams
         return False
 
-
-def emit_json(payload: object) -> None:
-    """Print one JSON object on stdout."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")

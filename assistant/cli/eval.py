@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant import resources
-from assistant.cli import emit_json
+from assistant.cli.output import UsageError, emit_json
 from assistant.config import load_settings
 from assistant.evaluation import (
     LeakChecker,
@@ -78,8 +78,6 @@ def _selected_sets(args) -> list[EvalSet]:
         wanted = set(args.set)
         unknown = wanted - {s.name for s in sets}
         if unknown:
-            from assistant.commands import UsageError
-
             raise UsageError(f"unknown question set(s) {', '.join(sorted(unknown))}; known: "
                              f"{', '.join(s.name for s in sets)}")
         sets = [s for s in sets if s.name in wanted]
@@ -197,8 +195,8 @@ def _measure(run: _Run, args) -> dict:
 
 def _hits(question, chunk, quote: str) -> bool:
     """Whether quoting `quote` from `chunk` would cite one of the question's gold citations."""
-    from assistant.core.chunks import locator
     from assistant.core.models import Citation
+    from assistant.core.where import locator
 
     cited = Citation(n=1, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote, score=0)
     return any(citation_hits(cited, gold) for gold in question.gold)
@@ -309,3 +307,8 @@ def _print(payload: dict) -> None:
         out.write("issue targets not yet met: " + "; ".join(payload["targets_missed"]) + "\n")
     else:
         out.write("issue targets met\n")
+
+
+def cmd_eval(args) -> int:
+    """`aims eval`: the metrics of `aims ask` and of a plain llama-index baseline on the gold questions."""
+    return run_eval(args)

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import sys
 
-from assistant.cli import EXIT_OK, emit_json
+from assistant.cli.opening import open_assistant
+from assistant.cli.output import EXIT_OK, UsageError, emit_json, place
+
+
+def cmd_checklist(args) -> int:
+    """`aims checklist show|set|link|gaps|crosswalk`."""
+    if not args.action:
+        raise UsageError("checklist needs an action: show, set, link, gaps or crosswalk")
+    try:
+        return run_checklist(args, open_assistant(args))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def run_checklist(args, assistant) -> int:
@@ -36,7 +47,7 @@ def _show(args, assistant) -> int:
             out.write(f"Justification: {row.justification}\n")
         for link in row.links:
             flag = f"  [STALE: {link.stale_reason}]" if link.stale else ""
-            where = ", ".join(x for x in (f"page {link.page}" if link.page else "", link.section or "") if x)
+            where = place(link.page, link.section)
             out.write(f"  evidence #{link.id}: {link.source} ({where}) \"{' '.join(link.quote.split())}\"{flag}\n")
         if pairs:
             out.write(f"Crosswalk: {', '.join(sorted({p.external_id for p in pairs}))}\n")
@@ -123,7 +134,7 @@ def _suggest(args, assistant) -> int:
     for item, suggestions in proposals.items():
         sys.stdout.write(f"{item} {assistant.item(item).title}\n")
         for s in suggestions:
-            where = ", ".join(x for x in (f"page {s.page}" if s.page else "", s.section or "") if x)
+            where = place(s.page, s.section)
             sys.stdout.write(f"  [{s.confidence}] {s.source} ({where}): \"{' '.join(s.quote.split())[:160]}\"\n")
         sys.stdout.write(f"  accept with: aims checklist link {item} --source SOURCE --quote \"...\"\n")
     return EXIT_OK
