@@ -46,11 +46,11 @@ class Assistant(TeamAdministration):
 
     # --- parts, opened lazily ---------------------------------------------------------------------
     @cached_property
-    def catalog(self):
+    def manifest(self):
         """The manifest (SQLite)."""
-        from assistant.retrieval.catalog import Catalog
+        from assistant.retrieval.manifest import Manifest
 
-        return Catalog(self.home / "catalog.sqlite")
+        return Manifest(self.home / "catalog.sqlite")
 
     @cached_property
     def embedder(self):
@@ -83,7 +83,7 @@ class Assistant(TeamAdministration):
         """
         team = self.team
         if team is None:
-            if self.catalog.get_meta("team_corpus"):
+            if self.manifest.get_meta("team_corpus"):
                 from assistant.core.models import TeamModeError
 
                 raise TeamModeError(f"{self.home} is a replica of a Chroma server's corpus; use --chroma-url "
@@ -94,28 +94,28 @@ class Assistant(TeamAdministration):
         if not self.__dict__.get("_compatible"):
             team.check_compatible(self.embedder.model_id, self.settings.chunk_words)
             self.__dict__["_compatible"] = True
-        return sync(self.catalog, team, self.embedder.model_id)
+        return sync(self.manifest, team, self.embedder.model_id)
 
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
         from assistant.retrieval.lexical import LexicalIndex
 
         cached = self.__dict__.get("_lexical")
-        current = self.catalog.get_meta("chunks_fp")
+        current = self.manifest.get_meta("chunks_fp")
         if cached is not None and cached.fingerprint == current:
             return cached
-        with self.catalog.lock("sync"):  # one rebuild at a time per data dir, none mid-sync
-            current = self.catalog.get_meta("chunks_fp")
+        with self.manifest.lock("sync"):  # one rebuild at a time per data dir, none mid-sync
+            current = self.manifest.get_meta("chunks_fp")
             index = LexicalIndex.load(self.home / "bm25")
             if index is None or current is None or index.fingerprint != current:
                 from assistant.retrieval.memory import release_free_memory
 
-                built = LexicalIndex.build(self.catalog.iter_chunk_texts())
+                built = LexicalIndex.build(self.manifest.iter_chunk_texts())
                 built.save(self.home / "bm25")
                 loaded = LexicalIndex.load(self.home / "bm25")  # the same index, its postings memory-mapped
                 index = loaded if loaded is not None else built
                 del built
-                self.catalog.set_meta("chunks_fp", index.fingerprint)
+                self.manifest.set_meta("chunks_fp", index.fingerprint)
                 release_free_memory()  # the build's texts and tokens are garbage now
         self.__dict__["_lexical"] = index
         return index
@@ -128,16 +128,16 @@ class Assistant(TeamAdministration):
 
         self.refresh()  # team mode: decide what changed against the server's corpus, not a stale copy
         ingestor = Ingestor(
-            self.catalog, lambda: self.vectors, self.embedder, chunk_words=self.settings.chunk_words,
+            self.manifest, lambda: self.vectors, self.embedder, chunk_words=self.settings.chunk_words,
             max_file_mb=self.settings.max_file_mb, labels_file=self.settings.labels_file, progress=progress,
             team=self.team, root_prefix=f"{self.settings.client_name}:" if self.team is not None else "",
         )
         report = ingestor.run(paths)
         self.refresh()
-        report.chunks_total = self.catalog.chunk_count()
+        report.chunks_total = self.manifest.chunk_count()
         changed = report.added or report.updated or report.removed or report.renamed
         if changed or not (self.home / "bm25" / "chunks.json").exists():
-            self.catalog.set_meta("chunks_fp", fingerprint(sorted(self.catalog.all_chunk_ids())))
+            self.manifest.set_meta("chunks_fp", fingerprint(sorted(self.manifest.all_chunk_ids())))
             self.lexical()
         return report
 
@@ -173,7 +173,7 @@ class Assistant(TeamAdministration):
         if not question:
             raise ValueError("the question is empty")
         self.refresh()
-        if self.catalog.chunk_count() == 0:
+        if self.manifest.chunk_count() == 0:
             return refusal(question, role, []), None
         thread = thread_query(question, history)
         found = self.evidence(question, labels, context=thread.context)
@@ -243,7 +243,7 @@ class Assistant(TeamAdministration):
         from assistant.answering.thesaurus import Thesaurus
         from assistant.retrieval.sources import IndexSources
 
-        sources = IndexSources(self.catalog, self.vectors, self.lexical, self.embedder)
+        sources = IndexSources(self.manifest, self.vectors, self.lexical, self.embedder)
         calibration = resources.load_calibration(self.home)
         pipeline = QuestionPipeline(sources, ranker_from(calibration), judge_from(calibration),
                                     thesaurus=Thesaurus.load(self.embedder.encode)
@@ -285,8 +285,8 @@ class Assistant(TeamAdministration):
     def document_texts(self) -> dict[str, tuple[str, str]]:
         """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""
         self.refresh()
-        return {doc.source: (doc.label.value, self.catalog.document_text(doc.root, doc.source) or "")
-                for doc in self.catalog.documents()}
+        return {doc.source: (doc.label.value, self.manifest.document_text(doc.root, doc.source) or "")
+                for doc in self.manifest.documents()}
 
     # --- checklist ---------------------------------------------------------------------------------
     @cached_property
@@ -309,14 +309,14 @@ class Assistant(TeamAdministration):
 
     def _document(self, root: str | None, source: str):
         """The indexed document named by source (and root, when several roots hold that name)."""
-        matches = [d for d in self.catalog.documents() if d.source == source and (root is None or d.root == root)]
+        matches = [d for d in self.manifest.documents() if d.source == source and (root is None or d.root == root)]
         if len(matches) > 1:
             raise ValueError(f"{source} is in several corpora: {', '.join(d.root for d in matches)}")
         return matches[0] if matches else None
 
     def _lookup(self, root: str | None, source: str):
         doc = self._document(root, source)
-        return (doc.doc_hash, self.catalog.document_text(doc.root, doc.source) or "") if doc else None
+        return (doc.doc_hash, self.manifest.document_text(doc.root, doc.source) or "") if doc else None
 
     def item(self, item_id: str):
         """A clause or control of the catalogue; a clear error for an unknown ID."""
@@ -358,7 +358,7 @@ class Assistant(TeamAdministration):
         doc = self._document(root, source)
         if doc is None:
             raise ValueError(f"{source} is not in the index (see aims status)")
-        text = self.catalog.document_text(doc.root, doc.source) or ""
+        text = self.manifest.document_text(doc.root, doc.source) or ""
         span = find_quote(text, quote)
         if span is None:
             raise ValueError(f"the quote is not in {source}")
@@ -369,7 +369,7 @@ class Assistant(TeamAdministration):
             quote=text[span[0]:span[1]], doc_hash=doc.doc_hash)
 
     def _chunks_of(self, doc):
-        return sorted(self.catalog.chunks_by_id(self.catalog.chunk_ids(doc.root, doc.source)).values(),
+        return sorted(self.manifest.chunks_by_id(self.manifest.chunk_ids(doc.root, doc.source)).values(),
                       key=lambda c: c.start)
 
     def suggest_evidence(self, item_id: str, limit: int = 3, role: str = "auditor"):
@@ -429,11 +429,11 @@ class Assistant(TeamAdministration):
 
             texts = {ident: f"{item.title}. {item.intent}" for ident, item in self.catalogue.by_id.items()}
             keys = {ident: sha256_text(text) for ident, text in texts.items()}
-            stored = self.catalog.cached_vectors(self.embedder.model_id, list(keys.values()))
+            stored = self.manifest.cached_vectors(self.embedder.model_id, list(keys.values()))
             missing = [ident for ident in texts if keys[ident] not in stored]
             if missing:
                 new = dict(zip([keys[i] for i in missing], self.embedder.encode([texts[i] for i in missing])))
-                self.catalog.store_vectors(self.embedder.model_id, {k: (v, v[:0]) for k, v in new.items()})
+                self.manifest.store_vectors(self.embedder.model_id, {k: (v, v[:0]) for k, v in new.items()})
                 stored.update({k: (v, None) for k, v in new.items()})
             cached = {ident: stored[keys[ident]][0] for ident in texts}
             self.__dict__["_catalogue_vector_cache"] = cached
@@ -480,7 +480,7 @@ class Assistant(TeamAdministration):
                 answer = self._generate(question, role, units, answer, None)
             used |= {(u.passage.chunk.id, u.start) for u in units[: section.max_sentences]}
             answers[section.id] = answer
-        documents = {doc.source: doc for doc in self.catalog.documents()}
+        documents = {doc.source: doc for doc in self.manifest.documents()}
         return assemble(kind, values, answers, lambda s: documents[s].doc_hash if s in documents else "",
                         lambda s: documents[s].label if s in documents else None)
 
@@ -503,12 +503,12 @@ class Assistant(TeamAdministration):
 
         wanted = set(sources)
         self.refresh()
-        return classification_line(highest_label(d.label for d in self.catalog.documents() if d.source in wanted))
+        return classification_line(highest_label(d.label for d in self.manifest.documents() if d.source in wanted))
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""
         self.refresh()
-        documents = self.catalog.documents()
+        documents = self.manifest.documents()
         labels: dict[str, int] = {}
         for doc in documents:
             labels[doc.label.value] = labels.get(doc.label.value, 0) + 1
@@ -516,11 +516,11 @@ class Assistant(TeamAdministration):
         return StatusReport(
             home=str(self.home),
             documents=documents,
-            failures=self.catalog.failures(),
-            chunks=self.catalog.chunk_count(),
+            failures=self.manifest.failures(),
+            chunks=self.manifest.chunk_count(),
             vectors=vectors,
             model=str(self.embedder.model_path),
-            model_id=self.catalog.get_meta("model_id"),
+            model_id=self.manifest.get_meta("model_id"),
             index_bytes=dir_size(self.home),
             labels=labels,
             chroma_url=self.settings.chroma_url,
@@ -534,13 +534,13 @@ class Assistant(TeamAdministration):
             (self.home / name).unlink(missing_ok=True)
         for name in ("chroma", "bm25"):
             shutil.rmtree(self.home / name, ignore_errors=True)
-        for name in ("catalog", "vectors", "team", "assessments"):
+        for name in ("manifest", "vectors", "team", "assessments"):
             self.__dict__.pop(name, None)
         self.__dict__.pop("_lexical", None)
 
     def close(self) -> None:
         """Release the database connections."""
-        for name in ("catalog", "assessments"):
+        for name in ("manifest", "assessments"):
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()

@@ -2,7 +2,7 @@
 and an embedded assessment brought into the shared one.
 
 A mixin of `Assistant`, kept apart so the façade stays readable; it uses the same parts (`team`,
-`catalog`, `assessments`, `refresh`).
+`manifest`, `assessments`, `refresh`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class TeamAdministration:
             raise ValueError(f"no assessment at {path} (give the old data dir or its assessment.sqlite)")
         self.team_store()  # refuses the embedded store; brings the replica up to date
         shared = self.assessments
-        docs = self.catalog.documents()
+        docs = self.manifest.documents()
 
         def root_for(root: str | None, name: str) -> str | None:
             mine = f"{self.settings.client_name}:{root}"

@@ -75,7 +75,7 @@ def test_a_self_contained_question_is_not_changed_by_the_thread(sample_index):
 
 def test_the_thread_never_widens_what_a_role_may_see(sample_index):
     assistant = sample_index[0]
-    labels = {doc.source: doc.label.value for doc in assistant.catalog.documents()}
+    labels = {doc.source: doc.label.value for doc in assistant.manifest.documents()}
     history = ["What did the management review decide about FraudLens?"]
     auditor = assistant.ask("and who owns that action?", role="auditor", history=history)
     assert auditor.citations[0].source == "management-review-minutes-2026-10.docx"  # confidential

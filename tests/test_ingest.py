@@ -61,7 +61,7 @@ def corpus(tmp_path):
 
 def _consistent(assistant):
     """Chroma holds exactly the committed chunks: no stale duplicates, no orphans."""
-    catalog_ids = assistant.catalog.all_chunk_ids()
+    catalog_ids = assistant.manifest.all_chunk_ids()
     assert assistant.vectors.ids() == catalog_ids
     assert assistant.vectors.count() == len(catalog_ids), "a chunk sits in two label collections"
     return catalog_ids
@@ -82,14 +82,14 @@ def test_incremental_add_unchanged_change_delete_rename(corpus, tmp_path, make_a
     changed = assistant.ingest([corpus])
     assert changed.updated == ["release.md"] and changed.chunks_embedded >= 1
     ids = _consistent(assistant)
-    texts = [c.text for c in assistant.catalog.chunks_by_id(sorted(ids)).values()]
+    texts = [c.text for c in assistant.manifest.chunks_by_id(sorted(ids)).values()]
     assert not any("exceeds 0.3" in t for t in texts) and any("0.25 for two days" in t for t in texts)
 
     (corpus / "vendors.md").unlink()
     removed = assistant.ingest([corpus])
     assert removed.removed == ["vendors.md"] and removed.chunks_removed > 0
     ids = _consistent(assistant)
-    assert all(c.source != "vendors.md" for c in assistant.catalog.chunks_by_id(sorted(ids)).values())
+    assert all(c.source != "vendors.md" for c in assistant.manifest.chunks_by_id(sorted(ids)).values())
 
     (corpus / "guidance.txt").rename(corpus / "staff-guidance.txt")
     renamed = assistant.ingest([corpus])
@@ -110,7 +110,7 @@ def test_touched_file_and_labels_change(corpus, tmp_path, make_assistant):
     assert relabelled.chunks_embedded == 0
     labels = {d.source: d.label.value for d in assistant.status().documents}
     assert labels["vendors.md"] == "confidential" and labels["release.md"] == "internal"
-    chunk_labels = {c.label.value for c in assistant.catalog.chunks_by_id(sorted(_consistent(assistant))).values()
+    chunk_labels = {c.label.value for c in assistant.manifest.chunks_by_id(sorted(_consistent(assistant))).values()
                     if c.source == "vendors.md"}
     assert chunk_labels == {"confidential"}
 
@@ -257,4 +257,4 @@ def test_sigkill_mid_ingest_then_resume(tmp_path, make_assistant):
         p.name for p in SAMPLE.iterdir() if p.name != "aims-labels.toml"
     }
     _consistent(assistant)
-    assert len(assistant.catalog.all_chunk_ids()) == assistant.vectors.count()
+    assert len(assistant.manifest.all_chunk_ids()) == assistant.vectors.count()

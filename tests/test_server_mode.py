@@ -44,7 +44,7 @@ def test_ingest_and_ask_through_the_server(server_index, chroma_server):
     host, port = chroma_server.rsplit(":", 1)
     client = chromadb.HttpClient(host=host.removeprefix("http://"), port=int(port))
     stored = sum(client.get_collection(f"aims_chunks_{label}").count() for label in ("internal", "confidential"))
-    assert stored == assistant.catalog.chunk_count() == assistant.vectors.count()
+    assert stored == assistant.manifest.chunk_count() == assistant.vectors.count()
     answer = assistant.ask("How often are Tier 1 AI suppliers reassessed?", role="staff")
     assert answer.grounded and answer.citations
     assert all(c.source != "internal-audit-report-2026.pdf" for c in answer.citations)

@@ -89,7 +89,7 @@ def test_second_machine_rebuilds_the_corpus_and_sees_the_same_answers_and_eviden
         assert _docs(bravo) == _docs(alpha)  # status on B syncs the manifest from the server
         assert all(root.startswith("alpha:") for root, *_ in _docs(bravo))
         status = bravo.status()
-        assert status.chunks == alpha.catalog.chunk_count() == status.vectors
+        assert status.chunks == alpha.manifest.chunk_count() == status.vectors
         assert bravo.document_texts() == alpha.document_texts()  # the source viewer's text
         for question, role in QUESTIONS:
             assert bravo.ask(question, role=role).model_dump() == alpha.ask(question, role=role).model_dump()
@@ -171,7 +171,7 @@ def test_a_stale_copy_catches_up_and_a_current_one_costs_one_read(fresh_chroma, 
         bravo.refresh()
         assert reads == [None], "a current copy reads the small state collection (the marker) and nothing else"
         # the server keeps no chunk or text of the replaced and removed versions
-        assert _server_ids(alpha) == _committed_ids(alpha) == alpha.catalog.all_chunk_ids()
+        assert _server_ids(alpha) == _committed_ids(alpha) == alpha.manifest.all_chunk_ids()
         versions = {(r.record.doc_hash) for r in alpha.team.documents().values()}
         assert {m["doc_hash"] for m in alpha.team.texts.get(include=["metadatas"])["metadatas"]} == versions
     finally:
@@ -306,8 +306,8 @@ def test_ingest_on_one_machine_while_others_ask_never_shows_a_half_written_docum
             while not stop.is_set():
                 answer = reader.ask("When and where does the review board meet?", role="staff")
                 seen.append([c.quote for c in answer.citations if c.source == "board.md"])
-                docs = reader.catalog.documents()
-                assert all(len(reader.catalog.chunk_ids(d.root, d.source)) == d.chunk_count for d in docs)
+                docs = reader.manifest.documents()
+                assert all(len(reader.manifest.chunk_ids(d.root, d.source)) == d.chunk_count for d in docs)
                 asks[name] += 1
         except Exception as exc:  # surfaced below
             errors.append(exc)
@@ -378,7 +378,7 @@ def test_a_writer_that_dies_between_its_commit_and_the_marker_hides_nothing(fres
         answer = bravo.ask("When are parking permits renewed?")
         assert answer.grounded and answer.citations[0].source == "parking.md"
         bravo.refresh()
-        assert bravo.catalog.get_meta("team_generation") is None, "no rest on a marker while a writer is open"
+        assert bravo.manifest.get_meta("team_generation") is None, "no rest on a marker while a writer is open"
 
         alpha = _machine(home, fresh_chroma, "alpha", embedder)  # alpha's next run ends the dead run's intent
         assert alpha.ingest([corpus]).exit_code == 0
@@ -439,7 +439,7 @@ def test_team_status_and_forgetting_a_machine_that_is_gone(fresh_chroma, tmp_pat
         assert sorted(d["source"] for d in gone) == ["canteen.md", "parking.md"]
         assert not alpha.ask("When are parking permits renewed?").grounded
         assert {d.source for d in bravo.status().documents} == {"board.md"}, "every replica follows"
-        assert _server_ids(alpha) == _committed_ids(alpha) == alpha.catalog.all_chunk_ids()
+        assert _server_ids(alpha) == _committed_ids(alpha) == alpha.manifest.all_chunk_ids()
         assert alpha.team.heads().writing == []
     finally:
         alpha.close()
@@ -497,8 +497,8 @@ def test_killed_ingest_leaves_whole_documents_and_its_next_run_sweeps_its_leftov
     seed, _ = sample_index
     cache = Assistant(load_settings(index=home), embedder=embedder)  # vectors cached, so no model is needed
     model = embedder.model_id
-    hashes = sorted(seed.catalog.vector_hashes(model))
-    cache.catalog.store_vectors(model, seed.catalog.cached_vectors(model, hashes))
+    hashes = sorted(seed.manifest.vector_hashes(model))
+    cache.manifest.store_vectors(model, seed.manifest.cached_vectors(model, hashes))
     cache.close()
 
     watcher = _machine(tmp_path / "watcher", fresh_chroma, "watcher", embedder)
@@ -519,8 +519,8 @@ def test_killed_ingest_leaves_whole_documents_and_its_next_run_sweeps_its_leftov
 
     held = {d.source for d in watcher.status().documents}
     assert 4 <= len(held) < 19
-    for doc in watcher.catalog.documents():
-        assert len(watcher.catalog.chunk_ids(doc.root, doc.source)) == doc.chunk_count
+    for doc in watcher.manifest.documents():
+        assert len(watcher.manifest.chunk_ids(doc.root, doc.source)) == doc.chunk_count
     assert _committed_ids(watcher) <= _server_ids(watcher), "a committed document lost chunks"
     answer = watcher.ask("Who approves exceptions to the acceptable-use policy?", role="auditor")
     assert all(c.source in held for c in answer.citations)
@@ -528,7 +528,7 @@ def test_killed_ingest_leaves_whole_documents_and_its_next_run_sweeps_its_leftov
     resumed = _machine(home, fresh_chroma, "killed", embedder)
     report = resumed.ingest([corpus])
     assert report.exit_code == 0 and set(report.unchanged) == held and report.chunks_embedded == 0
-    assert _server_ids(resumed) == _committed_ids(resumed) == resumed.catalog.all_chunk_ids()
+    assert _server_ids(resumed) == _committed_ids(resumed) == resumed.manifest.all_chunk_ids()
     assert _docs(watcher) == _docs(resumed)
     watcher.close()
     resumed.close()

@@ -30,7 +30,7 @@ def bench_ingest(paths: list[Path], index: Path | None = None, out=print) -> dic
         started = time.perf_counter()
         report = assistant.ingest(paths)
         full = time.perf_counter() - started
-        texts = [row[1] for row in assistant.catalog.iter_chunk_texts()]
+        texts = [row[1] for row in assistant.manifest.iter_chunk_texts()]
         started = time.perf_counter()
         assistant.embedder.encode(texts)
         raw = time.perf_counter() - started
@@ -74,7 +74,7 @@ def bench_query(target_chunks: int = 50_000, rounds: int = 2, out=print) -> dict
     with tempfile.TemporaryDirectory(prefix="aims-bench-query-") as scratch:
         small = Assistant(load_settings(index=Path(scratch) / "small"))
         small.ingest(sources)
-        chunks_small = small.catalog.chunk_count()
+        chunks_small = small.manifest.chunk_count()
         p50, p95, worst = percentiles(time_asks(small, questions, rounds))
         figures.update(small_chunks=chunks_small, small_p50_ms=p50 * 1000, small_p95_ms=p95 * 1000)
         out(f"sample size: {chunks_small} chunks, {len(questions) * rounds} asks: "
@@ -89,12 +89,12 @@ def bench_query(target_chunks: int = 50_000, rounds: int = 2, out=print) -> dict
         replicate(sources, corpus, copies)
         large = Assistant(load_settings(index=Path(scratch) / "large"), embedder=small.embedder)
         # Same texts as the small index: its vector cache spares the model, as a real re-ingest would.
-        large.catalog.store_vectors(small.embedder.model_id, small.catalog.cached_vectors(
-            small.embedder.model_id, [row[0] for row in small.catalog.db.execute("SELECT text_hash FROM vectors")]))
+        large.manifest.store_vectors(small.embedder.model_id, small.manifest.cached_vectors(
+            small.embedder.model_id, [row[0] for row in small.manifest.db.execute("SELECT text_hash FROM vectors")]))
         started = time.perf_counter()
         large.ingest([corpus])
         figures["large_ingest_s"] = time.perf_counter() - started
-        chunks_large = large.catalog.chunk_count()
+        chunks_large = large.manifest.chunk_count()
         p50, p95, worst = percentiles(time_asks(large, questions, rounds))
         figures.update(large_chunks=chunks_large, large_p50_ms=p50 * 1000, large_p95_ms=p95 * 1000)
         out(f"large: {chunks_large} chunks ({copies} copies, ingest {figures['large_ingest_s']:.0f} s with cached "

@@ -32,19 +32,19 @@ def worker(size: int, seed_home: str, scratch: str, url: str | None) -> dict:
     from assistant.evaluation import load_questions
 
     seed = Assistant(load_settings(index=seed_home))
-    per_copy = seed.catalog.chunk_count()
+    per_copy = seed.manifest.chunk_count()
     copies = max(1, round(size / per_copy))
     corpus = Path(scratch) / "corpus"
     replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
     overrides = {"chroma_url": url} if url else {}
     target = Assistant(load_settings(index=Path(scratch) / "home", **overrides), embedder=seed.embedder)
     model = seed.embedder.model_id
-    hashes = [row[0] for row in seed.catalog.db.execute("SELECT text_hash FROM vectors")]
-    target.catalog.store_vectors(model, seed.catalog.cached_vectors(model, hashes))
+    hashes = [row[0] for row in seed.manifest.db.execute("SELECT text_hash FROM vectors")]
+    target.manifest.store_vectors(model, seed.manifest.cached_vectors(model, hashes))
     started = time.perf_counter()
     target.ingest([corpus])
     ingest_s = time.perf_counter() - started
-    chunks = target.catalog.chunk_count()
+    chunks = target.manifest.chunk_count()
     questions = [(q.question, q.role) for q in load_questions(resources.eval_questions())]
     p50, p95, worst = percentiles(time_asks(target, questions, 1))
     return {"chunks": chunks, "copies": copies, "ingest_s": ingest_s, "chunks_per_s": chunks / ingest_s,
@@ -124,18 +124,19 @@ def memory_worker(size: int, seed_home: str, scratch: str) -> dict:
     seed = Assistant(load_settings(index=seed_home))
     seed.embedder.encode(["warm up"])
     mark("model loaded")
-    copies = max(1, round(size / seed.catalog.chunk_count()))
+    copies = max(1, round(size / seed.manifest.chunk_count()))
     corpus = Path(scratch) / "corpus"
     replicate([p for p in DEFAULT_PATHS if p.exists()], corpus, copies)
     target = Assistant(load_settings(index=Path(scratch) / "home"), embedder=seed.embedder)
     model = seed.embedder.model_id
-    target.catalog.store_vectors(model, seed.catalog.cached_vectors(model, sorted(seed.catalog.vector_hashes(model))))
+    hashes = sorted(seed.manifest.vector_hashes(model))
+    target.manifest.store_vectors(model, seed.manifest.cached_vectors(model, hashes))
     target.vectors.count()
     import bm25s  # noqa: F401  (imports belong to "opened", not to a later phase)
     import llama_index.core.schema  # noqa: F401
 
     mark("stores opened")
-    Ingestor(target.catalog, lambda: target.vectors, target.embedder, chunk_words=target.settings.chunk_words,
+    Ingestor(target.manifest, lambda: target.vectors, target.embedder, chunk_words=target.settings.chunk_words,
              max_file_mb=target.settings.max_file_mb, labels_file=target.settings.labels_file).run([corpus])
     mark("ingest (manifest, Chroma)")
     target.lexical()
@@ -143,7 +144,7 @@ def memory_worker(size: int, seed_home: str, scratch: str) -> dict:
     for question in load_questions(resources.eval_questions()):
         target.ask(question.question, role=question.role)
     mark("80 asks")
-    return {"chunks": target.catalog.chunk_count(), "phases": phases, "vector_mib": target.catalog.chunk_count()
+    return {"chunks": target.manifest.chunk_count(), "phases": phases, "vector_mib": target.manifest.chunk_count()
             * 384 * 4 / 1048576, "peak": max(p["peak"] for p in phases)}
 
 

@@ -33,8 +33,8 @@ def bench_team(copies: int = 1, out=print) -> dict[str, float]:
             alpha = Assistant(load_settings(index=scratch / "alpha", chroma_url=url, client_name="alpha"),
                               embedder=seed.embedder)
             model = seed.embedder.model_id
-            alpha.catalog.store_vectors(model, seed.catalog.cached_vectors(model, sorted(
-                seed.catalog.vector_hashes(model))))
+            alpha.manifest.store_vectors(model, seed.manifest.cached_vectors(model, sorted(
+                seed.manifest.vector_hashes(model))))
             started = time.perf_counter()
             report = alpha.ingest([corpus])
             ingest_s = time.perf_counter() - started
@@ -59,9 +59,9 @@ def bench_team(copies: int = 1, out=print) -> dict[str, float]:
             bravo.refresh()
             bravo.lexical()
             catch_up_s = time.perf_counter() - started
-            same = [(d.root, d.source, d.doc_hash) for d in alpha.catalog.documents()] == [
-                (d.root, d.source, d.doc_hash) for d in bravo.catalog.documents()]
-            chunks = bravo.catalog.chunk_count()
+            same = [(d.root, d.source, d.doc_hash) for d in alpha.manifest.documents()] == [
+                (d.root, d.source, d.doc_hash) for d in bravo.manifest.documents()]
+            chunks = bravo.manifest.chunk_count()
             server_bytes = dir_size(scratch / "server")
             replica_bytes = dir_size(scratch / "bravo")
             for assistant in (alpha, bravo, seed):

@@ -100,7 +100,7 @@ def bench_ui(index: Path | None = None, runs: int = 5, out=print) -> dict[str, f
             sample.ingest([resources.sample_corpus()])
             sample.close()
         holder = Assistant(load_settings(index=index))
-        documents = len(holder.catalog.documents())
+        documents = len(holder.manifest.documents())
         holder.close()
         out(f"time to first paint: a fresh process on a 120x36 pseudo-terminal, from spawn to the first frame "
             f"painted, {runs} runs each (interleaved)")

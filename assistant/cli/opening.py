@@ -33,7 +33,7 @@ def open_with_an_index(args) -> Assistant | None:
         return None
     assistant = Assistant(settings)
     assistant.refresh()  # team mode: the replica catches up with the server first
-    if assistant.catalog.chunk_count() == 0:
+    if assistant.manifest.chunk_count() == 0:
         assistant.close()
         say_empty(home)
         return None

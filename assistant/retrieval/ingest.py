@@ -35,8 +35,8 @@ from assistant.core.models import (
     Rename,
     sha256_bytes,
 )
-from assistant.retrieval.catalog import Catalog, now_iso
 from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.manifest import Manifest, now_iso
 from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.parsing import SUPPORTED_SUFFIXES, ParseError, parse_bytes
 from assistant.retrieval.team import TeamStore
@@ -79,10 +79,10 @@ class _Walk:
 class Ingestor:
     """Brings the index up to date with one or more corpus folders (or single files)."""
 
-    def __init__(self, catalog: Catalog, vectors: Callable[[], VectorIndex], embedder: Embedder, *,
+    def __init__(self, manifest: Manifest, vectors: Callable[[], VectorIndex], embedder: Embedder, *,
                  chunk_words: int, max_file_mb: float, labels_file: str, progress: ProgressFn | None = None,
                  team: TeamStore | None = None, root_prefix: str = "") -> None:
-        self.catalog = catalog
+        self.manifest = manifest
         self.team = team
         self.root_prefix = root_prefix
         self.run_id = uuid.uuid4().hex
@@ -103,7 +103,7 @@ class Ingestor:
     def run(self, paths: list[Path]) -> IngestReport:
         """Ingest every path; returns what was added, updated, removed, renamed and failed."""
         started = time.perf_counter()
-        with self.catalog.lock("ingest"):
+        with self.manifest.lock("ingest"):
             self._prepare()
             try:
                 plans = [self._plan_root(Path(p)) for p in paths]
@@ -115,8 +115,8 @@ class Ingestor:
             finally:  # an error ends the run too: what it committed is whole, and replicas must see it
                 if self._writing:
                     self.team.end_write(self.run_id)
-            self.catalog.set_meta("ingest_state", "idle")
-        self.report.chunks_total = self.catalog.chunk_count()
+            self.manifest.set_meta("ingest_state", "idle")
+        self.report.chunks_total = self.manifest.chunk_count()
         self.report.seconds = round(time.perf_counter() - started, 3)
         return self.report
 
@@ -135,26 +135,26 @@ class Ingestor:
         model_id = self.embedder.model_id
         if self.team is not None:
             self.team.check_compatible(model_id, self.chunk_words)
-            if self.catalog.get_meta("ingest_state") == "running":
-                self.team.sweep(self.catalog.get_meta("ingest_run"))
+            if self.manifest.get_meta("ingest_state") == "running":
+                self.team.sweep(self.manifest.get_meta("ingest_run"))
                 self.team.bump()  # it may have died between a commit and the marker
                 from assistant.retrieval.team import sync
 
-                sync(self.catalog, self.team, model_id)  # so what it committed is not taken for new files
-            self.catalog.set_meta("model_id", model_id)
-            self.catalog.set_meta("ingest_run", self.run_id)
-            self.catalog.set_meta("ingest_state", "running")
+                sync(self.manifest, self.team, model_id)  # so what it committed is not taken for new files
+            self.manifest.set_meta("model_id", model_id)
+            self.manifest.set_meta("ingest_run", self.run_id)
+            self.manifest.set_meta("ingest_state", "running")
             return
-        stored = self.catalog.get_meta("model_id")
+        stored = self.manifest.get_meta("model_id")
         if stored is not None and stored != model_id:
             self.vectors.delete(sorted(self.vectors.ids()))
-            for doc in self.catalog.documents():
-                self.catalog.remove_document(doc.root, doc.source)
-        self.catalog.set_meta("model_id", model_id)
-        if self.catalog.get_meta("ingest_state") == "running":
-            orphans = self.vectors.ids() - self.catalog.all_chunk_ids()
+            for doc in self.manifest.documents():
+                self.manifest.remove_document(doc.root, doc.source)
+        self.manifest.set_meta("model_id", model_id)
+        if self.manifest.get_meta("ingest_state") == "running":
+            orphans = self.vectors.ids() - self.manifest.all_chunk_ids()
             self.vectors.delete(sorted(orphans))
-        self.catalog.set_meta("ingest_state", "running")
+        self.manifest.set_meta("ingest_state", "running")
 
     def _plan_root(self, path: Path) -> tuple[str, _Walk, bool]:
         path = path.expanduser()
@@ -206,7 +206,7 @@ class Ingestor:
             # Fail closed: without its labels a confidential file could be shown to staff.
             self.report.failed.append(FileFailure(source=self.labels_file, reason=f"{exc}; folder not ingested"))
             return
-        known = self.catalog.document_state(root)
+        known = self.manifest.document_state(root)
         present: set[str] = set()
         failed_now: set[str] = set()
         for source, path in _small_first(walk.files):
@@ -217,7 +217,7 @@ class Ingestor:
             if reason:
                 failed_now.add(source)
                 self.report.failed.append(FileFailure(source=source, reason=reason))
-                self.catalog.record_failure(root, source, reason)
+                self.manifest.record_failure(root, source, reason)
             self._files_done += 1
             self.progress(self._files_done, self._files_total, self.report.chunks_embedded, source)
         if not single:
@@ -226,18 +226,18 @@ class Ingestor:
                 self._removed_by_hash[known[source][0]] = source
                 if self.team is not None:
                     self._begin_write()
-                    self.team.remove(root, source, self.catalog.chunk_ids(root, source))
-                    with self.catalog.lock("sync"):
-                        ids = self.catalog.remove_document(root, source)
+                    self.team.remove(root, source, self.manifest.chunk_ids(root, source))
+                    with self.manifest.lock("sync"):
+                        ids = self.manifest.remove_document(root, source)
                 else:
-                    ids = self.catalog.remove_document(root, source)
+                    ids = self.manifest.remove_document(root, source)
                     if ids:
                         self.vectors.delete(ids)
                 self.report.removed.append(source)
                 self.report.chunks_removed += len(ids)
             if self.team is not None and set(known) - present:
                 self.team.bump()
-            self.catalog.clear_failures(root, keep=failed_now)
+            self.manifest.clear_failures(root, keep=failed_now)
 
     def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
         path = root / self.labels_file
@@ -265,7 +265,7 @@ class Ingestor:
             return _os_reason(exc)
         doc_hash = sha256_bytes(data)
         if known and known[0] == doc_hash and known[3] == labels_fp:
-            self.catalog.touch_document(root, source, st.st_size, st.st_mtime_ns)
+            self.manifest.touch_document(root, source, st.st_size, st.st_mtime_ns)
             self.report.unchanged.append(source)
             return None
         try:
@@ -282,8 +282,8 @@ class Ingestor:
         record = DocumentRecord(root=root, source=source, doc_hash=doc_hash, size=st.st_size, mtime_ns=st.st_mtime_ns,
                                 format=parsed.format, title=parsed.title, label=label, label_origin=label_origin,
                                 chunk_count=len(chunks), ingested_at=now_iso())
-        old_ids = self.catalog.chunk_ids(root, source) if known else []
-        old_label = self.catalog.document_label(root, source) if known else None
+        old_ids = self.manifest.chunk_ids(root, source) if known else []
+        old_label = self.manifest.document_label(root, source) if known else None
         kind = "updated" if known else "added"
         self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, kind, old_label,
                                       known[0] if known else None))
@@ -316,7 +316,7 @@ class Ingestor:
                 self.vectors.delete(item.old_ids)
             if item.chunks:
                 self.vectors.add(item.chunks, chunk_vectors)
-            self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
+            self.manifest.replace_document(item.record, item.labels_fp, item.text, item.chunks)
             stale = sorted(set(item.old_ids) - {c.id for c in item.chunks})
             if stale:
                 self.vectors.delete(stale)
@@ -336,9 +336,9 @@ class Ingestor:
             self.vectors.add(chunks, np.stack([vectors[c.chunk_hash][0] for c in chunks]), run=self.run_id)
             team.put_sentences({c.chunk_hash: vectors[c.chunk_hash] for c in chunks})
         team.commit([(item.record, item.labels_fp, item.text) for item in pending], self.run_id)
-        with self.catalog.lock("sync"):
+        with self.manifest.lock("sync"):
             for item in pending:
-                self.catalog.replace_document(item.record, item.labels_fp, item.text, item.chunks)
+                self.manifest.replace_document(item.record, item.labels_fp, item.text, item.chunks)
         for item in pending:
             if item.old_hash is not None:
                 team.retire(item.record.root, item.record.source, item.old_hash, item.old_ids)
@@ -359,7 +359,7 @@ class Ingestor:
     def _vectors_for(self, chunks: list[Chunk]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(chunk vector, sentence vectors) by chunk hash: cached ones re-used, the rest embedded and cached."""
         model = self.embedder.model_id
-        found = self.catalog.cached_vectors(model, [c.chunk_hash for c in chunks])
+        found = self.manifest.cached_vectors(model, [c.chunk_hash for c in chunks])
         # a cached entry whose sentence vectors no longer match the chunk's quotable spans (the sentence
         # rules changed since it was embedded) is embedded again, so every quote keeps its own vector
         missing = {c.chunk_hash: c for c in chunks
@@ -370,7 +370,7 @@ class Ingestor:
             if queued is not None:
                 queued(self._chunks_queued)
             new = self._embed(list(missing.values()))
-            self.catalog.store_vectors(model, new)
+            self.manifest.store_vectors(model, new)
             found.update(new)
             self.report.chunks_embedded += len(new)
         return found
@@ -395,7 +395,7 @@ class Ingestor:
         """Report an added file whose content equals a removed one as a rename (its vectors were re-used)."""
         if not self._removed_by_hash or not self.report.added:
             return
-        added = {doc.source: doc.doc_hash for doc in self.catalog.documents() if doc.source in self.report.added}
+        added = {doc.source: doc.doc_hash for doc in self.manifest.documents() if doc.source in self.report.added}
         for new_source, doc_hash in added.items():
             old_source = self._removed_by_hash.get(doc_hash)
             if old_source and old_source in self.report.removed and new_source in self.report.added:

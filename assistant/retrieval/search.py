@@ -25,7 +25,7 @@ class Hit:
     lexical_rank: int | None
 
 
-def hybrid_search(catalog, vectors, lexical, query_vector: np.ndarray, query: str, labels: list[str],
+def hybrid_search(manifest, vectors, lexical, query_vector: np.ndarray, query: str, labels: list[str],
                   depth: int = 30) -> list[Hit]:
     """The best chunks for a query among those with an allowed label, best first."""
     dense = vectors.query(query_vector, depth, labels) if vectors is not None else []
@@ -38,7 +38,7 @@ def hybrid_search(catalog, vectors, lexical, query_vector: np.ndarray, query: st
         for chunk_id, rank in ranks.items():
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
     order = sorted(fused, key=fused.get, reverse=True)
-    chunks = catalog.chunks_by_id(order)
+    chunks = manifest.chunks_by_id(order)
     allowed = set(labels)
     return [
         Hit(chunks[cid], fused[cid], dense_sim.get(cid), dense_rank.get(cid), lexical_rank.get(cid))

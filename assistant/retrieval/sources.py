@@ -15,8 +15,8 @@ from assistant.retrieval.lexical import tokenize
 class IndexSources:
     """Searches and reads one data dir's index for the question pipeline."""
 
-    def __init__(self, catalog, vectors, lexical, embedder) -> None:
-        self.catalog = catalog
+    def __init__(self, manifest, vectors, lexical, embedder) -> None:
+        self.manifest = manifest
         self.vector_index = vectors
         self._lexical = lexical  # a callable: the BM25 index is rebuilt when the chunks change
         self.embedder = embedder
@@ -36,16 +36,16 @@ class IndexSources:
 
     def chunks(self, ids: list[str]) -> dict[str, Chunk]:
         """Committed chunks by id."""
-        return self.catalog.chunks_by_id(ids)
+        return self.manifest.chunks_by_id(ids)
 
     def section_chunks(self, chunk: Chunk) -> list[Chunk]:
         """Every chunk of the section a chunk belongs to."""
-        return self.catalog.section_chunks(chunk.root, chunk.source, chunk.section,
+        return self.manifest.section_chunks(chunk.root, chunk.source, chunk.section,
                                            None if chunk.section else chunk.page)
 
     def vectors(self, chunks: list[Chunk]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(chunk vector, sentence vectors) cached at ingest, by chunk hash."""
-        return self.catalog.cached_vectors(self.embedder.model_id, [c.chunk_hash for c in chunks])
+        return self.manifest.cached_vectors(self.embedder.model_id, [c.chunk_hash for c in chunks])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised vectors of texts."""

@@ -30,8 +30,8 @@ import numpy as np
 
 from assistant.core.chunks import chunk_id
 from assistant.core.models import DocumentRecord, Label, TeamModeError, sha256_text
-from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.lexical import fingerprint
+from assistant.retrieval.manifest import Manifest
 from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.vectors import VectorIndex
 from assistant.retrieval.vectors import scan_collection as _scan
@@ -414,7 +414,7 @@ class ChromaLog:
         return list(_scan(self.collection))
 
 
-def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
+def sync(manifest: Manifest, team: TeamStore, model_id: str) -> SyncResult:
     """Bring the local manifest up to the server's committed documents (BM25 follows its fingerprint).
 
     Holds the data dir's sync lock, so replicas sharing a data dir apply syncs one at a time, each
@@ -423,27 +423,27 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
     right now, left as it was and retried at the next sync (the generation is then not recorded).
     """
     result = SyncResult()
-    with catalog.lock("sync"):
+    with manifest.lock("sync"):
         heads = team.heads()
         corpus, generation = heads.corpus, heads.generation
-        mine = catalog.get_meta("team_corpus")
-        if mine is None and catalog.documents():
-            raise TeamModeError(f"{catalog.path.parent} holds an embedded index; give team mode its own data dir "
+        mine = manifest.get_meta("team_corpus")
+        if mine is None and manifest.documents():
+            raise TeamModeError(f"{manifest.path.parent} holds an embedded index; give team mode its own data dir "
                                 "(--index DIR or AIMS_HOME)")
         if mine != corpus:  # a replica of another server's corpus: rebuilt (the vector cache stays)
-            catalog.reset_documents()
-            catalog.set_meta("team_corpus", corpus)
-            catalog.set_meta("team_generation", None)
-        if generation == catalog.get_meta("team_generation") and not heads.writing:
+            manifest.reset_documents()
+            manifest.set_meta("team_corpus", corpus)
+            manifest.set_meta("team_generation", None)
+        if generation == manifest.get_meta("team_generation") and not heads.writing:
             result.current = True
             return result
         remote = team.documents()
-        local = {(doc.root, doc.source): doc for doc in catalog.documents()}
+        local = {(doc.root, doc.source): doc for doc in manifest.documents()}
         for root, source in sorted(set(local) - set(remote)):
-            catalog.remove_document(root, source)
+            manifest.remove_document(root, source)
             result.removed.append(source)
         def have(hashes: list[str]) -> set[str]:
-            return catalog.has_vectors(model_id, hashes)
+            return manifest.has_vectors(model_id, hashes)
 
         for key, item in sorted(remote.items()):
             mine = local.get(key)
@@ -454,14 +454,14 @@ def sync(catalog: Catalog, team: TeamStore, model_id: str) -> SyncResult:
                 result.pending.append(item.record.source)
                 continue
             text, chunks, vectors = fetched
-            catalog.store_vectors(model_id, vectors)
-            catalog.replace_document(item.record, item.labels_fp, text, chunks)
+            manifest.store_vectors(model_id, vectors)
+            manifest.replace_document(item.record, item.labels_fp, text, chunks)
             (result.updated if mine is not None else result.added).append(item.record.source)
         if result.added or result.updated or result.removed:
-            catalog.set_meta("chunks_fp", fingerprint(sorted(catalog.all_chunk_ids())))
+            manifest.set_meta("chunks_fp", fingerprint(sorted(manifest.all_chunk_ids())))
             release_free_memory()  # the fetched payloads are garbage now
         # While anyone is writing, documents may be committed under this same marker: never rest on it.
-        catalog.set_meta("team_generation", None if result.pending or heads.writing else generation)
+        manifest.set_meta("team_generation", None if result.pending or heads.writing else generation)
     return result
 
 

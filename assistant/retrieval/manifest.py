@@ -43,7 +43,7 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-class Catalog:
+class Manifest:
     """Typed access to the manifest database; one connection per instance."""
 
     def __init__(self, path: Path) -> None:
