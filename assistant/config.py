@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 from assistant import resources
+from assistant.retrieval.llms import BACKENDS
 from assistant.settings_file import APP_NAME, DEFAULT_ROLE_LABELS, user_config_file
 
 
@@ -82,7 +83,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLE_LABELS.items()},
         description="Classification labels each role may see.",
     )
-    llm: Literal["none", "ollama", "openai", "gguf"] = Field(
+    llm: Literal[("none", *BACKENDS)] = Field(  # type: ignore[valid-type]  (the registry of llms.py)
         default="none", description="Optional LLM that rewrites answers as prose (extractive without one)."
     )
     llm_model: str = Field(default="llama3.1", description="Model name for Ollama or the OpenAI-compatible server.")

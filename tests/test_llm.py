@@ -141,3 +141,11 @@ def test_cli_json_contract_with_llm(sample_index, fake):
     payload = json.loads(out.stdout)
     assert set(payload) == {"question", "role", "answer", "grounded", "status", "citations", "controls"}
     assert payload["grounded"] is True and fake.requests
+
+
+def test_llm_backends_are_a_registry_and_the_setting_reads_it():
+    from assistant.config import Settings
+    from assistant.retrieval.llms import BACKENDS
+
+    assert list(BACKENDS) == ["ollama", "openai", "gguf"]
+    assert Settings.model_fields["llm"].annotation.__args__ == ("none", *BACKENDS)

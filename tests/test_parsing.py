@@ -180,3 +180,11 @@ def test_abbreviations_do_not_end_a_sentence_but_a_lone_capital_does():
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "Ring the on-call line (ext. 4400) at once.", "See e.g. Art. 5 first.", "Dr. Rao signs.", "See Annex A.",
         "Then stop."]
+
+
+def test_one_table_states_the_formats_and_every_entry_resolves():
+    from assistant.retrieval.parsing import PARSERS, SUPPORTED_SUFFIXES, parser_for
+
+    assert SUPPORTED_SUFFIXES == frozenset(PARSERS)
+    assert all(callable(parser_for(suffix)) for suffix in PARSERS)
+    assert parser_for(".exe") is None

@@ -2,12 +2,14 @@
 
 Always built explicitly from our settings and passed around, never taken from llama-index's global
 `Settings.llm` (which resolves to a network default). Contacted only when `llm` is configured.
+A backend is one factory registered in `BACKENDS` with `@backend(name)`; the `llm` setting's
+choices are read from that registry, so a new backend touches this module alone.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class LLMUnavailable(RuntimeError):
@@ -35,24 +37,47 @@ class ChatModel:
             raise LLMUnavailable(f"{self.name}: {type(exc).__name__}: {exc}") from exc
 
 
+Backend = Callable[[object], ChatModel]
+BACKENDS: dict[str, Backend] = {}  # the `llm` setting's name -> the factory that builds it from the settings
+
+
+def backend(name: str) -> Callable[[Backend], Backend]:
+    """Register a factory under the `llm` setting's value; the setting's choices are these names."""
+    def register(factory: Backend) -> Backend:
+        BACKENDS[name] = factory
+        return factory
+
+    return register
+
+
 def build_chat_model(settings) -> ChatModel | None:
     """The LLM named by the settings, or None when `llm` is "none"."""
-    kind = settings.llm
-    if kind == "none":
+    if settings.llm == "none":
         return None
-    if kind == "openai":
-        from llama_index.llms.openai_like import OpenAILike
+    return BACKENDS[settings.llm](settings)
 
-        key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "") or "not-needed"
-        llm = OpenAILike(model=settings.llm_model, api_base=settings.llm_base_url, api_key=key, is_chat_model=True,
-                         context_window=8192, timeout=settings.llm_timeout, max_retries=0, temperature=0.0)
-        return ChatModel(llm, f"openai-compatible {settings.llm_model} at {settings.llm_base_url}")
-    if kind == "ollama":
-        from llama_index.llms.ollama import Ollama
 
-        llm = Ollama(model=settings.llm_model, base_url=settings.llm_base_url, request_timeout=settings.llm_timeout,
-                     temperature=0.0)
-        return ChatModel(llm, f"ollama {settings.llm_model} at {settings.llm_base_url}")
+@backend("ollama")
+def _ollama(settings) -> ChatModel:
+    from llama_index.llms.ollama import Ollama
+
+    llm = Ollama(model=settings.llm_model, base_url=settings.llm_base_url, request_timeout=settings.llm_timeout,
+                 temperature=0.0)
+    return ChatModel(llm, f"ollama {settings.llm_model} at {settings.llm_base_url}")
+
+
+@backend("openai")
+def _openai(settings) -> ChatModel:
+    from llama_index.llms.openai_like import OpenAILike
+
+    key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "") or "not-needed"
+    llm = OpenAILike(model=settings.llm_model, api_base=settings.llm_base_url, api_key=key, is_chat_model=True,
+                     context_window=8192, timeout=settings.llm_timeout, max_retries=0, temperature=0.0)
+    return ChatModel(llm, f"openai-compatible {settings.llm_model} at {settings.llm_base_url}")
+
+
+@backend("gguf")
+def _gguf(settings) -> ChatModel:
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError as exc:

@@ -97,33 +97,40 @@ def _decode_detected(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def _parsers() -> dict[str, Callable[[bytes, str], ParsedDocument]]:
-    from assistant.retrieval.parsing import docx, html, markdown, pdf, plain, tabular
+# The one table of formats: suffix -> "module:function" of this package. The parser modules load
+# on first use (pdfplumber, python-docx and openpyxl are slow to import); a new format is one
+# module here plus one line below.
+PARSERS: dict[str, str] = {
+    ".md": "markdown:parse",
+    ".markdown": "markdown:parse",
+    ".txt": "plain:parse",
+    ".text": "plain:parse",
+    ".html": "html:parse",
+    ".htm": "html:parse",
+    ".xhtml": "html:parse",
+    ".pdf": "pdf:parse",
+    ".docx": "docx:parse",
+    ".csv": "tabular:parse_csv",
+    ".xlsx": "tabular:parse_xlsx",
+}
+SUPPORTED_SUFFIXES = frozenset(PARSERS)
 
-    return {
-        ".md": markdown.parse,
-        ".markdown": markdown.parse,
-        ".txt": plain.parse,
-        ".text": plain.parse,
-        ".html": html.parse,
-        ".htm": html.parse,
-        ".xhtml": html.parse,
-        ".pdf": pdf.parse,
-        ".docx": docx.parse,
-        ".csv": tabular.parse_csv,
-        ".xlsx": tabular.parse_xlsx,
-    }
 
+def parser_for(suffix: str) -> Callable[[bytes, str], ParsedDocument] | None:
+    """The parse function for a suffix (".pdf"), or None for an unsupported one."""
+    from importlib import import_module
 
-SUPPORTED_SUFFIXES = frozenset(
-    {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".xhtml", ".pdf", ".docx", ".csv", ".xlsx"}
-)
+    target = PARSERS.get(suffix)
+    if target is None:
+        return None
+    module, function = target.split(":")
+    return getattr(import_module(f"{__name__}.{module}"), function)
 
 
 def parse_bytes(data: bytes, name: str) -> ParsedDocument:
     """Parse a file's bytes by the suffix of `name`; every failure is a ParseError with a reason."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    parser = _parsers().get(suffix)
+    parser = parser_for(suffix)
     if parser is None:
         raise ParseError(f"unsupported file type {suffix or '(none)'}")
     if not data:
