@@ -1,85 +1,66 @@
-"""The one façade every front end calls: ingest, status, ask, and the benchmarks' raw parts.
+"""The one façade every front end calls: ingest, status, ask, the checklist, drafts, team administration.
 
-The CLI, the TUI and the evals all go through `Assistant`, so they share one behaviour; heavy
-parts (Chroma, the model, BM25) are opened on first use, not at construction.
+Thin: it opens the parts lazily (Chroma, the model, BM25 load on first use, not at construction)
+and composes the objects that do the work: the question pipeline's `Answerer`, the `Checklist`,
+`TeamAdministration`. One guard brings a team replica up to date before every entry point that
+reads the index (`READS_INDEX`, `NEEDS_TEAM`), so no method does it by hand.
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
+import threading
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from assistant import resources
+from assistant import parts
 from assistant.config import Settings
 from assistant.core.files import dir_size
-from assistant.core.models import Answer, DocumentRecord, FileFailure, IngestReport
-from assistant.service_team import TeamAdministration
+from assistant.core.models import Answer, IngestReport, StatusReport
+from assistant.freshness import guarded
+
+__all__ = ["Assistant", "StatusReport"]
 
 
-class StatusReport(BaseModel):
-    """What `aims status` shows: the documents, their labels, failures, the model and the size."""
-
-    home: str
-    documents: list[DocumentRecord]
-    failures: list[FileFailure]
-    chunks: int
-    vectors: int | None
-    model: str
-    model_id: str | None
-    index_bytes: int
-    labels: dict[str, int]
-    chroma_url: str | None = None
-    client_name: str | None = None
-
-
-class Assistant(TeamAdministration):
+@guarded
+class Assistant:
     """The assistant over one data dir (`settings.home`)."""
 
     def __init__(self, settings: Settings, embedder=None) -> None:
         self.settings = settings
         self.home = Path(settings.home)
+        self._guard = threading.local()  # the guard's call depth, per thread
         if embedder is not None:  # a loaded model shared by several assistants (tests, benchmarks)
             self.__dict__["embedder"] = embedder
 
     # --- parts, opened lazily ---------------------------------------------------------------------
     @cached_property
     def manifest(self):
-        """The manifest (SQLite)."""
-        from assistant.retrieval.manifest import Manifest
-
-        return Manifest(self.home / "catalog.sqlite")
+        """The manifest (SQLite): documents, their text, chunks, cached vectors, failures."""
+        return parts.open_manifest(self.home)
 
     @cached_property
     def embedder(self):
         """The embedding model (weights load on first encode)."""
-        from assistant.retrieval.embedder import Embedder
-
-        return Embedder(self.settings.model_path, self.settings.embed_dtype, self.settings.embed_batch_size)
+        return parts.open_embedder(self.settings)
 
     @cached_property
     def vectors(self):
-        """The Chroma collection."""
-        from assistant.retrieval.vectors import VectorIndex
-
-        return VectorIndex(self.home / "chroma", url=self.settings.chroma_url, token=self.settings.chroma_token)
+        """The Chroma collections (embedded, or the server's)."""
+        return parts.open_vectors(self.settings)
 
     @cached_property
     def team(self):
         """Team mode's shared records in the Chroma server, or None with the embedded store."""
-        if not self.settings.chroma_url:
-            return None
-        from assistant.retrieval.team import TeamStore
+        return parts.open_team(self.settings, self.vectors)
 
-        return TeamStore(self.vectors, self.settings.client_name)
-
-    def refresh(self):
+    def _sync(self):
         """Team mode: bring the local manifest (and with it BM25) up to the server's corpus, if it changed.
 
         One read of the server's generation marker when nothing changed; refuses a server whose
         vectors come from another model. Returns what the sync changed (None for an embedded index).
+        Called by the guard before an entry point that reads the index, and after this client's own writes.
         """
         team = self.team
         if team is None:
@@ -96,29 +77,21 @@ class Assistant(TeamAdministration):
             self.__dict__["_compatible"] = True
         return sync(self.manifest, team, self.embedder.model_id)
 
+    def refresh(self):
+        """Bring a team replica up to the server's corpus now (what the guard does before each entry point).
+
+        Inside an entry point it was already done, so it does nothing there and returns None.
+        """
+        if getattr(self._guard, "depth", 0):
+            return None
+        return self._sync()
+
     def lexical(self):
         """The BM25 index, rebuilt first if it does not cover exactly the committed chunks."""
-        from assistant.retrieval.lexical import LexicalIndex
+        from assistant.retrieval.lexical import current_index
 
-        cached = self.__dict__.get("_lexical")
-        current = self.manifest.get_meta("chunks_fp")
-        if cached is not None and cached.fingerprint == current:
-            return cached
-        with self.manifest.lock("sync"):  # one rebuild at a time per data dir, none mid-sync
-            current = self.manifest.get_meta("chunks_fp")
-            index = LexicalIndex.load(self.home / "bm25")
-            if index is None or current is None or index.fingerprint != current:
-                from assistant.retrieval.memory import release_free_memory
-
-                built = LexicalIndex.build(self.manifest.iter_chunk_texts())
-                built.save(self.home / "bm25")
-                loaded = LexicalIndex.load(self.home / "bm25")  # the same index, its postings memory-mapped
-                index = loaded if loaded is not None else built
-                del built
-                self.manifest.set_meta("chunks_fp", index.fingerprint)
-                release_free_memory()  # the build's texts and tokens are garbage now
-        self.__dict__["_lexical"] = index
-        return index
+        self.__dict__["_lexical"] = current_index(self.manifest, self.home / "bm25", self.__dict__.get("_lexical"))
+        return self.__dict__["_lexical"]
 
     # --- operations -----------------------------------------------------------------------------
     def ingest(self, paths: list[Path], progress=None) -> IngestReport:
@@ -126,14 +99,13 @@ class Assistant(TeamAdministration):
         from assistant.retrieval.ingest import Ingestor
         from assistant.retrieval.lexical import fingerprint
 
-        self.refresh()  # team mode: decide what changed against the server's corpus, not a stale copy
         ingestor = Ingestor(
             self.manifest, lambda: self.vectors, self.embedder, chunk_words=self.settings.chunk_words,
             max_file_mb=self.settings.max_file_mb, labels_file=self.settings.labels_file, progress=progress,
             team=self.team, root_prefix=f"{self.settings.client_name}:" if self.team is not None else "",
         )
         report = ingestor.run(paths)
-        self.refresh()
+        self._sync()  # the replica takes in what this client just committed
         report.chunks_total = self.manifest.chunk_count()
         changed = report.added or report.updated or report.removed or report.renamed
         if changed or not (self.home / "bm25" / "chunks.json").exists():
@@ -148,6 +120,54 @@ class Assistant(TeamAdministration):
         except KeyError as exc:
             raise ValueError(f"unknown role {role!r}; known: {', '.join(self.settings.role_labels)}") from exc
 
+    # --- the objects that do the work --------------------------------------------------------------
+    @cached_property
+    def pipeline(self):
+        """The question pipeline (candidates, features, ranker, judge) over this data dir's index."""
+        return parts.question_pipeline(self.settings, self.manifest, self.vectors, self.lexical, self.embedder)
+
+    @cached_property
+    def answerer(self):
+        """The question pipeline's answering front: evidence, then the extractive or verified LLM answer."""
+        from assistant.answering.answerer import Answerer
+
+        return Answerer(self.pipeline, top_k=self.settings.top_k, llm_passages=self.settings.llm_passages,
+                        chat_model=functools.partial(parts.open_chat_model, self.settings), prompt=self.prompt,
+                        encode=self.embedder.encode)
+
+    @property
+    def chat_model(self):
+        """The configured LLM, or None (the default: answers are extractive)."""
+        return self.answerer.chat_model
+
+    @cached_property
+    def catalogue(self):
+        """The ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks), validated."""
+        return parts.open_catalogue(self.settings)
+
+    @cached_property
+    def assessments(self):
+        """The assessment store: SQLite in the data dir, or in team mode the server's shared log."""
+        return parts.open_assessments(self.home, self.team)
+
+    @cached_property
+    def checklist(self):
+        """The organisation's checklist over the catalogue, with its assessment and evidence."""
+        from assistant.checklist.checklist import Checklist
+
+        return Checklist(lambda: self.catalogue, lambda: self.assessments, lambda: self.manifest,
+                         evidence=self.evidence, margin=lambda: self.pipeline.ranker.margin,
+                         query_vector=self.query_vector, encoder=lambda: self.embedder,
+                         control_similarity=self.settings.control_similarity)
+
+    @cached_property
+    def team_admin(self):
+        """Team mode's administration (the guard refuses it with the embedded store)."""
+        from assistant.service_team import TeamAdministration
+
+        return TeamAdministration(self.team, self.manifest, lambda: self.assessments, self.settings.client_name)
+
+    # --- questions -------------------------------------------------------------------------------
     def ask(self, question: str, role: str = "staff", k: int | None = None, on_token=None,
             history: list[str] | None = None) -> Answer:
         """Answer with quoted, cited sentences from the documents the role may see, or refuse.
@@ -165,23 +185,14 @@ class Assistant(TeamAdministration):
     def ask_traced(self, question: str, role: str = "staff", k: int | None = None, on_token=None,
                    history: list[str] | None = None):
         """`ask`, returning the answer with the pipeline's `Evidence` (None for an empty index): what evals read."""
-        from assistant.answering.extractive import compose, refusal
-        from assistant.answering.followup import thread_query
-
         labels = self.labels_for(role)
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
-        self.refresh()
         if self.manifest.chunk_count() == 0:
-            return refusal(question, role, []), None
-        thread = thread_query(question, history)
-        found = self.evidence(question, labels, context=thread.context)
-        status = found.verdict.status
-        answer = compose(question, role, found.units, k or self.settings.top_k, found.searched, status=status,
-                         missing=found.missing, margin=self.pipeline.ranker.margin)
-        if status == "answered" and self.chat_model is not None:
-            answer = self._generate(question, role, found.units, answer, on_token, asked=thread.prompt_question)
+            return self.answerer.empty(question, role), None
+        thread = self.answerer.thread(question, history)
+        answer, found = self.answerer.answer(thread, role, labels, k, on_token)
         if answer.status != "none":
             answer.controls = self._controls_or_none(question, answer, thread.context)
         if thread.context:
@@ -196,85 +207,25 @@ class Assistant(TeamAdministration):
             answer.notes.append(f"no related controls: {exc}")
             return []
 
+    def evidence(self, question: str, labels: list[str], context: list[str] | None = None):
+        """Every stage of the question pipeline for a question among the allowed labels (an `Evidence`)."""
+        from assistant.answering.followup import ThreadQuery
+
+        return self.answerer.evidence(ThreadQuery(question, list(context or [])), labels)
+
+    def query_vector(self, question: str, context: list[str] | None = None):
+        """The question's vector (with a follow-up's context), shared by retrieval and related controls."""
+        from assistant.answering.followup import ThreadQuery
+
+        return self.answerer.query_vector(ThreadQuery(question, list(context or [])))
+
     def _generate(self, question: str, role: str, scored, extractive: Answer, on_token,
                   asked: str | None = None) -> Answer:
-        from assistant.answering.verify import evidence_block, passages_for_llm, render_prompt, to_answer, verify
-        from assistant.retrieval.llms import LLMUnavailable
-
-        chunks = passages_for_llm(scored, self.settings.llm_passages)
-        user = render_prompt(self.prompt("answer_user"), question=asked or question, role=role,
-                             evidence=evidence_block(chunks))
-        pieces = []
-        try:
-            for piece in self.chat_model.stream(self.prompt("answer_system"), user):
-                pieces.append(piece)
-                if on_token is not None:
-                    on_token(piece)
-        except LLMUnavailable as exc:
-            extractive.notes.append(f"LLM not used ({exc}); extractive answer")
-            return extractive
-        verdict, quotes = verify("".join(pieces), chunks, self.embedder.encode)
-        notes = [f"dropped unsupported sentence: {s!r} ({why})" for s, why in verdict.dropped]
-        notes += [f"stripped invented citation [{k}]" for k in verdict.invented_keys]
-        if not verdict.kept:
-            extractive.notes.extend(notes + ["nothing the LLM wrote was supported; extractive answer"])
-            return extractive
-        answer = to_answer(question, role, verdict, quotes, chunks)
-        answer.notes.extend(notes)
-        return answer
-
-    @cached_property
-    def chat_model(self):
-        """The configured LLM, or None (the default: answers are extractive)."""
-        from assistant.retrieval.llms import build_chat_model
-
-        return build_chat_model(self.settings)
+        return self.answerer.generate(question, role, scored, extractive, on_token, asked=asked)
 
     def prompt(self, name: str) -> str:
         """A prompt template from the prompts dir."""
         return (self.settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
-
-    @cached_property
-    def pipeline(self):
-        """The question pipeline (candidates, features, ranker, judge) over this data dir's index."""
-        from assistant.answering.judge import judge_from
-        from assistant.answering.pipeline import QuestionPipeline
-        from assistant.answering.ranker import ranker_from
-        from assistant.answering.thesaurus import Thesaurus
-        from assistant.retrieval.sources import IndexSources
-
-        sources = IndexSources(self.manifest, self.vectors, self.lexical, self.embedder)
-        calibration = resources.load_calibration(self.home)
-        pipeline = QuestionPipeline(sources, ranker_from(calibration), judge_from(calibration),
-                                    thesaurus=Thesaurus.load(self.embedder.encode)
-                                    if self.settings.vocabulary_bridge else None, pool=self.settings.answer_passages,
-                                    stages=frozenset(self.settings.recall_stages))
-        if self.settings.refusal_threshold is not None:
-            pipeline.judge.answered = self.settings.refusal_threshold
-        return pipeline
-
-    def evidence(self, question: str, labels: list[str], context: list[str] | None = None):
-        """Every stage of the question pipeline for a question among the allowed labels (an `Evidence`).
-
-        `context` (earlier questions of a thread, oldest first) joins the search of a follow-up: in the
-        query vector and BM25 query with less weight than the question, and in the words an answer
-        should contain at half weight. The role's labels filter every search inside the query.
-        """
-        return self.pipeline.evidence(question, labels, context, vector=self.query_vector(question, context))
-
-    def query_vector(self, question: str, context: list[str] | None = None):
-        """The question's vector (with a follow-up's context weighed in), remembered for the last question.
-
-        Retrieval and related controls share it.
-        """
-        from assistant.answering.followup import ThreadQuery
-
-        key = (question, tuple(context or ()))
-        last = self.__dict__.get("_last_query")
-        if last is None or last[0] != key:
-            last = (key, self.pipeline.thread_vector(ThreadQuery(question, list(context or []))))
-            self.__dict__["_last_query"] = last
-        return last[1]
 
     def baseline(self, corpus: Path, k: int = 5, exclude: tuple[str, ...] | None = None):
         """A plain llama-index VectorStoreIndex over the same files, as a (question, role) -> Answer function."""
@@ -284,160 +235,81 @@ class Assistant(TeamAdministration):
 
     def document_texts(self) -> dict[str, tuple[str, str]]:
         """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""
-        self.refresh()
         return {doc.source: (doc.label.value, self.manifest.document_text(doc.root, doc.source) or "")
                 for doc in self.manifest.documents()}
 
+    def chunk_count(self) -> int:
+        """How many chunks the index holds (0: nothing ingested yet)."""
+        return self.manifest.chunk_count()
+
+    def warm_up(self) -> None:
+        """Load the embedding model now (the UI does it in the background after its first frame)."""
+        self.embedder.encode(["warm up"])
+
     # --- checklist ---------------------------------------------------------------------------------
-    @cached_property
-    def catalogue(self):
-        """The ISO/IEC 42001 catalogue (clauses, Annex A, crosswalks), validated."""
-        from assistant.checklist.catalogue import load_catalogue
-
-        return load_catalogue(self.settings.standard_dir)
-
-    @cached_property
-    def assessments(self):
-        """The organisation's assessment store: SQLite in the data dir, or in team mode the server's shared log."""
-        if self.team is not None:
-            from assistant.checklist.assessment import SharedAssessmentStore
-
-            return SharedAssessmentStore(self.team.assessment_log())
-        from assistant.checklist.assessment import AssessmentStore
-
-        return AssessmentStore(self.home / "assessment.sqlite")
-
-    def _document(self, root: str | None, source: str):
-        """The indexed document named by source (and root, when several roots hold that name)."""
-        matches = [d for d in self.manifest.documents() if d.source == source and (root is None or d.root == root)]
-        if len(matches) > 1:
-            raise ValueError(f"{source} is in several corpora: {', '.join(d.root for d in matches)}")
-        return matches[0] if matches else None
-
-    def _lookup(self, root: str | None, source: str):
-        doc = self._document(root, source)
-        return (doc.doc_hash, self.manifest.document_text(doc.root, doc.source) or "") if doc else None
-
     def item(self, item_id: str):
         """A clause or control of the catalogue; a clear error for an unknown ID."""
-        found = self.catalogue.by_id.get(item_id.strip())
-        if found is None:
-            raise ValueError(f"unknown clause or control {item_id!r} (e.g. 6.1.2 or A.6.2.6)")
-        return found
+        return self.checklist.item(item_id)
+
+    def crosswalk(self, item_id: str):
+        """NIST AI RMF and EU AI Act pairs of a 42001 ID, or of an external one."""
+        return self.catalogue.crosswalk_for(item_id)
+
+    def controls(self) -> list[str]:
+        """The IDs of the Annex A controls, in catalogue order."""
+        return [c.id for c in self.catalogue.controls]
 
     def checklist_rows(self):
         """Every clause and control with its assessment and evidence freshness."""
-        from assistant.checklist.rows import build_rows
-
-        self.refresh()
-        assessments = self.assessments.get_many(list(self.catalogue.by_id))
-        return build_rows(self.catalogue, assessments, self._lookup)
+        return self.checklist.rows()
 
     def checklist_row(self, item_id: str):
         """One item's row, built alone (the TUI's detail pane asks for it on every cursor move)."""
-        from assistant.checklist.rows import build_rows
-
-        item = self.item(item_id)
-        self.refresh()
-        return build_rows(self.catalogue, {item.id: self.assessments.get(item.id)}, self._lookup, only={item.id})[0]
+        return self.checklist.row(item_id)
 
     def checklist_set(self, item_id: str, author: str | None = None, **changes):
         """Change an item's applicability, justification, status, owner, dates or notes (audited)."""
-        from assistant.checklist.assessment import default_author
-
-        self.item(item_id)
-        return self.assessments.update(item_id.strip(), author or default_author(), **changes)
+        return self.checklist.set(item_id, author, **changes)
 
     def checklist_link(self, item_id: str, source: str, quote: str, author: str | None = None, root: str | None = None):
         """Pin evidence: the quote must be found (verbatim, whitespace aside) in the indexed document."""
-        from assistant.checklist.assessment import default_author
-        from assistant.checklist.rows import find_quote
-
-        self.item(item_id)
-        self.refresh()
-        doc = self._document(root, source)
-        if doc is None:
-            raise ValueError(f"{source} is not in the index (see aims status)")
-        text = self.manifest.document_text(doc.root, doc.source) or ""
-        span = find_quote(text, quote)
-        if span is None:
-            raise ValueError(f"the quote is not in {source}")
-        holder = next((c for c in self._chunks_of(doc) if c.start <= span[0] < c.end), None)
-        return self.assessments.add_link(
-            item_id.strip(), author or default_author(), source=doc.source, root=doc.root,
-            page=holder.page if holder else None, section=holder.section if holder else None,
-            quote=text[span[0]:span[1]], doc_hash=doc.doc_hash)
-
-    def _chunks_of(self, doc):
-        return sorted(self.manifest.chunks_by_id(self.manifest.chunk_ids(doc.root, doc.source)).values(),
-                      key=lambda c: c.start)
+        return self.checklist.link(item_id, source, quote, author=author, root=root)
 
     def suggest_evidence(self, item_id: str, limit: int = 3, role: str = "auditor"):
         """Candidate evidence for one item: its intent and typical evidence searched, best quote per document."""
-        from assistant.checklist.rows import Suggestion
-        from assistant.core.where import locator
-
-        item = self.item(item_id)
-        self.refresh()
-        query = f"{item.title}. {item.intent} Evidence: {'; '.join(item.typical_evidence)}"
-        found_evidence = self.evidence(query, self.labels_for(role))
-        status, margin = found_evidence.verdict.status, self.pipeline.ranker.margin
-        best = found_evidence.units[0].score if found_evidence.units else 0.0
-        found: dict[str, Suggestion] = {}
-        for unit in found_evidence.units:
-            chunk = unit.passage.chunk
-            if chunk.source in found:
-                continue
-            close = unit.score >= best - margin
-            level = ("high" if status == "answered" and close else
-                     "medium" if status != "none" and (close or status == "answered") else "low")
-            found[chunk.source] = Suggestion(item_id=item.id, source=chunk.source, page=chunk.page,
-                                             section=locator(chunk), quote=unit.text, score=round(unit.score, 4),
-                                             confidence=level)
-            if len(found) >= limit:
-                break
-        return list(found.values())
+        return self.checklist.suggest(item_id, self.labels_for(role), limit=limit)
 
     def checklist_gaps(self):
         """Gaps over all clauses and controls, most severe first."""
-        from assistant.checklist.rows import gaps
-
-        return gaps(self.checklist_rows())
+        return self.checklist.gaps()
 
     def related_controls(self, question: str, answer: Answer, limit: int = 3,
                          context: list[str] | None = None) -> list[str]:
         """Clause and control IDs an answer relates to: IDs its citations name, then the closest by meaning."""
-        import re
+        return self.checklist.related_controls(question, answer, limit=limit, context=context)
 
-        known = self.catalogue.by_id
-        found: list[str] = []
-        for citation in answer.citations:
-            for ident in re.findall(r"\b(A\.\d{1,2}(?:\.\d){1,2})\b", f"{citation.section or ''} {citation.quote}"):
-                if ident in known and ident not in found:
-                    found.append(ident)
-        vectors = self._catalogue_vectors()
-        query = self.query_vector(question, context)
-        ranked = sorted(((float(v @ query), ident) for ident, v in vectors.items()), reverse=True)
-        found += [ident for sim, ident in ranked[:limit] if sim >= self.settings.control_similarity
-                  and ident not in found]
-        return found[: limit + 2]
+    def audit_trail(self) -> list[dict]:
+        """Every recorded assessment change, with time and author."""
+        return self.assessments.audit_trail()
 
-    def _catalogue_vectors(self) -> dict:
-        cached = self.__dict__.get("_catalogue_vector_cache")
-        if cached is None:
-            from assistant.core.models import sha256_text
+    # --- team mode ---------------------------------------------------------------------------------
+    def team_overview(self):
+        """What the Chroma server holds per client, the ingests under way, the generation marker."""
+        return self.team_admin.overview()
 
-            texts = {ident: f"{item.title}. {item.intent}" for ident, item in self.catalogue.by_id.items()}
-            keys = {ident: sha256_text(text) for ident, text in texts.items()}
-            stored = self.manifest.cached_vectors(self.embedder.model_id, list(keys.values()))
-            missing = [ident for ident in texts if keys[ident] not in stored]
-            if missing:
-                new = dict(zip([keys[i] for i in missing], self.embedder.encode([texts[i] for i in missing])))
-                self.manifest.store_vectors(self.embedder.model_id, {k: (v, v[:0]) for k, v in new.items()})
-                stored.update({k: (v, None) for k, v in new.items()})
-            cached = {ident: stored[keys[ident]][0] for ident in texts}
-            self.__dict__["_catalogue_vector_cache"] = cached
-        return cached
+    def team_filed_by(self, client: str):
+        """The documents filed under a client (what `aims team forget` would withdraw)."""
+        return self.team_admin.filed_by(client)
+
+    def team_forget(self, client: str):
+        """Withdraw the documents filed under a client that is gone; the replica follows. Returns them."""
+        gone = self.team_admin.forget(client)
+        self._sync()
+        return gone
+
+    def import_assessment(self, source: Path) -> dict:
+        """Copy an embedded data dir's assessment into the shared one; importing it again adds nothing."""
+        return self.team_admin.import_assessment(source)
 
     # --- drafting ----------------------------------------------------------------------------------
     @cached_property
@@ -502,12 +374,10 @@ class Assistant(TeamAdministration):
         from assistant.core.labels import classification_line, highest_label
 
         wanted = set(sources)
-        self.refresh()
         return classification_line(highest_label(d.label for d in self.manifest.documents() if d.source in wanted))
 
     def status(self) -> StatusReport:
         """The state of the index, without loading the model."""
-        self.refresh()
         documents = self.manifest.documents()
         labels: dict[str, int] = {}
         for doc in documents:
@@ -534,7 +404,7 @@ class Assistant(TeamAdministration):
             (self.home / name).unlink(missing_ok=True)
         for name in ("chroma", "bm25"):
             shutil.rmtree(self.home / name, ignore_errors=True)
-        for name in ("manifest", "vectors", "team", "assessments"):
+        for name in ("manifest", "vectors", "team", "assessments", "team_admin"):
             self.__dict__.pop(name, None)
         self.__dict__.pop("_lexical", None)
 

@@ -1,8 +1,9 @@
-"""Team mode's administration on the service façade: the shared records, a gone machine's documents,
-and an embedded assessment brought into the shared one.
+"""Team mode's administration: the shared records, a gone machine's documents, and an embedded
+assessment brought into the shared one.
 
-A mixin of `Assistant`, kept apart so the façade stays readable; it uses the same parts (`team`,
-`manifest`, `assessments`, `refresh`).
+An object the façade composes (no mixin), built with the parts it reads (the team store, the
+manifest, the shared assessment, this client's name); the façade's guard refuses the embedded store
+and brings the replica up to date before any of these runs.
 """
 
 from __future__ import annotations
@@ -13,22 +14,25 @@ from pathlib import Path
 class TeamAdministration:
     """`aims team` operations (team mode only)."""
 
-    def team_store(self):
-        """The shared records for `aims team` commands; refused with the embedded store."""
-        if self.team is None:
-            from assistant.core.models import TeamModeError
+    def __init__(self, team, manifest, assessments, client_name: str) -> None:
+        self.team = team
+        self.manifest = manifest
+        self.assessments = assessments  # a callable: the shared assessment is opened on first use
+        self.client_name = client_name
 
-            raise TeamModeError("team commands need a Chroma server: --chroma-url URL or AIMS_CHROMA_URL")
-        self.refresh()  # also refuses a server built with another model
-        return self.team
+    def overview(self):
+        """What the server holds per client, the ingests under way, the generation marker."""
+        return self.team.overview()
 
-    def team_forget(self, client: str):
-        """Withdraw the documents filed under a client that is gone; the replica follows. Returns them."""
+    def filed_by(self, client: str):
+        """The documents filed under a client."""
+        return self.team.filed_by(client)
+
+    def forget(self, client: str):
+        """Withdraw the documents filed under a client that is gone. Returns them."""
         import uuid
 
-        gone = self.team_store().forget(client, run=f"forget-{uuid.uuid4().hex}")
-        self.refresh()
-        return gone
+        return self.team.forget(client, run=f"forget-{uuid.uuid4().hex}")
 
     def import_assessment(self, source: Path) -> dict:
         """Team mode: copy an embedded data dir's assessment (its changes and evidence links, with their
@@ -38,12 +42,11 @@ class TeamAdministration:
         path = source / "assessment.sqlite" if source.is_dir() else source
         if not path.is_file():
             raise ValueError(f"no assessment at {path} (give the old data dir or its assessment.sqlite)")
-        self.team_store()  # refuses the embedded store; brings the replica up to date
-        shared = self.assessments
+        shared = self.assessments()
         docs = self.manifest.documents()
 
         def root_for(root: str | None, name: str) -> str | None:
-            mine = f"{self.settings.client_name}:{root}"
+            mine = f"{self.client_name}:{root}"
             same_name = [d.root for d in docs if d.source == name]
             return mine if mine in same_name or len(same_name) != 1 else same_name[0]
 

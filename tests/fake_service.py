@@ -14,9 +14,8 @@ from assistant.checklist.assessment import Assessment
 from assistant.checklist.catalogue import load_catalogue
 from assistant.checklist.rows import build_rows
 from assistant.config import load_settings
-from assistant.core.models import Answer, Citation, DocumentRecord, Label
+from assistant.core.models import Answer, Citation, DocumentRecord, Label, StatusReport
 from assistant.drafting.kinds import load_kinds
-from assistant.service import StatusReport
 
 
 class FakeEmbedder:
@@ -87,6 +86,12 @@ class FakeService:
 
     def item(self, item_id: str):
         return self.catalogue.by_id[item_id]
+
+    def crosswalk(self, item_id: str):
+        return self.catalogue.crosswalk_for(item_id)
+
+    def warm_up(self) -> None:
+        self.embedder.encode(["warm up"])
 
 
 def scripted_answer(question: str = "Who approves the policy?") -> Answer:

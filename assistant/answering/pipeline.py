@@ -8,6 +8,7 @@ output stays on the `Evidence` it returns, so `aims eval --diagnose` can say whe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from assistant.answering.candidates import (
 from assistant.answering.features import Unit, answer_types, describe
 from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
 from assistant.answering.judge import Judge, Verdict, permissive
-from assistant.answering.ranker import LinearRanker, prior
+from assistant.answering.ranker import prior
 from assistant.answering.thesaurus import Thesaurus
 
 BRIDGE_WEIGHT = 0.35  # an expansion term's weight beside the question's own (its IDF times this)
@@ -70,10 +71,21 @@ def cover_parts(units: list[Unit], parts: int) -> list[Unit]:
     return lifted + rest
 
 
+class Ranker(Protocol):
+    """The ranking stage as the pipeline uses it: order the units best first, and the citation margin.
+
+    `ranker.LinearRanker` is the fitted one; any object with these two members can stand in for it.
+    """
+
+    margin: float  # units within this of the best score join it in an answer
+
+    def rank(self, units: list[Unit]) -> list[Unit]: ...
+
+
 class QuestionPipeline:
     """Answers 'which sentences answer this question?' over the sources it is given."""
 
-    def __init__(self, sources: Sources, ranker: LinearRanker | None = None, judge: Judge | None = None,
+    def __init__(self, sources: Sources, ranker: Ranker | None = None, judge: Judge | None = None,
                  thesaurus: Thesaurus | None = None, pool: int = POOL, stages: frozenset[str] = STAGES) -> None:
         self.sources = sources
         self.pool = pool
@@ -82,9 +94,10 @@ class QuestionPipeline:
         self.judge = judge or permissive()
         self.thesaurus = thesaurus
 
-    def query(self, question: str, context: list[str] | None = None, vector: np.ndarray | None = None) -> Query:
+    def query(self, question: str, context: list[str] | None = None, vector: np.ndarray | None = None,
+              thread: ThreadQuery | None = None) -> Query:
         """What to search for a question (and a follow-up's context): vectors, parts, weighted terms."""
-        thread = ThreadQuery(question, list(context or []))
+        thread = thread or ThreadQuery(question, list(context or []))
         if vector is None:
             vector = self.thread_vector(thread)
         parts = split_parts(question)
@@ -112,9 +125,9 @@ class QuestionPipeline:
         return (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(vectors[0].dtype)
 
     def evidence(self, question: str, labels: list[str], context: list[str] | None = None,
-                 vector: np.ndarray | None = None) -> Evidence:
-        """Every stage for one question among the labels a role may see."""
-        query = self.query(question, context, vector)
+                 vector: np.ndarray | None = None, thread: ThreadQuery | None = None) -> Evidence:
+        """Every stage for one question among the labels a role may see (`thread`: the follow-up already built)."""
+        query = self.query(question, context, vector, thread)
         candidates = gather(query, self.sources, labels, self.pool, self.stages)
         types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
         units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))

@@ -32,7 +32,7 @@ def _show(args, assistant) -> int:
     if args.item:
         item = assistant.item(args.item)
         row = assistant.checklist_row(item.id)
-        pairs = assistant.catalogue.crosswalk_for(item.id)
+        pairs = assistant.crosswalk(item.id)
         if args.json:
             emit_json({"item": item.model_dump(), "row": row.model_dump(),
                        "crosswalk": [p.model_dump() for p in pairs]})
@@ -113,7 +113,7 @@ def _gaps(args, assistant) -> int:
 
 
 def _crosswalk(args, assistant) -> int:
-    pairs = assistant.catalogue.crosswalk_for(args.item)
+    pairs = assistant.crosswalk(args.item)
     if not pairs:
         raise ValueError(f"no crosswalk entries for {args.item!r}")
     if args.json:
@@ -126,7 +126,7 @@ def _crosswalk(args, assistant) -> int:
 
 
 def _suggest(args, assistant) -> int:
-    items = [args.item] if args.item else [c.id for c in assistant.catalogue.controls]
+    items = [args.item] if args.item else assistant.controls()
     proposals = {item: assistant.suggest_evidence(item, limit=args.n) for item in items}
     if args.json:
         emit_json({"suggestions": {k: [s.model_dump() for s in v] for k, v in proposals.items()}})
@@ -152,7 +152,7 @@ def _export(args, assistant) -> int:
 
 
 def _audit(args, assistant) -> int:
-    trail = assistant.assessments.audit_trail()
+    trail = assistant.audit_trail()
     if args.json:
         emit_json({"audit_trail": trail})
         return EXIT_OK

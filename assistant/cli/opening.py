@@ -32,8 +32,7 @@ def open_with_an_index(args) -> Assistant | None:
         say_empty(home)
         return None
     assistant = Assistant(settings)
-    assistant.refresh()  # team mode: the replica catches up with the server first
-    if assistant.manifest.chunk_count() == 0:
+    if assistant.chunk_count() == 0:  # team mode: the replica catches up with the server first
         assistant.close()
         say_empty(home)
         return None

@@ -35,7 +35,7 @@ def _when(ns: int) -> str:
 
 
 def _status(args, assistant) -> int:
-    view = assistant.team_store().overview()
+    view = assistant.team_overview()
     mine = assistant.settings.client_name
     if args.json:
         emit_json({**dataclasses.asdict(view), "server": assistant.settings.chroma_url, "this_client": mine})
@@ -58,7 +58,7 @@ def _status(args, assistant) -> int:
 
 def _forget(args, assistant) -> int:
     if not args.yes:
-        docs = assistant.team_store().filed_by(args.client)
+        docs = assistant.team_filed_by(args.client)
         if args.json:
             emit_json({"client": args.client, "removed": [], "would_remove": [_doc(d) for d in docs]})
             return EXIT_OK

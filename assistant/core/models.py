@@ -101,6 +101,10 @@ class TeamModeError(RuntimeError):
     """The shared store cannot be used as configured (e.g. its vectors come from another model)."""
 
 
+class LLMUnavailable(RuntimeError):
+    """The configured LLM cannot be built or reached; the caller falls back to the extractive answer."""
+
+
 class FileFailure(BaseModel):
     """A file that could not be ingested, with a reason a person can act on."""
 
@@ -115,6 +119,22 @@ class Rename(BaseModel):
     new: str = Field(alias="to")
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class StatusReport(BaseModel):
+    """What `aims status` shows: the documents, their labels, failures, the model and the size."""
+
+    home: str
+    documents: list[DocumentRecord]
+    failures: list[FileFailure]
+    chunks: int
+    vectors: int | None
+    model: str
+    model_id: str | None
+    index_bytes: int
+    labels: dict[str, int]
+    chroma_url: str | None = None
+    client_name: str | None = None
 
 
 class IngestReport(BaseModel):

@@ -161,3 +161,25 @@ class LexicalIndex:
             return []
         docs, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
         return [(self.ids[int(doc)].decode(), float(score)) for doc, score in zip(docs[0], scores[0]) if score > 0]
+
+
+def current_index(manifest, folder: Path, cached: LexicalIndex | None = None) -> LexicalIndex:
+    """The BM25 index of the manifest's committed chunks: `cached` if it still covers them, else the
+    one saved in `folder`, rebuilt first if it does not cover exactly those chunks."""
+    current = manifest.get_meta("chunks_fp")
+    if cached is not None and cached.fingerprint == current:
+        return cached
+    with manifest.lock("sync"):  # one rebuild at a time per data dir, none mid-sync
+        current = manifest.get_meta("chunks_fp")
+        index = LexicalIndex.load(folder)
+        if index is None or current is None or index.fingerprint != current:
+            from assistant.retrieval.memory import release_free_memory
+
+            built = LexicalIndex.build(manifest.iter_chunk_texts())
+            built.save(folder)
+            loaded = LexicalIndex.load(folder)  # the same index, its postings memory-mapped
+            index = loaded if loaded is not None else built
+            del built
+            manifest.set_meta("chunks_fp", index.fingerprint)
+            release_free_memory()  # the build's texts and tokens are garbage now
+    return index

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
+from assistant.core.models import LLMUnavailable
 
-class LLMUnavailable(RuntimeError):
-    """The configured LLM cannot be built or reached; the caller falls back to the extractive answer."""
+__all__ = ["BACKENDS", "ChatModel", "LLMUnavailable", "backend", "build_chat_model"]
 
 
 class ChatModel:

@@ -188,7 +188,7 @@ class AimsApp(App[None]):
     @work(thread=True, group="startup", exit_on_error=False)
     def _load_model(self) -> None:
         try:
-            self.service.embedder.encode(["warm up"])
+            self.service.warm_up()
         except Exception as exc:  # noqa: BLE001 - the first question will say what is wrong
             self.call_from_thread(self._model_loaded, f"model not loaded: {type(exc).__name__}: {exc}")
             return

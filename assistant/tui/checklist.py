@@ -207,7 +207,7 @@ class ChecklistPane(Vertical):
         lines = [f"## {item.id} {item.title}", "", item.intent, "", "**Audit questions**", ""]
         lines += [f"- {q}" for q in item.audit_questions]
         lines += ["", "**Typical evidence**", ""] + [f"- {e}" for e in item.typical_evidence]
-        pairs = service.catalogue.crosswalk_for(item.id)
+        pairs = service.crosswalk(item.id)
         if pairs:
             names = sorted({p.external_id + (" (indicative)" if p.indicative else "") for p in pairs})
             lines += ["", "**Crosswalk**: " + ", ".join(names)]
