@@ -1,6 +1,7 @@
 """A scripted stand-in for the service façade, for UI tests where the real index is not the point.
 
-Answers come from a queue; the checklist and draft kinds are the real (model-free) ones.
+Answers come from a queue; the checklist and draft kinds are the real (model-free) ones. It
+implements `assistant.contract.Service`, as `Assistant` does (tests/test_layers.py checks both).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class FakeEmbedder:
 
 
 class FakeService:
-    """Enough of `Assistant` for the UI, with scripted answers."""
+    """The front ends' contract (`Service`) with scripted answers; what no UI test exercises refuses plainly."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -92,6 +93,50 @@ class FakeService:
 
     def warm_up(self) -> None:
         self.embedder.encode(["warm up"])
+
+    def ingest(self, paths, progress=None):
+        raise NotImplementedError("the fake service ingests nothing")
+
+    def chunk_count(self) -> int:
+        return self.status().chunks
+
+    def controls(self) -> list[str]:
+        return [c.id for c in self.catalogue.controls]
+
+    def checklist_set(self, item_id: str, author=None, **changes):
+        raise NotImplementedError("the fake service records no assessment")
+
+    def checklist_link(self, item_id: str, source: str, quote: str, author=None, root=None):
+        raise NotImplementedError("the fake service records no evidence")
+
+    def suggest_evidence(self, item_id: str, limit: int = 3, role: str = "auditor"):
+        return []
+
+    def checklist_gaps(self):
+        from assistant.checklist.rows import gaps
+
+        return gaps(self.checklist_rows())
+
+    def audit_trail(self) -> list[dict]:
+        return []
+
+    def draft(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
+        raise NotImplementedError("the fake service drafts nothing")
+
+    def team_overview(self):
+        raise NotImplementedError("the fake service has no team")
+
+    def team_filed_by(self, client: str):
+        raise NotImplementedError("the fake service has no team")
+
+    def team_forget(self, client: str):
+        raise NotImplementedError("the fake service has no team")
+
+    def import_assessment(self, source: Path) -> dict:
+        raise NotImplementedError("the fake service has no team")
+
+    def close(self) -> None:
+        return None
 
 
 def scripted_answer(question: str = "Who approves the policy?") -> Answer:

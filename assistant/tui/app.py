@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -29,6 +30,9 @@ from assistant.tui.checklist import ChecklistPane
 from assistant.tui.documents import DocumentsPane
 from assistant.tui.draft import DraftPane
 from assistant.tui.viewer import SourceViewer
+
+if TYPE_CHECKING:  # the contract the app calls; `Assistant` and the tests' fake implement it
+    from assistant.contract import Service
 
 HELP = """\
 # aims-assistant
@@ -101,8 +105,8 @@ class AimsApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, service=None, warm_model: bool = True, first_paint_report: Path | None = None,
-                 make_service=None) -> None:
+    def __init__(self, service: Service | None = None, warm_model: bool = True,
+                 first_paint_report: Path | None = None, make_service=None) -> None:
         """Give `service`, or `make_service` to build it (in a thread) once the first frame is painted."""
         super().__init__()
         if (service is None) == (make_service is None):

@@ -8,93 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.core.models import Block, ParsedDocument
+from assistant.core.models import ParsedDocument
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text
 
-
-class ParseError(ValueError):
-    """A file that cannot be read as its suffix claims; the message is shown to the user."""
-
-
-class TextBuilder:
-    """Accumulates extracted text and records each block's span in it.
-
-    Parsers of binary formats build their canonical text through it, so spans are exact.
-    """
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._length = 0
-        self.blocks: list[Block] = []
-
-    def add(self, text: str, separator: str = "\n\n", **locator: object) -> None:
-        """Append a block of text (stripped) with its locator; empty text is ignored."""
-        text = text.strip()
-        if not text:
-            return
-        start = self._append(text, separator)
-        self.blocks.append(Block(start=start, end=self._length, **locator))
-
-    def add_plain(self, text: str, separator: str = "\n\n") -> None:
-        """Append text that is not a block of its own, such as a heading line."""
-        text = text.strip()
-        if text:
-            self._append(text, separator)
-
-    def _append(self, text: str, separator: str) -> int:
-        if self._length:
-            self._parts.append(separator)
-            self._length += len(separator)
-        start = self._length
-        self._parts.append(text)
-        self._length += len(text)
-        return start
-
-    @property
-    def text(self) -> str:
-        """The canonical text built so far."""
-        return "".join(self._parts)
-
-
-def decode_text(data: bytes) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else the detected encoding.
-
-    A Latin-1 or Windows-1252 file keeps its accents; binary content is refused.
-    """
-    if not data.strip():
-        raise ParseError("the file holds no text")
-    if b"\x00" in data[:65536]:
-        raise ParseError("binary content (NUL bytes) in a file named as text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = _decode_detected(data)
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > max(8, len(text[:65536]) // 100):
-        raise ParseError("binary content (control characters) in a file named as text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _decode_detected(data: bytes) -> str:
-    """Decode with charset-normalizer's guess; on a tie, Windows-1252 (Western European) wins.
-
-    Many single-byte code pages decode English text equally well, and the detector's first pick
-    among equals is arbitrary (it may read a Latin-1 '£' as cp1250's 'Ł').
-    """
-    from charset_normalizer import from_bytes
-
-    results = list(from_bytes(data[:1_000_000]))
-    encoding = "cp1252"
-    if results:
-        best = results[0]
-        encoding = best.encoding
-        for result in results:
-            if result.chaos <= best.chaos + 0.01 and "cp1252" in result.could_be_from_charset:
-                encoding = "cp1252"
-                break
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("latin-1")
+__all__ = ["PARSERS", "SUPPORTED_SUFFIXES", "ParseError", "TextBuilder", "decode_text", "parse_bytes", "parser_for"]
 
 
 # The one table of formats: suffix -> "module:function" of this package. The parser modules load

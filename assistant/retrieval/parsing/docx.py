@@ -15,7 +15,7 @@ import zipfile
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import trail_titles, update_trail
-from assistant.retrieval.parsing import ParseError, TextBuilder
+from assistant.retrieval.parsing.base import ParseError, TextBuilder
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)

@@ -12,7 +12,7 @@ import warnings
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import trail_titles, update_trail
-from assistant.retrieval.parsing import TextBuilder, decode_text
+from assistant.retrieval.parsing.base import TextBuilder, decode_text
 
 _DROP = ("script", "style", "noscript", "template", "nav", "footer", "iframe", "svg", "form", "button", "head")
 _BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "caption", "figcaption", "address", "summary",

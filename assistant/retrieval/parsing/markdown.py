@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
 from assistant.core.text import reflow, trail_titles, update_trail, wrap_breaks
-from assistant.retrieval.parsing import decode_text
+from assistant.retrieval.parsing.base import decode_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")

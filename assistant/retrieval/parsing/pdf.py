@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import heading_level, trail_titles, update_trail
-from assistant.retrieval.parsing import ParseError, TextBuilder
+from assistant.retrieval.parsing.base import ParseError, TextBuilder
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")

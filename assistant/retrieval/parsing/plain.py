@@ -13,7 +13,7 @@ import re
 
 from assistant.core.models import Block, ParsedDocument
 from assistant.core.text import heading_level, reflow, trail_titles, update_trail, wrap_breaks
-from assistant.retrieval.parsing import decode_text
+from assistant.retrieval.parsing.base import decode_text
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.models import ParsedDocument
-from assistant.retrieval.parsing import ParseError, TextBuilder, decode_text
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text
 
 _NUMERIC = re.compile(r"^[-+(]?[£$€]?\s?[\d][\d,. ]*%?\)?$|^\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"^(19|20)\d{2}$")

@@ -1,0 +1,186 @@
+"""The question pipeline and the Answerer as units: in-memory sources, a fake embedder, a stand-in ranker.
+
+No model, Chroma or BM25: the pipeline reads only what its `Sources` give it, and the ranker is
+anything with `rank` and `margin`, so each stage can be exercised (and swapped) on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+
+import numpy as np
+import pytest
+
+from assistant.answering.answerer import Answerer
+from assistant.answering.followup import ThreadQuery
+from assistant.answering.judge import permissive
+from assistant.answering.pipeline import QuestionPipeline, Ranker
+from assistant.answering.ranker import prior
+from assistant.core.chunks import make_chunks
+from assistant.core.models import Chunk, Label
+from assistant.retrieval.parsing import parse_bytes
+
+POLICY = b"""---
+title: AI Policy
+---
+# AI Policy
+
+## Approval
+
+The Board approves this policy every year in March. The Chief Risk Officer keeps the policy register.
+
+## Suppliers
+
+Procurement reassesses every AI supplier once a year against the due diligence checklist.
+
+## Incidents
+
+Staff report an AI incident to the service desk within one working day.
+"""
+
+
+class FakeEmbedder:
+    """Hashed bag of words: texts that share words have similar vectors; counts its calls."""
+
+    dim = 256
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _words(text):
+                out[row, zlib.crc32(word.encode()) % self.dim] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2]
+
+
+class MemorySources:
+    """The `Sources` a pipeline reads, over a few chunks held in memory."""
+
+    def __init__(self, chunks: list[Chunk], embedder: FakeEmbedder) -> None:
+        self.by_id = {c.id: c for c in chunks}
+        self.embedder = embedder
+        self.vectors_of = dict(zip([c.id for c in chunks], embedder.encode([c.embed_text for c in chunks])))
+
+    def dense(self, vector, k, labels):
+        scored = [(cid, float(v @ vector)) for cid, v in self.vectors_of.items()
+                  if self.by_id[cid].label.value in labels]
+        return sorted(scored, key=lambda item: -item[1])[:k]
+
+    def lexical(self, query, k, labels):
+        wanted = set(_words(query))
+        scored = [(c.id, float(len(wanted & set(_words(c.text))))) for c in self.by_id.values()
+                  if c.label.value in labels]
+        return sorted([s for s in scored if s[1] > 0], key=lambda item: -item[1])[:k]
+
+    def chunks(self, ids):
+        return {i: self.by_id[i] for i in ids if i in self.by_id}
+
+    def section_chunks(self, chunk):
+        return [c for c in self.by_id.values() if c.section == chunk.section]
+
+    def vectors(self, chunks):
+        return {c.chunk_hash: (self.vectors_of[c.id], np.zeros((0, FakeEmbedder.dim), np.float32)) for c in chunks}
+
+    def encode(self, texts):
+        return self.embedder.encode(texts)
+
+    def tokenize(self, texts):
+        return [_words(t) for t in texts]
+
+    def idf(self, tokens):
+        docs = [set(_words(c.text)) for c in self.by_id.values()]
+        return {t: math.log(1 + len(docs) / n) for t in tokens if (n := sum(t in d for d in docs))}
+
+
+@pytest.fixture()
+def sources() -> MemorySources:
+    doc = parse_bytes(POLICY, "ai-policy.md")
+    chunks = make_chunks(doc, root="/corpus", source="ai-policy.md", doc_hash="0" * 64, label=Label.PUBLIC,
+                         target_words=40)
+    return MemorySources(chunks, FakeEmbedder())
+
+
+class ReversingRanker:
+    """A stand-in ranker: the prior's order, reversed; records that it was asked."""
+
+    margin = 0.25
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def rank(self, units):
+        self.calls += 1
+        ranked = prior().rank(units)
+        for n, unit in enumerate(reversed(ranked)):
+            unit.score = float(len(ranked) - n)
+        return list(reversed(ranked))
+
+
+def test_the_pipeline_finds_the_sentence_that_answers(sources):
+    pipeline = QuestionPipeline(sources, prior(), permissive())
+    found = pipeline.evidence("Who approves the AI policy?", ["public", "internal"])
+    assert found.verdict.status == "answered"
+    assert "Board approves" in found.units[0].text
+    assert {c.chunk.source for c in found.candidates} == {"ai-policy.md"}
+
+
+def test_the_role_filter_applies_inside_the_search(sources):
+    found = QuestionPipeline(sources).evidence("Who approves the AI policy?", ["confidential"])
+    assert found.candidates == [] and found.units == [] and found.verdict.status == "none"
+
+
+def test_the_ranker_is_anything_with_rank_and_margin(sources):
+    ranker: Ranker = ReversingRanker()
+    expected = QuestionPipeline(sources, prior()).evidence("Who approves the AI policy?", ["public"]).units
+    found = QuestionPipeline(sources, ranker).evidence("Who approves the AI policy?", ["public"])
+    assert ranker.calls == 1
+    assert [(u.candidate.chunk.id, u.start) for u in found.units] == \
+        [(u.candidate.chunk.id, u.start) for u in reversed(expected)]
+
+
+def _answerer(sources, judge=None) -> Answerer:
+    pipeline = QuestionPipeline(sources, prior(), judge or permissive())
+    return Answerer(pipeline, top_k=4, llm_passages=4, chat_model=lambda: None, prompt=lambda name: "",
+                    encode=sources.encode)
+
+
+def test_the_answerer_quotes_and_cites(sources):
+    answerer = _answerer(sources)
+    answer, found = answerer.answer(answerer.thread("Who approves the AI policy?"), "staff", ["public"])
+    assert answer.status == "answered" and answer.grounded
+    assert answer.citations[0].source == "ai-policy.md" and "Board approves" in answer.citations[0].quote
+    assert found.verdict.status == "answered"
+
+
+def test_the_judge_alone_decides_a_refusal(sources):
+    judge = permissive()
+    judge.answered = judge.related = 2.0  # no probability reaches it: every verdict is `none`
+    answerer = _answerer(sources, judge)
+    answer, _ = answerer.answer(answerer.thread("Who approves the AI policy?"), "staff", ["public"])
+    assert answer.status == "none" and not answer.grounded and answer.citations == []
+    assert "ai-policy.md" in answer.answer  # the closest documents searched are named
+
+
+def test_one_thread_is_passed_down_and_its_vector_is_remembered(sources):
+    answerer = _answerer(sources)
+    thread = answerer.thread("and who keeps its register?", ["Who approves the AI policy?"])
+    assert thread == ThreadQuery("and who keeps its register?", ["Who approves the AI policy?"])
+    before = sources.embedder.calls
+    first = answerer.query_vector(thread)
+    again = answerer.query_vector(ThreadQuery(thread.question, list(thread.context)))
+    assert again is first and sources.embedder.calls == before + 1
+    answer, found = answerer.answer(thread, "staff", ["public"])
+    assert found.query.lexical_text == thread.lexical  # the follow-up's context reached the BM25 query
+    assert any("register" in c.quote for c in answer.citations)
