@@ -29,7 +29,7 @@ def _parameters(function) -> list[tuple[str, object]]:
 @pytest.mark.parametrize("implementation", [Assistant, FakeService])
 def test_each_implementation_keeps_the_contract(implementation, tmp_path):
     service = implementation(load_settings(index=tmp_path)) if implementation is Assistant else implementation(tmp_path)
-    assert len(MEMBERS) > 25 and "ask" in MEMBERS
+    assert len(MEMBERS) >= 20 and "ask" in MEMBERS
     for name in MEMBERS:
         assert callable(getattr(implementation, name, None)), f"{implementation.__name__} lacks {name}"
         assert _parameters(getattr(implementation, name)) == _parameters(getattr(Service, name)), name

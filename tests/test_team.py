@@ -73,7 +73,7 @@ def team(tmp_path_factory, embedder):
 def _quote_from(assistant: Assistant, source: str) -> str:
     """A sentence of the document's first chunk (verbatim), to link as evidence."""
     doc = next(d for d in assistant.status().documents if d.source == source)
-    chunk = min(assistant._chunks_of(doc), key=lambda c: c.ordinal)
+    chunk = min(assistant.checklist._chunks_of(doc), key=lambda c: c.ordinal)
     return max(chunk.text.split("\n"), key=len).strip()[:160]
 
 
