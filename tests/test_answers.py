@@ -11,6 +11,7 @@ import pytest
 
 from assistant.core.chunks import display_quote
 from assistant.evaluation import LeakChecker, load_questions
+from assistant.settings_file import ROLES
 
 from .conftest import REPO
 
@@ -108,7 +109,7 @@ def _run(*args, home):
 def _check_contract(payload: dict) -> None:
     assert set(payload) == JSON_KEYS
     assert isinstance(payload["question"], str) and isinstance(payload["answer"], str)
-    assert payload["role"] in ("staff", "implementer", "auditor") and isinstance(payload["grounded"], bool)
+    assert payload["role"] in ROLES and isinstance(payload["grounded"], bool)
     assert isinstance(payload["controls"], list)
     assert payload["status"] in ("answered", "partial", "none")
     assert payload["grounded"] == (payload["status"] == "answered")
