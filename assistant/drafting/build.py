@@ -73,6 +73,9 @@ class Relevance:
         kind = self.sources.kinds.get(source, "other")
         return "own" if kind in self.own else "related" if kind in self.related else "other"
 
+    def is_own(self, unit) -> bool:
+        return self.grade(unit.passage.chunk.source) == "own"
+
     def choose(self, found, used: set | None = None) -> list:
         """The quotable, relevant units of a search, best first (own-kind units lifted a little)."""
         used = used or set()
@@ -103,7 +106,7 @@ def gather(kind: DraftKind, values: dict[str, str], sources: DraftSources) -> li
             slots[slot.name] = fill(slot, relevance.choose(found))
         found = sources.evidence(kind.fill(section.question, values))
         in_facts = {_key(unit) for filled in slots.values() for _, unit in filled.values}
-        own = lambda u: relevance.grade(u.passage.chunk.source) == "own"  # noqa: E731
+        own = relevance.is_own
         everything = relevance.choose(found)
         ranked = [u for u in everything if _key(u) not in used | in_facts]
         top = _lifted(everything[0], sources.margin, own) if everything else None

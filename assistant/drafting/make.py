@@ -8,8 +8,16 @@ from collections.abc import Callable
 from string import Template
 
 from assistant.drafting.build import DraftSources, SectionEvidence, gather
-from assistant.drafting.draft import (Cited, Draft, DraftError, Inferred, SectionMaterial, assemble_sections,
-                                     locator, to_complete)
+from assistant.drafting.draft import (
+    Cited,
+    Draft,
+    DraftError,
+    Inferred,
+    SectionMaterial,
+    assemble_sections,
+    locator,
+    to_complete,
+)
 from assistant.drafting.kinds import DraftKind
 from assistant.drafting.organisation import infer_organisation
 from assistant.drafting.review import existing_documents, review
@@ -57,7 +65,8 @@ def make_draft(kind: DraftKind, values: dict[str, str], sources: DraftSources, d
     material = {}
     for item in evidence:
         written = prose(item) if prose is not None and (item.quotes or item.slots) else None
-        facts = {name: [(spans, Cited.of(unit)) for spans, unit in filled.values] for name, filled in item.slots.items()}
+        facts = {name: [(spans, Cited.of(unit)) for spans, unit in filled.values]
+                 for name, filled in item.slots.items()}
         material[item.section.id] = SectionMaterial(facts, [Cited.of(u) for u in item.quotes], written or None)
     checked = None
     if with_review and kind.requirements and existing_documents(kind, values, sources):

@@ -16,7 +16,8 @@ _SUFFIX = (r"(?:plc|PLC|Ltd|Limited|Inc|LLC|LLP|GmbH|AG|SA|NV|BV|Group|Network|T
            r"Bank|University|College|Hospitals?|Health|Foundation|Company|Corporation|Partnership|Society|"
            r"Services|Insurance|Holdings|Ministry|Department|Board)")
 _WORD = r"(?:[A-Z][A-Za-z&'’-]+|of|and|for|the|&)"
-_NAME = re.compile(rf"\b((?:[A-Z][A-Za-z&'’-]+[ \t]+)(?:{_WORD}[ \t]+){{0,5}}{_SUFFIX}(?:[ \t]+(?:plc|PLC|Ltd|Limited|Inc))?)\b")
+_NAME = re.compile(rf"\b((?:[A-Z][A-Za-z&'’-]+[ \t]+)(?:{_WORD}[ \t]+){{0,5}}{_SUFFIX}"
+                   rf"(?:[ \t]+(?:plc|PLC|Ltd|Limited|Inc))?)\b")
 _GENERIC = re.compile(r"^(?:The|Our|This|AI|Board|Executive|Internal|External|Risk|Audit|Management|Quality|"
                       r"Certification|Data|Information|Director|Head|Chief|Manager|Chair|Approval|Approved)\b")
 MIN_DOCUMENTS = 2
@@ -33,7 +34,8 @@ def candidate_names(text: str) -> set[str]:
         while words and words[0] in ("The", "the", "Our", "of", "and", "for"):
             words = words[1:]
         name = " ".join(words)
-        if len(words) >= 2 and not _GENERIC.match(name) and not words[0].isupper() and not re.fullmatch(_SUFFIX, words[0]) and not re.search(r"\b(?:of|and|for|the)$", name):
+        proper = not _GENERIC.match(name) and not words[0].isupper() and not re.fullmatch(_SUFFIX, words[0])
+        if len(words) >= 2 and proper and not re.search(r"\b(?:of|and|for|the)$", name):
             names.add(name)
     return names
 

@@ -92,16 +92,15 @@ def record_fields(text: str) -> list[tuple[str, str]]:
 
 
 def match_record(slot: DraftSlot, text: str) -> list[str] | None:
-    """The cells of a record whose headers match the slot's fields (the first is required), in field order."""
+    """The cells of a record whose headers match the slot's fields, in field order; None unless every field is there."""
     pairs = record_fields(text)
     cells = []
-    for index, pattern in enumerate(slot.fields):
+    for pattern in slot.fields:
         rx = re.compile(pattern, re.IGNORECASE)
-        value = next((v for h, v in pairs if rx.search(h)), None)
-        if value is None and index == 0:
+        value = next((v for h, v in pairs if rx.search(h) and v not in cells), None)
+        if value is None:
             return None
-        if value is not None and value not in cells:
-            cells.append(value)
+        cells.append(value)
     return cells
 
 
@@ -141,9 +140,14 @@ def fill(slot: DraftSlot, units: list) -> Filled:
 
 
 def _record_value(slot: DraftSlot, text: str) -> str | None:
-    """A slot's value inside one cell of a table row (a pattern may span `Header: value`)."""
-    for header, value in record_fields(text):
-        found = match_value(slot, f"{header}: {value}")
+    """A slot's value inside one cell of a table row (a pattern may span `Header: value`). A two-cell row of a
+    key-value table (`Item: Owner` / `Detail: A. Person`) reads as `Owner: A. Person`."""
+    pairs = record_fields(text)
+    lines = [f"{header}: {value}" for header, value in pairs]
+    if len(pairs) == 2:
+        lines.append(f"{pairs[0][1]}: {pairs[1][1]}")
+    for line in lines:
+        found = match_value(slot, line)
         if found and found in text:
             return found
     return None
