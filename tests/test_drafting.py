@@ -27,9 +27,13 @@ def test_at_least_the_seven_kinds_exist():
 def test_every_kind_renders_with_no_missing_variables(name):
     kind = KINDS[name]
     values = {i.name: f"<{i.name}>" for i in kind.inputs}
-    text = kind.render(values, {s.id: f"BODY-{s.id}" for s in kind.sections})
-    assert "{{" not in text and not re.search(r"\$[a-z_]", text)
-    assert all(f"BODY-{s.id}" in text for s in kind.sections)
+    facts = {slot.name: f"FACT-{slot.name}" for s in kind.sections for slot in s.slots}
+    text = kind.render(values, {s.id: f"BODY-{s.id}" for s in kind.sections}, facts)
+    assert "{{" not in text and "[[" not in text and not re.search(r"\$[a-z_]", text)
+    assert all(f"BODY-{s.id}" in text for s in kind.sections) and all(f in text for f in facts.values())
+    assert all(kind.wording()[s.id] for s in kind.sections)  # every section has template wording to adopt
+    with pytest.raises(KeyError):
+        kind.render(values, {s.id: "" for s in kind.sections}, {} if facts else None) if facts else kind.render({}, {})
     with pytest.raises(KeyError):
         kind.render({}, {})
 
