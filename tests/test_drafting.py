@@ -3,6 +3,7 @@ TO COMPLETE markers where they do not, verbatim quotes, Markdown and DOCX output
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -127,3 +128,18 @@ def test_llm_prose_passes_the_same_verifier(sample_index, embedder):
     assert any(section.prose for section in draft.sections)  # the verified prose replaced quotes somewhere
     texts = sample_index[0].document_texts()
     assert draft.citations and all(c.quote in texts[c.source][1] for c in draft.citations)
+
+
+def test_the_draft_eval_script_runs_on_the_sample(sample_index):
+    """evals/draft_eval.py must not rot: its set is valid and the AI policy meets the issue's targets."""
+    home = str(sample_index[0].home)
+    script = [sys.executable, str(REPO / "evals" / "draft_eval.py"), "--home", f"sample={home}", "--only", "sample"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    checked = subprocess.run([*script, "--check"], capture_output=True, text=True, env=env, timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    ran = subprocess.run([*script, "--kind", "ai-policy", "--json"], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    row = json.loads(ran.stdout)["rows"][0]
+    assert row["recall"] >= 0.8 and row["relevant_share"] >= 0.9, row
+    assert row["adoptable_share"] == 1.0 and row["furniture"] == 0
