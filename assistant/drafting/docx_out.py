@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def markdown_to_docx(markdown: str, title: str, out: Path, classification: str | None = None) -> None:
-    """Our drafts' Markdown as a Word document: real headings, paragraphs and tables.
+    """Our drafts' Markdown as a Word document: real headings, paragraphs, quotations, lists and tables.
 
     A classification goes into the core properties too (category, and keywords
     `classification: X`), where our DOCX reader and document-management tools look for it.
@@ -19,7 +19,7 @@ def markdown_to_docx(markdown: str, title: str, out: Path, classification: str |
     if classification:
         document.core_properties.category = classification
         document.core_properties.keywords = f"classification: {classification}"
-    lines = markdown.splitlines()
+    lines = _unwrap(markdown.splitlines())
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -41,6 +41,19 @@ def markdown_to_docx(markdown: str, title: str, out: Path, classification: str |
             document.add_paragraph(line.strip())
         i += 1
     document.save(out)
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join a wrapped paragraph or list item (template wording is wrapped in the .md) into one line."""
+    out: list[str] = []
+    for line in lines:
+        starts = re.match(r"^(#{1,6}\s|\||> |- |\s*$)", line)
+        previous = out[-1] if out else ""
+        if not starts and previous.strip() and not re.match(r"^(#{1,6}\s|\|)", previous):
+            out[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out
 
 
 def _table(document, block: list[str]) -> None:
