@@ -13,8 +13,8 @@ import functools
 # cannot read a stale team replica by forgetting a call.
 READS_INDEX = frozenset({
     "ingest", "ask", "ask_traced", "evidence", "document_texts", "chunk_count", "checklist_rows", "checklist_row",
-    "checklist_link", "checklist_gaps", "suggest_evidence", "related_controls", "draft", "classification_line",
-    "status"})
+    "checklist_link", "checklist_gaps", "suggest_evidence", "related_controls", "draft", "draft_review",
+    "draft_defaults", "classification_line", "status"})
 NEEDS_TEAM = frozenset({"team_overview", "team_filed_by", "team_forget", "import_assessment"})
 LOCAL = frozenset({  # read no index: the catalogue, the settings, the assessment alone, files of their own
     "refresh", "lexical", "labels_for", "query_vector", "prompt", "baseline", "item", "crosswalk", "controls",

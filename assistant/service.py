@@ -320,41 +320,71 @@ class Assistant:
         return load_kinds(self.settings.prompts_dir / "drafts")
 
     def draft(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
-        """Draft a document: each section from cited evidence (or verified LLM prose), else TO COMPLETE."""
-        from assistant.answering.extractive import compose
-        from assistant.drafting.draft import DraftError, assemble, to_complete
+        """Draft a document: template wording, facts as cited spans, the best quotes per section (or verified
+        LLM prose), TO COMPLETE markers, and a requirements check when the organisation has one already."""
+        from assistant.drafting.make import make_draft
+
+        kind, values, inferred, sources = self._draft_setup(kind_name, values, role)
+        documents = {doc.source: doc for doc in self.manifest.documents()}
+        prose = (lambda item: self._draft_prose(kind, item, values)) if self.chat_model is not None else None
+        return make_draft(kind, values, sources, lambda s: documents[s].doc_hash if s in documents else "",
+                          lambda s: documents[s].label if s in documents else None, inferred, prose)
+
+    def draft_review(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
+        """The requirements check alone: what the standard asks of a document of this kind, graded against
+        the organisation's existing one (every element missing when it has none)."""
+        from assistant.drafting.review import review
+
+        kind, values, _, sources = self._draft_setup(kind_name, values, role)
+        return review(kind, values, sources)
+
+    def draft_defaults(self, kind_name: str, role: str = "implementer"):
+        """Inputs of a kind found in the documents the role may see (name -> `Inferred`), for prefilling."""
+        from assistant.drafting.make import find_inputs
+
+        texts, titles = self._draft_texts(role)
+        return find_inputs(self.draft_kinds[kind_name], texts, titles)
+
+    def _draft_texts(self, role: str):
+        self.refresh()
+        labels = set(self.labels_for(role))
+        documents = [d for d in self.manifest.documents() if d.label.value in labels]
+        return ({d.source: self.manifest.document_text(d.root, d.source) or "" for d in documents},
+                {d.source: d.title for d in documents})
+
+    def _draft_setup(self, kind_name: str, values: dict[str, str], role: str):
+        from assistant.drafting.build import DraftSources
+        from assistant.drafting.doctypes import document_kind
+        from assistant.drafting.draft import DraftError
+        from assistant.drafting.make import find_inputs, resolve_inputs
 
         kind = self.draft_kinds.get(kind_name)
         if kind is None:
             raise DraftError(f"unknown kind {kind_name!r}; known: {', '.join(sorted(self.draft_kinds))}")
-        values = {k: str(v) for k, v in values.items() if v not in (None, "")}
-        missing = [i.name for i in kind.inputs if i.required and i.name not in values]
-        if missing:
-            raise DraftError(f"{kind_name} needs: {', '.join('--' + m if m == 'system' else m for m in missing)}")
-        for item in kind.inputs:
-            values.setdefault(item.name, to_complete(item.description.lower(), kind.supports[:1]))
         labels = self.labels_for(role)
-        self.refresh()
-        answers = {}
-        used: set[tuple[str, int]] = set()
-        for section in kind.sections:
-            question = kind.fill(section.question, values)
-            found = self.evidence(question, labels)
-            subject = values.get(section.about_input or "", "") if section.about_input else ""
-            units = [u for u in found.units if (u.passage.chunk.id, u.start) not in used
-                     and (not subject or _mentions(u.passage.chunk, subject))]
-            if not units or self.pipeline.judge.verdict(units, found.query).status == "none":
-                answers[section.id] = None
-                continue
-            answer = compose(question, role, units, section.max_sentences, found.searched,
-                             margin=self.pipeline.ranker.margin)
-            if answer.grounded and self.chat_model is not None:
-                answer = self._generate(question, role, units, answer, None)
-            used |= {(u.passage.chunk.id, u.start) for u in units[: section.max_sentences]}
-            answers[section.id] = answer
-        documents = {doc.source: doc for doc in self.manifest.documents()}
-        return assemble(kind, values, answers, lambda s: documents[s].doc_hash if s in documents else "",
-                        lambda s: documents[s].label if s in documents else None)
+        texts, titles = self._draft_texts(role)
+        values, inferred = resolve_inputs(kind, values, lambda: find_inputs(kind, texts, titles))
+        sources = DraftSources(search=lambda q: self.evidence(q, labels),
+                               status=lambda units, found: self.pipeline.judge.verdict(units, found.query).status,
+                               kinds={s: document_kind(titles[s], s, texts[s][:400]) for s in texts},
+                               margin=self.pipeline.ranker.margin, titles=titles)
+        return kind, values, inferred, sources
+
+    def _draft_prose(self, kind, item, values):
+        """A section's evidence written up by the LLM; only sentences the citation verifier supports are kept."""
+        from assistant.answering.verify import verify
+        from assistant.drafting.draft import Cited, locator
+        from assistant.drafting.make import section_prompt
+        from assistant.retrieval.llms import LLMUnavailable
+
+        user, chunks = section_prompt(self.prompt("drafts/section_user"), kind, item, values)
+        try:
+            reply = "".join(self.chat_model.stream(self.prompt("drafts/section_system"), user))
+        except LLMUnavailable:
+            return None
+        verdict, quotes = verify(reply, chunks, self.embedder.encode)
+        return [(sentence, [Cited(quotes[(i, k)], chunks[k - 1].source, chunks[k - 1].page, locator(chunks[k - 1]))
+                            for k in keys]) for i, (sentence, keys) in enumerate(verdict.kept)]
 
     # --- session records -------------------------------------------------------------------------
     def log_exchange(self, answer: Answer) -> Path:
@@ -414,9 +444,3 @@ class Assistant:
             part = self.__dict__.get(name)
             if part is not None:
                 part.close()
-
-
-def _mentions(chunk, subject: str) -> bool:
-    """Whether a chunk (its text, title or heading trail) names the subject, e.g. the system drafted for."""
-    needle = subject.lower()
-    return any(needle in (field or "").lower() for field in (chunk.text, chunk.title, chunk.section))

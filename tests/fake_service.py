@@ -123,6 +123,12 @@ class FakeService:
     def draft(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
         raise NotImplementedError("the fake service drafts nothing")
 
+    def draft_review(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
+        raise NotImplementedError("the fake service reviews nothing")
+
+    def draft_defaults(self, kind_name: str, role: str = "implementer") -> dict:
+        return {}  # nothing found in the documents: the form is not prefilled
+
     def team_overview(self):
         raise NotImplementedError("the fake service has no team")
 

@@ -34,11 +34,30 @@ def test_questions_without_gold_among_candidates_are_skipped_and_the_stored_form
     rng = np.random.default_rng(1)
     groups = _groups(rng, n_questions=20) + [(np.zeros((5, len(FEATURES)), np.float32), np.zeros(5, bool))]
     ranker, summary = fit(groups)
-    assert summary["skipped_no_gold"] == 1 and summary["l2"] in (0.003, 0.03, 0.3, 3.0, 30.0)
+    assert summary["skipped_no_gold"] == 1 and summary["l2"] in (0.003, 0.03, 0.3, 3.0, 30.0, "prior kept")
     ranker.margin = 1.5
     again = LinearRanker.from_dict(ranker.to_dict())
     assert np.allclose(again.weights, ranker.weights, atol=1e-4) and again.margin == 1.5
     assert ranker_from({}).weights.tolist() == prior().weights.tolist()
+
+
+def test_the_prior_is_kept_when_no_fit_beats_it_on_held_out_questions():
+    # Gold is exactly the unit the prior ranks first (its own signals), and a handful of questions
+    # carry a spurious extra feature that a fit could chase: nothing a fit learns helps held-out hit@1.
+    rng = np.random.default_rng(5)
+    plain = prior()
+    groups = []
+    for n in range(12):
+        matrix = rng.normal(size=(20, len(FEATURES))).astype(np.float32)
+        gold = np.zeros(20, dtype=bool)
+        gold[int(np.argmax(plain.scores(matrix)))] = True
+        if n % 4 == 0:
+            matrix[rng.integers(20), FEATURES.index("length")] += 6.0
+        groups.append((matrix, gold))
+    ranker, summary = fit(groups)
+    assert summary["cv_hit@1_prior"] == 1.0 and summary["l2"] == "prior kept"
+    for matrix, gold in groups:
+        assert gold[int(np.argmax(ranker.scores(matrix)))]
 
 
 def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():

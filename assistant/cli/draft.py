@@ -27,8 +27,10 @@ def cmd_draft(args) -> int:
                 needs = ", ".join(f"{i.name}{'' if i.required else '?'}" for i in kind.inputs)
                 sys.stdout.write(f"{kind.kind:28} {kind.description} (inputs: {needs})\n")
         return EXIT_OK
+    if args.review:
+        return _draft_review(assistant, args)
     if not args.kind or not args.out:
-        raise UsageError("give a KIND and --out PATH (or --list)")
+        raise UsageError("give a KIND and --out PATH (or --list, or --review)")
     values = _draft_values(args)
     fmt = args.format or ("docx" if args.out.lower().endswith(".docx") else "md")
     try:
@@ -42,10 +44,32 @@ def cmd_draft(args) -> int:
                    "citations": len(draft.citations)})
     else:
         cov = draft.coverage
+        for item in draft.inferred:
+            sys.stdout.write(f"{item.name}: {item.value} (found in {item.documents} documents, e.g. {item.source}: "
+                             f"\"{' '.join(item.quote.split())[:120]}\")\n")
         sys.stdout.write(f"wrote {path}: {len(cov.filled)} sections from evidence, {len(cov.to_complete)} to "
-                         f"complete ({', '.join(cov.to_complete) or 'none'}), {len(draft.citations)} citations; "
+                         f"complete ({', '.join(cov.to_complete) or 'none'}), {len(cov.facts_found)} facts found, "
+                         f"{len(cov.facts_to_complete)} to complete, {len(draft.citations)} citations; "
                          f"supports {', '.join(cov.controls) or 'no controls yet'}; "
                          f"classified {draft.classification}\n")
+    return EXIT_OK
+
+
+def _draft_review(assistant, args) -> int:
+    """`aims draft KIND --review`: only the requirements check, as text or JSON."""
+    from assistant.drafting.draft import DraftError
+    from assistant.drafting.review import review_markdown
+
+    if not args.kind:
+        raise UsageError("give the KIND to review, e.g. aims draft ai-policy --review")
+    try:
+        checked = assistant.draft_review(args.kind, _draft_values(args), role=args.role)
+    except DraftError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        emit_json({**checked.model_dump(), "counts": checked.counts()})
+    else:
+        sys.stdout.write(review_markdown(checked))
     return EXIT_OK
 
 
@@ -68,4 +92,6 @@ def _draft_values(args) -> dict[str, str]:
         values[name.strip()] = value
     if args.system:
         values["system"] = args.system
+    if getattr(args, "organisation", None):
+        values["organisation"] = args.organisation
     return values

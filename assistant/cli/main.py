@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("kind", nargs="?", metavar="KIND")
     draft.add_argument("--list", action="store_true", help="list the kinds of draft")
     draft.add_argument("--system", help="the AI system, for kinds about one system")
+    draft.add_argument("--organisation", help="the organisation's name (default: found in the documents)")
+    draft.add_argument("--review", action="store_true",
+                       help="print only the requirements check of the organisation's existing document of KIND")
     draft.add_argument("--answers", metavar="FILE.yaml", help="values for the kind's inputs")
     draft.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="one input value")
     draft.add_argument("--out", metavar="PATH")

@@ -67,11 +67,28 @@ class DraftPane(Vertical):
                 self.query_one(ident, Button).disabled = True
         row = self.query_one("#draft-inputs", Horizontal)
         await row.remove_children()
+        found = self._found_inputs(name)
         await row.mount_all([
             Vertical(Label(f"{i.name}{' (required)' if i.required else ''}", markup=False),
-                     Input(placeholder=i.description, name=i.name, classes="draft-input", tooltip=i.description),
+                     Input(value=found[i.name].value if i.name in found else "", placeholder=i.description,
+                           name=i.name, classes="draft-input",
+                           tooltip=(f"Found in {found[i.name].source}: {found[i.name].quote}" if i.name in found
+                                    else i.description)),
                      classes="draft-field")
             for i in kind.inputs])
+        if found:
+            self.query_one("#draft-status", Label).update(Text("Found in your documents: " + "; ".join(
+                f"{item.name} {item.value!r} ({item.source})" for item in found.values())))
+
+    def _found_inputs(self, name: str) -> dict:
+        """Inputs the documents state (the organisation's name), to prefill the form; none if they cannot tell."""
+        finder = getattr(self.app.service, "draft_defaults", None)
+        if finder is None:
+            return {}
+        try:
+            return finder(name)
+        except (OSError, ValueError):
+            return {}
 
     @on(Button.Pressed, "#make-draft")
     @on(Input.Submitted, ".draft-input")

@@ -1,0 +1,44 @@
+"""The embedded vector store returns the exact nearest chunks, whatever order they were added in.
+
+Why: Chroma's default HNSW search breadth lost some of the 50 nearest chunks on a 1,094-chunk
+collection, and which ones depended on insertion order (so on the corpus's path).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.core.models import Chunk, Label
+from assistant.retrieval.vectors import SEARCH_EF, VectorIndex
+
+
+def _chunks(n: int) -> list[Chunk]:
+    return [Chunk(id=f"c{i:05d}", root="/r", source=f"doc{i % 7}.md", ordinal=i, text=f"text {i}",
+                  embed_text=f"text {i}", start=0, end=6, chunk_hash=f"h{i}", doc_hash="d",
+                  label=Label.INTERNAL, title="t") for i in range(n)]
+
+
+def test_nearest_chunks_are_exact_on_a_hard_collection(tmp_path):
+    # Random directions in 384 dimensions are the hardest case for a graph index: no clusters to follow.
+    rng = np.random.default_rng(7)
+    n, dim = 1500, 384
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    order = rng.permutation(n)
+    chunks = _chunks(n)
+    index = VectorIndex(tmp_path / "chroma")
+    index.add([chunks[i] for i in order], vectors[order])
+    queries = rng.standard_normal((25, dim)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    for query in queries:
+        exact = {f"c{i:05d}" for i in np.argsort(-(vectors @ query))[:50]}
+        found = {chunk_id for chunk_id, _ in index.query(query, 50, ["internal"])}
+        assert found == exact
+
+
+def test_an_existing_store_is_widened_when_opened(tmp_path):
+    index = VectorIndex(tmp_path / "chroma")
+    collection = index.collections["internal"]
+    collection.modify(configuration={"hnsw": {"ef_search": 100}})
+    reopened = VectorIndex(tmp_path / "chroma")
+    assert reopened.collections["internal"].configuration["hnsw"]["ef_search"] == SEARCH_EF
