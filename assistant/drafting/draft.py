@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from assistant.core.chunks import display_quote
 from assistant.core.labels import classification_line, highest_label
 from assistant.core.models import Answer
+from assistant.core.where import locator
 from assistant.drafting.docx_out import markdown_to_docx
 from assistant.drafting.kinds import DraftKind
 
@@ -113,16 +114,6 @@ class SectionMaterial:
     facts: dict[str, list[tuple[list[str], Cited]]]  # slot name -> [(spans, citation)], empty when not found
     quotes: list[Cited]
     prose: list[tuple[str, list[Cited]]] | None = None
-
-
-def locator(chunk) -> str | None:
-    """The section trail, with the sheet and row of a table record."""
-    if chunk.row is None:
-        return chunk.section
-    where = f"{chunk.sheet} row {chunk.row}" if chunk.sheet else f"row {chunk.row}"
-    if chunk.section and chunk.section != chunk.sheet:
-        return f"{chunk.section} > {where}" if chunk.sheet else f"{chunk.section}, {where}"
-    return where
 
 
 def to_complete(needed: str, supports: list[str]) -> str:

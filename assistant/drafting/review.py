@@ -12,9 +12,9 @@ import re
 
 from pydantic import BaseModel
 
+from assistant.core.where import locator
 from assistant.drafting.build import DraftSources
 from assistant.drafting.doctypes import quotable
-from assistant.drafting.draft import locator
 from assistant.drafting.kinds import DraftKind
 
 LOOK = 5  # best units of the document searched for the element's telltale words
