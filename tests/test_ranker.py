@@ -86,3 +86,27 @@ def test_a_question_whose_topic_words_no_document_uses_has_no_evidence():
     on_topic = Query("report incidents?", vector, ["q"], vector[None, :], {"report": 1.0}, "q", ["report"])
     assert permissive().verdict([unit], off_topic).status == "none"
     assert permissive().verdict([unit], on_topic).status == "answered"
+
+
+def test_evidence_holding_every_rare_word_asked_about_is_never_none():
+    from assistant.answering.candidates import Candidate, Query
+    from assistant.answering.features import Unit
+    from assistant.answering.judge import SIGNALS, Judge
+    from assistant.core.models import Chunk, Label
+
+    n = len(SIGNALS)
+    strict = Judge(np.zeros(n, np.float32), -5.0, np.zeros(n, np.float32), np.ones(n, np.float32),
+                   answered=0.9, related=0.5)  # the model alone says `none` to everything
+    chunk = Chunk(id="c", root="r", source="a.md", ordinal=0, text="FraudLens is owned by Joe Whitaker.",
+                  embed_text="x", start=0, end=35, chunk_hash="h", doc_hash="d", label=Label.INTERNAL, title="t")
+    vector = np.zeros(3)
+    query = Query("owner of FraudLens?", vector, ["q"], vector[None, :], {"fraudlen": 2.0, "owner": 1.0}, "q",
+                  ["fraudlen"])
+
+    def unit(rare_coverage: float) -> Unit:
+        features = np.zeros(len(FEATURES), np.float32)
+        features[FEATURES.index("rare_coverage")] = rare_coverage
+        return Unit(Candidate(chunk, np.zeros(3), np.zeros((0, 3))), 0, 35, features, frozenset({"fraudlen"}), 1.0)
+
+    assert strict.verdict([unit(0.5)], query).status == "none"
+    assert strict.verdict([unit(1.0)], query).status == "partial"

@@ -25,6 +25,9 @@ _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "r
                                                   "answer_type")}
 
 
+_RARE = SIGNALS.index("best_rare_coverage")
+
+
 @dataclass
 class Verdict:
     """The kind of answer the evidence supports, with the model's confidence."""
@@ -74,7 +77,9 @@ class Judge:
     def verdict(self, units: list[Unit], query: Query | None = None) -> Verdict:
         """answered / partial / none for the ranked units of one question.
 
-        A question none of whose topic words any document uses is `none` whatever the model says.
+        A question none of whose topic words any document uses is `none` whatever the model says; one
+        whose rarer topic words all appear in a best unit is at least `partial` (the documents discuss
+        it, so there is related evidence to show, whether or not it states what was asked).
         """
         if not units:
             return Verdict("none", 0.0)
@@ -83,6 +88,8 @@ class Judge:
         values = signals(units, query)
         p = self.probability(values)
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
+        if status == "none" and values[_RARE] >= 1.0:
+            status = "partial"  # the best units hold every rarer word asked about: related evidence exists
         return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(SIGNALS, values)})
 
     def to_dict(self) -> dict:
