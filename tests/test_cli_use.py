@@ -96,3 +96,15 @@ def test_checklist_gaps_has_a_legend_and_says_not_yet_assessed(tmp_path, make_as
     payload = json.loads(_aims("checklist", "gaps", "--json", env=env).stdout)
     assert set(payload["severities"]) == {"1", "2", "3", "4"}
     assert main  # the in-process entry point is the same code
+
+
+def test_the_data_dir_may_come_before_the_command(tmp_path):
+    # `aims --index DIR status` used to report the platform's default data dir, silently
+    home = tmp_path / "home"
+    home.mkdir()
+    before = _aims("--index", str(home), "status", "--json", env={"AIMS_HOME": str(tmp_path / "other")})
+    after = _aims("status", "--index", str(home), "--json", env={"AIMS_HOME": str(tmp_path / "other")})
+    assert before.returncode == after.returncode == 0, before.stderr
+    assert json.loads(before.stdout)["home"] == json.loads(after.stdout)["home"] == str(home)
+    clash = _aims("--index", str(home), "status", "--index", str(tmp_path / "x"))
+    assert clash.returncode == 2 and "two data dirs" in clash.stderr

@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     """Every command, its arguments and their help (`aims --help`)."""
     parser = argparse.ArgumentParser(prog="aims", description="Cited answers from your AIMS documents.")
     parser.add_argument("--version", action="version", version=f"aims {__version__}")
-    parser.add_argument("--index", metavar="DIR", dest="top_index", help="data dir for the terminal UI")
+    parser.add_argument("--index", metavar="DIR", dest="top_index",
+                        help="data dir, before the command or after it (beats AIMS_HOME and the platform default)")
     sub = parser.add_subparsers(dest="command")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -177,6 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    if args.top_index is not None and args.command not in (None, "tui"):
+        # `aims --index DIR status` used to be read as `aims status`: the command's own --index default won
+        if not hasattr(args, "index"):
+            print(f"aims: --index does not apply to aims {args.command}", file=sys.stderr)
+            return EXIT_USAGE
+        if args.index is None:
+            args.index = args.top_index
+        elif args.index != args.top_index:
+            print(f"aims: two data dirs given: --index {args.top_index} and --index {args.index}", file=sys.stderr)
+            return EXIT_USAGE
     if args.command is None or args.command == "tui":
         report = getattr(args, "first_paint_report", None)
         if report is None and not _on_terminal():
