@@ -2,7 +2,7 @@
 
 Thin: it opens the parts lazily (Chroma, the model, BM25 load on first use, not at construction)
 and composes the objects that do the work: the question pipeline's `Answerer`, the `Checklist`,
-`TeamAdministration`. One guard brings a team replica up to date before every entry point that
+`TeamAdministration`, the `Drafter`. One guard brings a team replica up to date before every entry point that
 reads the index (`READS_INDEX`, `NEEDS_TEAM`), so no method does it by hand.
 """
 
@@ -313,78 +313,32 @@ class Assistant:
 
     # --- drafting ----------------------------------------------------------------------------------
     @cached_property
+    def drafter(self):
+        """Drafts, their inputs found in the documents, and the requirements check."""
+        from assistant.service_drafts import Drafter
+
+        return Drafter(self.settings.prompts_dir / "drafts", lambda: self.manifest, self.labels_for, self.evidence,
+                       lambda: self.pipeline, lambda: self.chat_model, self.prompt,
+                       lambda texts: self.embedder.encode(texts))
+
+    @property
     def draft_kinds(self):
         """The kinds of draft in prompts/drafts (schema + template each), validated."""
-        from assistant.drafting.kinds import load_kinds
-
-        return load_kinds(self.settings.prompts_dir / "drafts")
+        return self.drafter.kinds
 
     def draft(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
         """Draft a document: template wording, facts as cited spans, the best quotes per section (or verified
         LLM prose), TO COMPLETE markers, and a requirements check when the organisation has one already."""
-        from assistant.drafting.make import make_draft
-
-        kind, values, inferred, sources = self._draft_setup(kind_name, values, role)
-        documents = {doc.source: doc for doc in self.manifest.documents()}
-        prose = (lambda item: self._draft_prose(kind, item, values)) if self.chat_model is not None else None
-        return make_draft(kind, values, sources, lambda s: documents[s].doc_hash if s in documents else "",
-                          lambda s: documents[s].label if s in documents else None, inferred, prose)
+        return self.drafter.draft(kind_name, values, role)
 
     def draft_review(self, kind_name: str, values: dict[str, str], role: str = "implementer"):
         """The requirements check alone: what the standard asks of a document of this kind, graded against
         the organisation's existing one (every element missing when it has none)."""
-        from assistant.drafting.review import review
-
-        kind, values, _, sources = self._draft_setup(kind_name, values, role)
-        return review(kind, values, sources)
+        return self.drafter.review(kind_name, values, role)
 
     def draft_defaults(self, kind_name: str, role: str = "implementer"):
         """Inputs of a kind found in the documents the role may see (name -> `Inferred`), for prefilling."""
-        from assistant.drafting.make import find_inputs
-
-        texts, titles = self._draft_texts(role)
-        return find_inputs(self.draft_kinds[kind_name], texts, titles)
-
-    def _draft_texts(self, role: str):
-        self.refresh()
-        labels = set(self.labels_for(role))
-        documents = [d for d in self.manifest.documents() if d.label.value in labels]
-        return ({d.source: self.manifest.document_text(d.root, d.source) or "" for d in documents},
-                {d.source: d.title for d in documents})
-
-    def _draft_setup(self, kind_name: str, values: dict[str, str], role: str):
-        from assistant.drafting.build import DraftSources
-        from assistant.drafting.doctypes import document_kind
-        from assistant.drafting.draft import DraftError
-        from assistant.drafting.make import find_inputs, resolve_inputs
-
-        kind = self.draft_kinds.get(kind_name)
-        if kind is None:
-            raise DraftError(f"unknown kind {kind_name!r}; known: {', '.join(sorted(self.draft_kinds))}")
-        labels = self.labels_for(role)
-        texts, titles = self._draft_texts(role)
-        values, inferred = resolve_inputs(kind, values, lambda: find_inputs(kind, texts, titles))
-        sources = DraftSources(search=lambda q: self.evidence(q, labels),
-                               status=lambda units, found: self.pipeline.judge.verdict(units, found.query).status,
-                               kinds={s: document_kind(titles[s], s, texts[s][:400]) for s in texts},
-                               margin=self.pipeline.ranker.margin, titles=titles)
-        return kind, values, inferred, sources
-
-    def _draft_prose(self, kind, item, values):
-        """A section's evidence written up by the LLM; only sentences the citation verifier supports are kept."""
-        from assistant.answering.verify import verify
-        from assistant.drafting.draft import Cited, locator
-        from assistant.drafting.make import section_prompt
-        from assistant.retrieval.llms import LLMUnavailable
-
-        user, chunks = section_prompt(self.prompt("drafts/section_user"), kind, item, values)
-        try:
-            reply = "".join(self.chat_model.stream(self.prompt("drafts/section_system"), user))
-        except LLMUnavailable:
-            return None
-        verdict, quotes = verify(reply, chunks, self.embedder.encode)
-        return [(sentence, [Cited(quotes[(i, k)], chunks[k - 1].source, chunks[k - 1].page, locator(chunks[k - 1]))
-                            for k in keys]) for i, (sentence, keys) in enumerate(verdict.kept)]
+        return self.drafter.defaults(kind_name, role)
 
     # --- session records -------------------------------------------------------------------------
     def log_exchange(self, answer: Answer) -> Path:
@@ -434,7 +388,7 @@ class Assistant:
             (self.home / name).unlink(missing_ok=True)
         for name in ("chroma", "bm25"):
             shutil.rmtree(self.home / name, ignore_errors=True)
-        for name in ("manifest", "vectors", "team", "assessments", "team_admin"):
+        for name in ("manifest", "vectors", "team", "assessments", "team_admin", "drafter"):
             self.__dict__.pop(name, None)
         self.__dict__.pop("_lexical", None)
 

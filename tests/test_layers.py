@@ -13,7 +13,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 LOWER = ("retrieval", "answering", "drafting", "checklist")
-FACADE = ("service", "service_team", "freshness", "parts", "contract")
+FACADE = ("service", "service_team", "service_drafts", "freshness", "parts", "contract")
 FRONT = ("tui", "cli", "bench")
 SHARED_LEAVES = ("resources",)  # finds shipped files; stdlib only, so every layer may use it
 ONLY_RETRIEVAL = ("llama_index", "chromadb", "sentence_transformers", "torch")
