@@ -4,6 +4,7 @@ focus, at 100x30 and 160x45. Built against issue 16, where blank selects crashed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 
 import pytest
@@ -25,6 +26,17 @@ async def _settle(app, pilot) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+@contextlib.asynccontextmanager
+async def _on_tab(service, size, key: str):
+    """The app at `size`, its workers settled, on the tab that `key` opens."""
+    app = AimsApp(service, warm_model=False)
+    async with app.run_test(size=size) as pilot:
+        await _settle(app, pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        yield app, pilot
 
 
 def _status(app, ident: str) -> str:
@@ -51,11 +63,7 @@ def test_every_checklist_button_with_blank_and_chosen_selects(small_service, siz
     service = small_service
 
     async def scenario():
-        app = AimsApp(service, warm_model=False)
-        async with app.run_test(size=size) as pilot:
-            await _settle(app, pilot)
-            await pilot.press("f4")
-            await pilot.pause()
+        async with _on_tab(service, size, "f4") as (app, pilot):
             pane = app.query_one("#checklist-pane")
             table = app.query_one("#checklist-table", DataTable)
             table.focus()
@@ -168,11 +176,7 @@ def test_every_documents_button(small_service, tmp_path, monkeypatch, size):
     monkeypatch.setattr(assistant.resources, "sample_corpus", lambda: small)  # "Load the sample" on a stand-in
 
     async def scenario():
-        app = AimsApp(service, warm_model=False)
-        async with app.run_test(size=size) as pilot:
-            await _settle(app, pilot)
-            await pilot.press("f3")
-            await pilot.pause()
+        async with _on_tab(service, size, "f3") as (app, pilot):
             folder = app.query_one("#folder", Input)
             assert app.focused is folder
             assert not app.query_one("#progress").display  # no idle "0% --:--:--"
@@ -227,11 +231,7 @@ def test_every_draft_button(small_service, size):
     service = small_service
 
     async def scenario():
-        app = AimsApp(service, warm_model=False)
-        async with app.run_test(size=size) as pilot:
-            await _settle(app, pilot)
-            await pilot.press("f5")
-            await pilot.pause()
+        async with _on_tab(service, size, "f5") as (app, pilot):
             assert app.query_one("#export-draft-md", Button).disabled
             await pilot.click("#make-draft")  # the required system left blank
             await app.workers.wait_for_complete()
