@@ -60,8 +60,9 @@ class Drafter:
 
     def _texts(self, role: str):
         labels = set(self.labels_for(role))
-        documents = [d for d in self.manifest().documents() if d.label.value in labels]
-        return ({d.source: self.manifest().document_text(d.root, d.source) or "" for d in documents},
+        manifest = self.manifest()
+        documents = [d for d in manifest.documents() if d.label.value in labels]
+        return ({d.source: manifest.document_text(d.root, d.source) or "" for d in documents},
                 {d.source: d.title for d in documents})
 
     def _setup(self, kind_name: str, values: dict[str, str], role: str):
