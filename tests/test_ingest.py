@@ -115,6 +115,22 @@ def test_touched_file_and_labels_change(corpus, tmp_path, make_assistant):
     assert chunk_labels == {"confidential"}
 
 
+def test_a_new_reading_version_re_reads_every_file_and_embeds_only_changed_text(corpus, tmp_path, make_assistant,
+                                                                                monkeypatch):
+    """An index built by an older parser is re-read on the next ingest, so a parsing fix reaches it."""
+    import assistant.retrieval.ingest as ingest_module
+    from assistant.retrieval import parsing
+
+    assistant = make_assistant(tmp_path / "home")
+    assistant.ingest([corpus])
+    monkeypatch.setattr(ingest_module, "READING", parsing.READING + 1)
+    reread = assistant.ingest([corpus])
+    assert sorted(reread.updated) == ["guidance.txt", "release.md", "vendors.md"]
+    assert reread.chunks_embedded == 0  # the same text: cached vectors reused
+    assert sorted(assistant.ingest([corpus]).unchanged) == ["guidance.txt", "release.md", "vendors.md"]
+    _consistent(assistant)
+
+
 def test_broken_labels_file_fails_closed(corpus, tmp_path, make_assistant):
     (corpus / "aims-labels.toml").write_text("[labels\n")
     report = make_assistant(tmp_path / "home").ingest([corpus])

@@ -38,7 +38,7 @@ from assistant.core.models import (
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.manifest import Manifest, now_iso
 from assistant.retrieval.memory import release_free_memory
-from assistant.retrieval.parsing import SUPPORTED_SUFFIXES, ParseError, parse_bytes
+from assistant.retrieval.parsing import READING, SUPPORTED_SUFFIXES, ParseError, parse_bytes
 from assistant.retrieval.team import TeamStore
 from assistant.retrieval.vectors import VectorIndex
 
@@ -240,10 +240,11 @@ class Ingestor:
             self.manifest.clear_failures(root, keep=failed_now)
 
     def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
+        """The root's label patterns, and the fingerprint of how its files are read (labels file and READING)."""
         path = root / self.labels_file
         if not path.exists():
-            return [], ""
-        return load_label_patterns(path), sha256_bytes(path.read_bytes())[:16]
+            return [], f"r{READING}"
+        return load_label_patterns(path), f"r{READING}:{sha256_bytes(path.read_bytes())[:16]}"
 
     def _ingest_file(self, root: str, source: str, path: Path, patterns, labels_fp: str, known) -> str | None:
         """Queue one file if new or changed; returns a failure reason, or None."""

@@ -27,6 +27,7 @@ from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[#\d]+(?:\s*(?:of|/)\s*[#\d]+)?\s*$|^\s*[-–]\s*[#\d]+\s*[-–]\s*$", re.I)
+_PAGE_REFERENCE = re.compile(r"\bpage\s*\d+(?:\s*(?:of|/)\s*\d+)?\b", re.I)
 FURNITURE_MAX_WORDS = 14  # a running header or footer is short; a longer line repeats only if exactly the same
 EDGE_LINES = 3  # how many lines at the top and at the bottom of a page may be furniture
 PARAGRAPH_GAP = 0.45  # a vertical gap wider than this share of a line's height starts a new paragraph
@@ -245,11 +246,15 @@ def _normalise(line: str) -> str:
 def _furniture_key(line: _Line) -> tuple[str, int]:
     """What a line is counted under when looking for furniture: its place on the page (running headers
     and footers are drawn at a fixed height) and its exact text when it is a heading or longer than
-    FURNITURE_MAX_WORDS words (body text), else its text with numbers as # ("Page #")."""
+    FURNITURE_MAX_WORDS words (body text), else its text with numbers as # ("Page #").
+
+    A long line's own page reference ("... | Classification: Internal Page 2 of 3") is still read as
+    "Page #", so a long running header that numbers its pages repeats like any other.
+    """
     text = line.text.strip()
     place = round(line.top / 6)
     if heading_level(text) is not None or len(text.split()) > FURNITURE_MAX_WORDS:
-        return text, place
+        return _PAGE_REFERENCE.sub("page #", text), place
     return _normalise(text), place
 
 
