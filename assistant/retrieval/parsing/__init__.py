@@ -11,7 +11,8 @@ from collections.abc import Callable
 from assistant.core.models import ParsedDocument
 from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text
 
-__all__ = ["PARSERS", "READING", "SUPPORTED_SUFFIXES", "ParseError", "TextBuilder", "decode_text", "parse_bytes", "parser_for"]
+__all__ = ["PARSERS", "READING", "SUPPORTED_SUFFIXES", "ParseError", "TextBuilder", "decode_text", "parse_bytes",
+           "parser_for"]
 
 
 # How the parsers read files. Bump it when a parser reads a file differently (for example, running
