@@ -65,7 +65,8 @@ class Answerer:
         found = self.evidence(thread, labels)
         status = found.verdict.status
         answer = compose(thread.question, role, found.units, k or self.top_k, found.searched, status=status,
-                         missing=found.missing, margin=self.pipeline.ranker.margin)
+                         missing=found.missing, margin=self.pipeline.ranker.margin,
+                         missing_values=found.verdict.missing_values)
         if status == "answered" and self.chat_model is not None:
             answer = self.generate(thread.question, role, found.units, answer, on_token, asked=thread.prompt_question)
         return answer, found

@@ -21,7 +21,8 @@ PARTIAL_QUOTES = 3  # closest quotes shown with a partial answer
 
 
 def compose(question: str, role: str, units: list[Unit], k: int, searched: list[Chunk], *,
-            status: str = "answered", missing: list[str] | None = None, margin: float = 0.25) -> Answer:
+            status: str = "answered", missing: list[str] | None = None, margin: float = 0.25,
+            missing_values: list[str] | None = None) -> Answer:
     """An answer of up to k quoted units, most relevant first: answered, partial (closest quotes), or none.
 
     After the best unit, others join while within `margin` of its ranker score (two at least when k allows);
@@ -42,15 +43,22 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
         chosen.append(unit)
     answer = _render(question, role, group_adjacent(chosen))
     if status == "partial":
-        lead = partial_lead(role, missing or [])
+        lead = partial_lead(role, missing or [], missing_values or [])
         answer = answer.model_copy(update={"answer": f"{lead}\n{answer.answer}", "grounded": False,
                                            "status": "partial"})
     return answer
 
 
-def partial_lead(role: str, missing: list[str]) -> str:
-    """The plain statement that opens a partial answer: what was not found, then that the quotes are the closest."""
-    if missing:
+def partial_lead(role: str, missing: list[str], missing_values: list[str] | None = None) -> str:
+    """The plain statement that opens a partial answer: what was not found, then that the quotes are the closest.
+
+    A kind of value asked for and not stated ("a phone number, email or web address") is named first.
+    """
+    if missing_values:
+        what = f"nothing in them states {' or '.join(missing_values)}"
+        if missing:
+            what += ", and the closest passages do not mention " + ", ".join(f"'{w}'" for w in missing)
+    elif missing:
         words = ", ".join(f"'{w}'" for w in missing)
         what = f"nothing in them states what was asked about {words}"
     else:

@@ -3,7 +3,8 @@
 "The documents discuss this" is not "the documents say this": a question about the fee for a notice
 finds passages about the notice. The judge reads question-level signals of the ranked evidence (the
 best unit's ranker score and meaning, how much of the question's rarer terms the best units contain,
-whether the asked-for kind of answer is there) through a small logistic model, fitted with its two
+whether the asked-for kind of answer is there, whether a specific value asked for (an amount, a phone
+number, a date) is stated at all) through a small logistic model, fitted with its two
 thresholds by `aims eval --calibrate` on the calibration splits: at most 10 % of answerable
 calibration questions may be held back from `answered`.
 """
@@ -16,9 +17,11 @@ import numpy as np
 
 from assistant.answering.candidates import Query
 from assistant.answering.features import FEATURES, Unit, coverage
+from assistant.answering.values import missing_values
 
 SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best_coverage", "best_rare_coverage",
-           "union_coverage", "unknown_share", "top_answer_type", "score_gap")
+           "union_coverage", "unknown_share", "top_answer_type", "score_gap", "value_missing")
+JUDGED_UNITS = 3  # the best units the signals read (those an answer leads with)
 MAX_HELD_BACK = 0.10  # share of answerable calibration questions the `answered` threshold may hold back
 MAX_NONE = 0.02  # share of answerable calibration questions the `none` threshold may drop to no evidence
 _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "rare_coverage", "text_coverage",
@@ -35,27 +38,38 @@ class Verdict:
     status: str  # answered | partial | none
     confidence: float
     signals: dict[str, float] = field(default_factory=dict)
+    missing_values: list[str] = field(default_factory=list)  # kinds of value asked for that no best unit states
 
 
 def signals(units: list[Unit], query: Query | None = None) -> np.ndarray:
     """The question-level signals of ranked units (best first), in the order of SIGNALS.
 
     `unknown_share` is the share of the question's topic words that no indexed document uses at all
-    (a question about a fee in documents that never mention fees).
+    (a question about a fee in documents that never mention fees); `value_missing` is 1 when the
+    question asks for a specific value (an amount, a contact, a time, a date, a count) that none of
+    the best units states.
     """
     if not units:
         return np.zeros(len(SIGNALS), dtype=np.float32)
     top = units[0].features
-    best = np.stack([u.features for u in units[:3]])
+    best = np.stack([u.features for u in units[:JUDGED_UNITS]])
     gap = units[0].score - units[1].score if len(units) > 1 else 1.0
     weights = query.weights if query is not None else {}
-    union = set().union(*(u.tokens for u in units[:3]))
+    union = set().union(*(u.tokens for u in units[:JUDGED_UNITS]))
     union_coverage = coverage(weights, union) if weights else 0.0
     topics = len(weights) + len(query.unknown) if query is not None else 0
     unknown_share = len(query.unknown) / topics if topics else 0.0
     return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["sentence_sim"]].max(),
                        best[:, _INDEX["coverage"]].max(), best[:, _INDEX["rare_coverage"]].max(), union_coverage,
-                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0)], dtype=np.float32)
+                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0),
+                       float(bool(_missing(units, query)))], dtype=np.float32)
+
+
+def _missing(units: list[Unit], query: Query | None) -> list[str]:
+    """How the kinds of value the question asks for, and none of the best units states, are described."""
+    if query is None:
+        return []
+    return [kind.described for kind in missing_values(query.text, [u.text for u in units[:JUDGED_UNITS]])]
 
 
 @dataclass
@@ -90,7 +104,8 @@ class Judge:
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
         if status == "none" and values[_RARE] >= 1.0:
             status = "partial"  # the best units hold every rarer word asked about: related evidence exists
-        return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(SIGNALS, values)})
+        return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(SIGNALS, values)},
+                       _missing(units, query))
 
     def to_dict(self) -> dict:
         """The stored form."""

@@ -1,0 +1,75 @@
+"""The specific value a question asks for (an amount of money, a rate, a contact, a time of day, a date,
+a count), and whether a quoted text supplies one.
+
+Why: "the documents discuss this" is not "the documents say this". A question for a fee, a phone
+number or a meeting time finds passages on the right topic that hold no such value; the judge reads
+`value_missing` as a signal, and a partial answer names the kind of value it could not find. The
+patterns are generic shapes of values (a currency amount, an email address, a clock time), not
+words of any one organisation's documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)")
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred)"
+
+
+@dataclass(frozen=True)
+class ValueKind:
+    """One kind of specific value: how a question asks for it, how a text states it, what to call it."""
+
+    name: str
+    described: str  # how a partial answer names it: "nothing in them states {described}"
+    asks: re.Pattern
+    states: re.Pattern
+
+
+VALUE_KINDS: tuple[ValueKind, ...] = (
+    ValueKind(
+        "money", "an amount of money",
+        re.compile(r"\bhow much (?:money|funding|budget|does it cost|is it|was|were|will)\b|"
+                   r"\b(?:what|which) (?:is the |was the )?(?:cost|price|fee|fine|budget|salary|pay|amount)\b|"
+                   r"\bhow much\b.*\b(?:cost|fined?|fines|pay|paid|spend|spent|budget|fund|funding|worth|charge)\b",
+                   re.I),
+        re.compile(r"[£€$]\s?\d|\b(?:EUR|USD|GBP|CAD|AUD)\s?\d|"
+                   r"\b\d[\d,.]*\s?(?:euros?|pounds|dollars|k|m|million|bn|billion)\b", re.I)),
+    ValueKind(
+        "rate", "a percentage, rate or score",
+        re.compile(r"\bwhat (?:percentage|share|proportion|rate|accuracy|level)\b|\bhow accurate\b|"
+                   r"\bwhat (?:\w+ ){0,2}(?:accuracy|rate|ratio|index value|value)\b", re.I),
+        re.compile(r"\d(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)|\b0\.\d+\b|\b\d+ (?:in|out of|per) \d+\b", re.I)),
+    ValueKind(
+        "contact", "a phone number, email or web address",
+        re.compile(r"\b(?:phone number|telephone number|number (?:to|do i|should i|can i) (?:ring|call|dial|text)|"
+                   r"e-?mail address|web ?(?:site|page|portal)|url|contact details)\b", re.I),
+        re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|(?<![\w.])\+?\d[\d ()-]{7,}\d\b|"
+                   r"\bext(?:ension)?\.? ?\d+", re.I)),
+    ValueKind(
+        "clock", "a time of day",
+        re.compile(r"\bwhat time\b|\bat what time\b|\btime of day\b", re.I),
+        re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(?:am|pm)\b|\b(?:noon|midday|midnight)\b", re.I)),
+    ValueKind(
+        "date", "a date",
+        re.compile(r"\b(?:what|which|from what|by what|on what) date\b|"
+                   r"\bwhen (?:will|did|does|is|was|do|are|were|must|should|can)\b", re.I),
+        re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\bQ[1-4] \d{{4}}\b|"
+                   r"\b(?:19|20)\d{2}\b", re.I)),
+    ValueKind(
+        "count", "a number",
+        re.compile(r"\bhow many\b|\bnumber of\b|\b(?:minimum|maximum|smallest|largest) number\b", re.I),
+        re.compile(rf"\b\d[\d,]*\b|\b{_NUMBER_WORDS}\b", re.I)),
+)
+
+
+def asked_values(question: str) -> list[ValueKind]:
+    """The kinds of specific value the question asks for (none for most questions)."""
+    return [kind for kind in VALUE_KINDS if kind.asks.search(question)]
+
+
+def missing_values(question: str, texts: list[str]) -> list[ValueKind]:
+    """The asked-for kinds of value that none of the texts states."""
+    return [kind for kind in asked_values(question) if not any(kind.states.search(text) for text in texts)]

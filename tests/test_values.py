@@ -1,0 +1,72 @@
+"""The specific values a question asks for, and whether quoted text states one (the judge's `value_missing`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answering.extractive import partial_lead
+from assistant.answering.values import asked_values, missing_values
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("What's the email address for the data protection team?", ["contact"]),
+    ("Which phone number should I use out of hours?", ["contact"]),
+    ("How much does the annual licence cost?", ["money"]),
+    ("What fee do suppliers pay to be assessed?", ["money"]),
+    ("What error rate is the triage model allowed?", ["rate"]),
+    ("At what time does the nightly retraining job run?", ["clock"]),
+    ("On what date was the chatbot switched off?", ["date"]),
+    ("How many people sit on the review board?", ["count"]),
+    ("May I use the image generator for a flyer?", []),
+    ("A customer on the phone asked whether a person checked her claim. What do I say?", []),
+])
+def test_the_kind_of_value_a_question_asks_for(question, kinds):
+    assert [kind.name for kind in asked_values(question)] == kinds
+
+
+@pytest.mark.parametrize("question, text", [
+    ("What's the email address for the data protection team?", "Write to dpo@example.org with the details."),
+    ("Which phone number should I use out of hours?", "Ring the duty manager on 0117 496 0000."),
+    ("How much does the annual licence cost?", "The licence is £18,500 a year."),
+    ("How much does the annual licence cost?", "The budget line is EUR 2 million."),
+    ("What error rate is the triage model allowed?", "No more than 2.5% of cases may be misrouted."),
+    ("At what time does the nightly retraining job run?", "It starts at 02:30 each night."),
+    ("On what date was the chatbot switched off?", "It was switched off on 14 March 2026."),
+    ("How many people sit on the review board?", "The board has seven members."),
+])
+def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
+    assert missing_values(question, [text]) == []
+
+
+@pytest.mark.parametrize("question, text", [
+    ("What's the email address for the data protection team?", "The data protection team handles requests."),
+    ("How much does the annual licence cost?", "The licence is renewed every year by procurement."),
+    ("At what time does the nightly retraining job run?", "The retraining job runs every night."),
+    ("On what date was the chatbot switched off?", "The chatbot was switched off after the incident."),
+])
+def test_a_text_on_the_topic_without_the_value_leaves_it_missing(question, text):
+    assert len(missing_values(question, [text])) == 1
+
+
+def test_a_partial_answer_names_the_kind_of_value_it_could_not_find():
+    lead = partial_lead("staff", ["salary"], ["an amount of money"])
+    assert "nothing in them states an amount of money" in lead and "'salary'" in lead
+
+
+def test_the_judge_reads_value_missing_from_the_best_units():
+    from assistant.answering.candidates import Query
+    from assistant.answering.features import FEATURES
+    from assistant.answering.judge import SIGNALS, signals
+
+    class _Unit:  # the judge reads only these members of a ranked unit
+        def __init__(self, text):
+            self.text, self.score, self.tokens = text, 1.0, frozenset()
+            self.features = np.zeros(len(FEATURES), dtype=np.float32)
+
+    query = Query("What's the email address for the data protection team?", np.zeros(3), [], np.zeros((1, 3)),
+                  {}, "", [])
+    on_topic = signals([_Unit("The data protection team handles requests."), _Unit("It meets monthly.")], query)
+    stated = signals([_Unit("Write to dpo@example.org."), _Unit("It meets monthly.")], query)
+    index = SIGNALS.index("value_missing")
+    assert on_topic[index] == 1.0 and stated[index] == 0.0
