@@ -70,3 +70,22 @@ def test_the_judge_reads_value_missing_from_the_best_units():
     stated = signals([_Unit("Write to dpo@example.org."), _Unit("It meets monthly.")], query)
     index = SIGNALS.index("value_missing")
     assert on_topic[index] == 1.0 and stated[index] == 0.0
+
+
+@pytest.mark.parametrize("sentence, states_a_rule", [
+    ("Do not use the scribe when a relative is interpreting.", True),
+    ("- Never paste patient data into a public chatbot.", True),
+    ("You may use the assistant to draft job adverts.", True),
+    ("Deployers shall monitor the operation of the system.", True),
+    ("Recording meetings with customers is not allowed.", True),
+    ("Transcripts are deleted automatically after 90 days.", False),
+    ("The tool was approved by the committee in May.", False),
+    ("Staff who use the tool should find it quicker.", False),
+])
+def test_a_permission_question_is_answered_by_a_sentence_that_states_a_rule(sentence, states_a_rule):
+    """"May I ...?" is answered by an instruction, an obligation or a ban, not by any sentence with "may" in it."""
+    from assistant.answering.features import answer_types, type_match
+
+    types = answer_types("Can I switch on automatic transcripts in customer calls?")
+    assert types == ["policy"]
+    assert type_match(types, sentence) == (1.0 if states_a_rule else 0.0)

@@ -49,8 +49,12 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     "policy": (
         re.compile(r"^(can|may|could|am i|are we|is it|is that|do i|do we|should i|must i|have i)\b|"
                    r"\b(allowed|permitted|ok to|okay to|is it ok|am i allowed|banned|legal)\b", re.I),
-        re.compile(r"\b(must|may|never|only|not permitted|not allowed|allowed|permitted|prohibited|forbidden|"
-                   r"do not|don't|cannot|can't|required|approved|should|shall)\b", re.I),
+        # a rule stated as a rule: an instruction ("Do not ...", "Use ..."), an obligation or a ban; a
+        # sentence that merely mentions what is "approved" or what someone "may" do is not one
+        re.compile(r"^\s*(?:[-•*]\s*)?(?:do not|don't|never|always|only|you must|you may|you can|you should|use|ask|"
+                   r"tell|report|check|make sure|ensure)\b|\b(?:must|must not|shall|shall not|may not|may only|"
+                   r"cannot|can't|do not|don't|(?:is|are) not (?:allowed|permitted)|(?:is|are) (?:allowed|permitted|"
+                   r"forbidden|prohibited|banned)|forbidden|prohibited|requires?|required)\b", re.I),
     ),
 }
 
