@@ -100,6 +100,14 @@ def test_pdf_running_headers_footers_and_page_numbers_stay_out_of_chunks(corpus)
     assert [c.section for c in chunks if c.row is None][0] == "1 Section 1 of the standard"
 
 
+def test_pdf_bullets_in_a_symbol_font_read_as_bullets_not_cid_placeholders(corpus):
+    doc, chunks = _chunks(corpus, "governance-standard.pdf")
+    assert "(cid:" not in doc.text
+    for item in fidelity.PDF_BULLETS:
+        assert f"• {item}" in doc.text
+        assert any(chunk.text[start:end].endswith(item) for chunk in chunks for start, end in quote_spans(chunk))
+
+
 def test_pdf_classification_in_the_running_header_still_labels_the_document(corpus):
     doc = parse_bytes(corpus["governance-standard.pdf"].read_bytes(), "governance-standard.pdf")
     assert fidelity.PDF_HEADER in doc.header_text

@@ -6,7 +6,8 @@ numbered headings tracked across pages.
   "Company | Title | Classification: Internal Page 3 of 5") and page-number lines are kept out of
   chunks, but searched for a classification marker (they are the document's header text).
 - Wrapped lines are joined into paragraphs; a paragraph ends where the vertical gap between lines
-  grows or a list item starts.
+  grows or a list item starts. A bullet whose glyph maps to no character (pdfminer's "(cid:127)")
+  reads as "•"; other such placeholders are dropped.
 - A ruled table becomes one record per row, `Column: value` lines under its header row, with
   words broken across lines inside a cell joined again ("Recommende" + "d").
 
@@ -25,6 +26,7 @@ from assistant.core.text import heading_level, trail_titles, update_trail
 from assistant.retrieval.parsing.base import ParseError, TextBuilder
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")  # pdfminer's name for a glyph its font maps to no character
 _LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[#\d]+(?:\s*(?:of|/)\s*[#\d]+)?\s*$|^\s*[-–]\s*[#\d]+\s*[-–]\s*$", re.I)
 _PAGE_REFERENCE = re.compile(r"\bpage\s*\d+(?:\s*(?:of|/)\s*\d+)?\b", re.I)
@@ -163,8 +165,19 @@ def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    lines = [_Line(line["text"], line["top"], line["bottom"]) for line in text_page.extract_text_lines()]
-    return lines, tables
+    lines = [_Line(_glyphs(line["text"]), line["top"], line["bottom"]) for line in text_page.extract_text_lines()]
+    return lines, [_Table(t.top, [[_glyphs(cell) for cell in row] for row in t.rows]) for t in tables]
+
+
+def _glyphs(text: str) -> str:
+    """Text with pdfminer's "(cid:N)" placeholders gone: a line opening with one (a bullet drawn in a symbol
+    font) gets "•", so it reads as a list item; anywhere else the placeholder is dropped."""
+    if "(cid:" not in text:
+        return text
+    stripped = text.lstrip()
+    if _UNMAPPED_GLYPH.match(stripped):
+        text = "• " + _UNMAPPED_GLYPH.sub("", stripped, count=1).lstrip()
+    return _UNMAPPED_GLYPH.sub("", text)
 
 
 def _pypdf_lines(page) -> list[_Line]:
