@@ -3,7 +3,7 @@
 import numpy as np
 
 from assistant.answering.features import FEATURES
-from assistant.answering.judge import MAX_HELD_BACK, SIGNALS, Judge, fit_judge
+from assistant.answering.judge import CANDIDATE_SIGNALS, MAX_HELD_BACK, SIGNALS, Judge, fit_judge
 from assistant.answering.ranker import LinearRanker, fit, prior, ranker_from
 
 
@@ -62,8 +62,8 @@ def test_the_prior_is_kept_when_no_fit_beats_it_on_held_out_questions():
 
 def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():
     rng = np.random.default_rng(3)
-    rows = [(rng.normal(1.0, 1.0, len(SIGNALS)).astype(np.float32), True) for _ in range(50)]
-    rows += [(rng.normal(-1.0, 1.0, len(SIGNALS)).astype(np.float32), False) for _ in range(20)]
+    rows = [(rng.normal(1.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32), True) for _ in range(50)]
+    rows += [(rng.normal(-1.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32), False) for _ in range(20)]
     judge, summary = fit_judge(rows)
     assert summary["answerable_held_back"] <= MAX_HELD_BACK
     assert summary["unanswerable_not_answered"] >= 0.7  # well-separated signals: most are caught
@@ -91,7 +91,7 @@ def test_a_question_whose_topic_words_no_document_uses_has_no_evidence():
 def test_evidence_holding_every_rare_word_asked_about_is_never_none():
     from assistant.answering.candidates import Candidate, Query
     from assistant.answering.features import Unit
-    from assistant.answering.judge import SIGNALS, Judge
+    from assistant.answering.judge import Judge
     from assistant.core.models import Chunk, Label
 
     n = len(SIGNALS)

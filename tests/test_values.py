@@ -57,7 +57,7 @@ def test_a_partial_answer_names_the_kind_of_value_it_could_not_find():
 def test_the_judge_reads_value_missing_from_the_best_units():
     from assistant.answering.candidates import Query
     from assistant.answering.features import FEATURES
-    from assistant.answering.judge import SIGNALS, signals
+    from assistant.answering.judge import CANDIDATE_SIGNALS, signals
 
     class _Unit:  # the judge reads only these members of a ranked unit
         def __init__(self, text):
@@ -68,7 +68,7 @@ def test_the_judge_reads_value_missing_from_the_best_units():
                   {}, "", [])
     on_topic = signals([_Unit("The data protection team handles requests."), _Unit("It meets monthly.")], query)
     stated = signals([_Unit("Write to dpo@example.org."), _Unit("It meets monthly.")], query)
-    index = SIGNALS.index("value_missing")
+    index = CANDIDATE_SIGNALS.index("value_missing")
     assert on_topic[index] == 1.0 and stated[index] == 0.0
 
 

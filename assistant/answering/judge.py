@@ -19,8 +19,12 @@ from assistant.answering.candidates import Query
 from assistant.answering.features import FEATURES, Unit, coverage
 from assistant.answering.values import missing_values
 
-SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best_coverage", "best_rare_coverage",
-           "union_coverage", "unknown_share", "top_answer_type", "score_gap", "value_missing")
+# Every question-level signal `signals` computes, in order; the model reads the SIGNALS among them.
+CANDIDATE_SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best_coverage", "best_rare_coverage",
+                     "union_coverage", "unknown_share", "top_answer_type", "score_gap", "value_missing")
+# Chosen by leave-one-organisation-out cross-validation on the calibration splits (`evals/judge_cv.py`):
+# these four caught more unanswerable questions, holding back fewer answerable ones, than all ten.
+SIGNALS = ("top_score", "best_sentence_sim", "best_rare_coverage", "value_missing")
 JUDGED_UNITS = 3  # the best units the signals read (those an answer leads with)
 MAX_HELD_BACK = 0.10  # share of answerable calibration questions the `answered` threshold may hold back
 MAX_NONE = 0.02  # share of answerable calibration questions the `none` threshold may drop to no evidence
@@ -28,7 +32,7 @@ _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "r
                                                   "answer_type")}
 
 
-_RARE = SIGNALS.index("best_rare_coverage")
+_RARE = CANDIDATE_SIGNALS.index("best_rare_coverage")
 
 
 @dataclass
@@ -42,7 +46,7 @@ class Verdict:
 
 
 def signals(units: list[Unit], query: Query | None = None) -> np.ndarray:
-    """The question-level signals of ranked units (best first), in the order of SIGNALS.
+    """The question-level signals of ranked units (best first), in the order of CANDIDATE_SIGNALS.
 
     `unknown_share` is the share of the question's topic words that no indexed document uses at all
     (a question about a fee in documents that never mention fees); `value_missing` is 1 when the
@@ -50,7 +54,7 @@ def signals(units: list[Unit], query: Query | None = None) -> np.ndarray:
     the best units states.
     """
     if not units:
-        return np.zeros(len(SIGNALS), dtype=np.float32)
+        return np.zeros(len(CANDIDATE_SIGNALS), dtype=np.float32)
     top = units[0].features
     best = np.stack([u.features for u in units[:JUDGED_UNITS]])
     gap = units[0].score - units[1].score if len(units) > 1 else 1.0
@@ -76,16 +80,18 @@ def _missing(units: list[Unit], query: Query | None) -> list[str]:
 class Judge:
     """P(the evidence answers) = logistic(w · standardised signals + b), and the thresholds on it."""
 
-    weights: np.ndarray
+    weights: np.ndarray  # one per name in `names`
     bias: float
     mean: np.ndarray
     scale: np.ndarray
     answered: float  # at or above: answered
     related: float  # at or above (and below `answered`): partial; below: none
+    names: tuple[str, ...] = SIGNALS  # the candidate signals the model reads
 
     def probability(self, values: np.ndarray) -> float:
-        """The model's probability that evidence with these signals answers the question."""
-        z = float(((values - self.mean) / self.scale) @ self.weights + self.bias)
+        """The model's probability that evidence with these signals (all of CANDIDATE_SIGNALS) answers the question."""
+        chosen = values[[CANDIDATE_SIGNALS.index(name) for name in self.names]]
+        z = float(((chosen - self.mean) / self.scale) @ self.weights + self.bias)
         return 1.0 / (1.0 + np.exp(-z))
 
     def verdict(self, units: list[Unit], query: Query | None = None) -> Verdict:
@@ -104,24 +110,26 @@ class Judge:
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
         if status == "none" and values[_RARE] >= 1.0:
             status = "partial"  # the best units hold every rarer word asked about: related evidence exists
-        return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(SIGNALS, values)},
+        return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(CANDIDATE_SIGNALS, values)},
                        _missing(units, query))
 
     def to_dict(self) -> dict:
         """The stored form."""
-        return {"signals": list(SIGNALS), "weights": {n: round(float(w), 5) for n, w in zip(SIGNALS, self.weights)},
+        return {"signals": list(self.names),
+                "weights": {n: round(float(w), 5) for n, w in zip(self.names, self.weights)},
                 "bias": round(self.bias, 5), "mean": [round(float(v), 6) for v in self.mean],
                 "scale": [round(float(v), 6) for v in self.scale], "answered": round(self.answered, 5),
                 "related": round(self.related, 5)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Judge:
-        """A judge from its stored form."""
-        if data.get("signals") != list(SIGNALS):
+        """A judge from its stored form (its signals must all be ones `signals` computes)."""
+        names = tuple(data.get("signals") or ())
+        if not names or any(name not in CANDIDATE_SIGNALS for name in names):
             raise ValueError("the judge was fitted on other signals; run aims eval --calibrate")
-        return cls(np.asarray([data["weights"][n] for n in SIGNALS], dtype=np.float32), float(data["bias"]),
+        return cls(np.asarray([data["weights"][n] for n in names], dtype=np.float32), float(data["bias"]),
                    np.asarray(data["mean"], dtype=np.float32), np.asarray(data["scale"], dtype=np.float32),
-                   float(data["answered"]), float(data["related"]))
+                   float(data["answered"]), float(data["related"]), names)
 
 
 def permissive() -> Judge:
@@ -138,13 +146,17 @@ def judge_from(calibration: dict) -> Judge:
         return permissive()
 
 
-def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000) -> tuple[Judge, dict]:
+def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000,
+              names: tuple[str, ...] = SIGNALS) -> tuple[Judge, dict]:
     """Fit the model on (signals, answerable) per calibration question, then its thresholds.
+
+    Each row holds every candidate signal (`signals`); the model reads those in `names`.
 
     `answered` is the highest threshold that holds back at most MAX_HELD_BACK of the answerable
     questions; `related` the highest that drops at most MAX_NONE of them to "no evidence".
     """
-    x = np.stack([r for r, _ in rows]).astype(np.float64)
+    columns = [CANDIDATE_SIGNALS.index(name) for name in names]
+    x = np.stack([r[columns] for r, _ in rows]).astype(np.float64)
     y = np.asarray([a for _, a in rows], dtype=np.float64)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-6] = 1.0
@@ -157,7 +169,8 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
         err = (p - y) * sample_weight / sample_weight.sum()
         w -= 0.5 * (z.T @ err + 2 * l2 * w / len(y))
         b -= 0.5 * err.sum()
-    judge = Judge(w.astype(np.float32), float(b), mean.astype(np.float32), scale.astype(np.float32), 0.0, 0.0)
+    judge = Judge(w.astype(np.float32), float(b), mean.astype(np.float32), scale.astype(np.float32), 0.0, 0.0,
+                  tuple(names))
     probabilities = np.asarray([judge.probability(r) for r, _ in rows])
     yes = np.sort(probabilities[y > 0])
     no = probabilities[y == 0]
