@@ -98,8 +98,9 @@ class Judge:
         """answered / partial / none for the ranked units of one question.
 
         A question none of whose topic words any document uses is `none` whatever the model says; one
-        whose rarer topic words all appear in a best unit is at least `partial` (the documents discuss
-        it, so there is related evidence to show, whether or not it states what was asked).
+        with any of its rarer topic words in a best unit is at least `partial` (the documents discuss
+        it, so there is related evidence to show, whether or not it states what was asked): `none`
+        shows no quotes at all, so it is kept for evidence that shares nothing rare with the question.
         """
         if not units:
             return Verdict("none", 0.0)
@@ -108,8 +109,8 @@ class Judge:
         values = signals(units, query)
         p = self.probability(values)
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
-        if status == "none" and values[_RARE] >= 1.0:
-            status = "partial"  # the best units hold every rarer word asked about: related evidence exists
+        if status == "none" and values[_RARE] > 0.0:
+            status = "partial"  # the best units hold a rarer word asked about: related evidence exists to show
         return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(CANDIDATE_SIGNALS, values)},
                        _missing(units, query))
 
