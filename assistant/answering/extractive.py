@@ -17,7 +17,6 @@ from assistant.core.text import INJECTION
 from assistant.core.where import locator
 
 MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may sit between joined sentences
-PARTIAL_QUOTES = 3  # closest quotes shown with a partial answer
 
 
 def compose(question: str, role: str, units: list[Unit], k: int, searched: list[Chunk], *,
@@ -30,7 +29,7 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
     """
     if not units or status == "none":
         return refusal(question, role, searched)
-    limit = k if status == "answered" else min(k, PARTIAL_QUOTES)
+    limit = k  # a partial answer shows as many closest quotes as an answered one: the reader judges them
     best = units[0].score
     chosen: list[Unit] = []
     for unit in units:
