@@ -19,6 +19,7 @@ from assistant.answering.values import asked_values, missing_values
     ("On what date was the chatbot switched off?", ["date"]),
     ("How many people sit on the review board?", ["count"]),
     ("May I use the image generator for a flyer?", []),
+    ("When are parking permits renewed?", []),  # "every January" answers it: no particular shape asked
     ("A customer on the phone asked whether a person checked her claim. What do I say?", []),
 ])
 def test_the_kind_of_value_a_question_asks_for(question, kinds):
@@ -33,6 +34,7 @@ def test_the_kind_of_value_a_question_asks_for(question, kinds):
     ("What error rate is the triage model allowed?", "No more than 2.5% of cases may be misrouted."),
     ("At what time does the nightly retraining job run?", "It starts at 02:30 each night."),
     ("On what date was the chatbot switched off?", "It was switched off on 14 March 2026."),
+    ("On what date will the chatbot go live?", "It goes live in March, after the pilot."),
     ("How many people sit on the review board?", "The board has seven members."),
 ])
 def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):

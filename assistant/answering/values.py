@@ -52,12 +52,12 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
         "clock", "a time of day",
         re.compile(r"\bwhat time\b|\bat what time\b|\btime of day\b", re.I),
         re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(?:am|pm)\b|\b(?:noon|midday|midnight)\b", re.I)),
-    ValueKind(
+    ValueKind(  # only a question that asks for a date: "when ...?" is also answered by "every January",
+        # "before go-live" or "once the board has signed", so it asks for no particular shape of value
         "date", "a date",
-        re.compile(r"\b(?:what|which|from what|by what|on what) date\b|"
-                   r"\bwhen (?:will|did|does|is|was|do|are|were|must|should|can)\b", re.I),
-        re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH} \d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\bQ[1-4] \d{{4}}\b|"
-                   r"\b(?:19|20)\d{2}\b", re.I)),
+        re.compile(r"\b(?:what|which|from what|by what|on what) date\b", re.I),
+        re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\bQ[1-4] \d{{4}}\b|"
+                   r"\b(?:19|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
     ValueKind(
         "count", "a number",
         re.compile(r"\bhow many\b|\bnumber of\b|\b(?:minimum|maximum|smallest|largest) number\b", re.I),
