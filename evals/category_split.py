@@ -1,0 +1,36 @@
+"""Assign the calibration/test split of an organisation's question set, stratified by category.
+
+Each organisation's `evals/NAME-split.py` calls `assign` with its file and seed, once, when its
+question set was frozen. About 40% of each category goes to calibration, the rest to test, chosen
+with the fixed seed, so rerunning on the same questions gives the same split. Do not rerun after
+editing questions.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+SHARE = 0.4
+
+
+def assign(path: Path, seed: int, share: float = SHARE) -> None:
+    """Rewrite the questions of `path` with their split field set; prints the counts."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    by_category = defaultdict(list)
+    for record in records:
+        by_category[record["category"]].append(record["id"])
+    rng = random.Random(seed)
+    calibration = set()
+    for category in sorted(by_category):
+        ids = sorted(by_category[category])
+        rng.shuffle(ids)
+        calibration.update(ids[: round(len(ids) * share)])
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            record["split"] = "calibration" if record["id"] in calibration else "test"
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"{len(calibration)} calibration, {len(records) - len(calibration)} test")
+
