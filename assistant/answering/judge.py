@@ -117,10 +117,10 @@ class Judge:
     def to_dict(self) -> dict:
         """The stored form."""
         return {"signals": list(self.names),
-                "weights": {n: round(float(w), 5) for n, w in zip(self.names, self.weights)},
-                "bias": round(self.bias, 5), "mean": [round(float(v), 6) for v in self.mean],
-                "scale": [round(float(v), 6) for v in self.scale], "answered": round(self.answered, 5),
-                "related": round(self.related, 5)}
+                "weights": {n: float(w) for n, w in zip(self.names, self.weights)},
+                "bias": float(self.bias), "mean": [float(v) for v in self.mean],
+                "scale": [float(v) for v in self.scale], "answered": float(self.answered),
+                "related": float(self.related)}  # unrounded: a calibration question sits on each threshold
 
     @classmethod
     def from_dict(cls, data: dict) -> Judge:
