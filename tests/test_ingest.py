@@ -131,6 +131,43 @@ def test_a_new_reading_version_re_reads_every_file_and_embeds_only_changed_text(
     _consistent(assistant)
 
 
+def test_a_file_read_differently_gets_new_vectors_under_its_old_chunk_ids(corpus, tmp_path, make_assistant,
+                                                                         monkeypatch):
+    """The same bytes keep their chunk ids; what a new reader makes of them must replace the stored vectors.
+
+    Chroma's add keeps an existing id's vector, so without deleting first the index kept the old
+    reading's vectors under the new text (found when Kestrel Bay's PDFs lost their running headers).
+    """
+    import numpy as np
+
+    import assistant.retrieval.ingest as ingest_module
+    from assistant.retrieval import parsing
+
+    assistant = make_assistant(tmp_path / "home")
+    assistant.ingest([corpus])
+    ids = sorted(assistant.manifest.all_chunk_ids())
+    before = {c.id: c.text for c in assistant.manifest.chunks_by_id(ids).values()}
+    real_parse = ingest_module.parse_bytes
+
+    def new_reader(data, name):
+        parsed = real_parse(data, name)
+        if name != "release.md":
+            return parsed
+        return parsing.parse_bytes(data.replace(b"review board", b"model approval board"), name)
+
+    monkeypatch.setattr(ingest_module, "parse_bytes", new_reader)
+    monkeypatch.setattr(ingest_module, "READING", parsing.READING + 1)
+    assistant.ingest([corpus])
+    chunks = assistant.manifest.chunks_by_id(sorted(_consistent(assistant)))
+    changed = [c for c in chunks.values() if c.id in before and before[c.id] != c.text]
+    assert changed and all("model approval board" in c.text for c in changed)  # same ids, new text
+    cached = assistant.manifest.cached_vectors(assistant.embedder.model_id, [c.chunk_hash for c in chunks.values()])
+    for label in ("internal",):
+        for stored, vector in assistant.vectors.chunks(label, sorted(chunks)):
+            assert stored.text == chunks[stored.id].text
+            assert np.allclose(vector, cached[chunks[stored.id].chunk_hash][0], atol=1e-5), stored.id
+
+
 def test_broken_labels_file_fails_closed(corpus, tmp_path, make_assistant):
     (corpus / "aims-labels.toml").write_text("[labels\n")
     report = make_assistant(tmp_path / "home").ingest([corpus])
