@@ -45,13 +45,13 @@ class Verdict:
     missing_values: list[str] = field(default_factory=list)  # kinds of value asked for that no best unit states
 
 
-def signals(units: list[Unit], query: Query | None = None) -> np.ndarray:
+def signals(units: list[Unit], query: Query | None = None, missing: list[str] | None = None) -> np.ndarray:
     """The question-level signals of ranked units (best first), in the order of CANDIDATE_SIGNALS.
 
     `unknown_share` is the share of the question's topic words that no indexed document uses at all
     (a question about a fee in documents that never mention fees); `value_missing` is 1 when the
     question asks for a specific value (an amount, a contact, a time, a date, a count) that none of
-    the best units states.
+    the best units states (`missing`, when the caller has worked it out already).
     """
     if not units:
         return np.zeros(len(CANDIDATE_SIGNALS), dtype=np.float32)
@@ -66,7 +66,7 @@ def signals(units: list[Unit], query: Query | None = None) -> np.ndarray:
     return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["sentence_sim"]].max(),
                        best[:, _INDEX["coverage"]].max(), best[:, _INDEX["rare_coverage"]].max(), union_coverage,
                        unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0),
-                       float(bool(_missing(units, query)))], dtype=np.float32)
+                       float(bool(_missing(units, query) if missing is None else missing))], dtype=np.float32)
 
 
 def _missing(units: list[Unit], query: Query | None) -> list[str]:
@@ -106,13 +106,14 @@ class Judge:
             return Verdict("none", 0.0)
         if query is not None and query.unknown and not query.weights:
             return Verdict("none", 0.0)  # no document uses any of the words asked about: nothing to quote on it
-        values = signals(units, query)
+        missing = _missing(units, query)
+        values = signals(units, query, missing)
         p = self.probability(values)
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
         if status == "none" and values[_RARE] > 0.0:
             status = "partial"  # the best units hold a rarer word asked about: related evidence exists to show
         return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(CANDIDATE_SIGNALS, values)},
-                       _missing(units, query))
+                       missing)
 
     def to_dict(self) -> dict:
         """The stored form."""

@@ -153,7 +153,7 @@ def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
     tables = []
     boxes = []
     for table in page.find_tables():
-        rows = [[(cell or "").strip() for cell in row] for row in table.extract()]
+        rows = [[_glyphs((cell or "").strip()) for cell in row] for row in table.extract()]
         rows = [row for row in rows if any(row)]
         if len(rows) >= 2 and max(len(row) for row in rows) >= 2:
             tables.append(_Table(top=table.bbox[1], rows=rows))
@@ -166,7 +166,7 @@ def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
 
     text_page = page.filter(outside) if boxes else page
     lines = [_Line(_glyphs(line["text"]), line["top"], line["bottom"]) for line in text_page.extract_text_lines()]
-    return lines, [_Table(t.top, [[_glyphs(cell) for cell in row] for row in t.rows]) for t in tables]
+    return lines, tables
 
 
 def _glyphs(text: str) -> str:
