@@ -135,7 +135,7 @@ def test_a_file_read_differently_gets_new_vectors_under_its_old_chunk_ids(corpus
                                                                          monkeypatch):
     """The same bytes keep their chunk ids; what a new reader makes of them must replace the stored vectors.
 
-    Chroma's add keeps an existing id's vector, so without deleting first the index kept the old
+    Chroma's add keeps an existing id's vector, so before the vector index replaced ids it kept the old
     reading's vectors under the new text (found when Kestrel Bay's PDFs lost their running headers).
     """
     import numpy as np

@@ -42,3 +42,21 @@ def test_an_existing_store_is_widened_when_opened(tmp_path):
     collection.modify(configuration={"hnsw": {"ef_search": 100}})
     reopened = VectorIndex(tmp_path / "chroma")
     assert reopened.collections["internal"].configuration["hnsw"]["ef_search"] == SEARCH_EF
+
+
+def test_adding_an_id_again_replaces_its_vector_and_text(tmp_path):
+    """A file read again with the same bytes keeps its chunk ids; the store must then hold the new reading.
+
+    Chroma's own `add` keeps an existing id's record, which left stale vectors after a parser change.
+    """
+    rng = np.random.default_rng(3)
+    old, new = rng.standard_normal((2, 384)).astype(np.float32)
+    old, new = old / np.linalg.norm(old), new / np.linalg.norm(new)
+    chunk = _chunks(1)[0]
+    index = VectorIndex(tmp_path / "chroma")
+    index.add([chunk], old[None, :])
+    index.add([chunk.model_copy(update={"text": "read again"})], new[None, :])
+    [(stored, vector)] = index.chunks("internal", [chunk.id])
+    assert stored.text == "read again" and np.allclose(vector, new, atol=1e-6)
+    [(found, similarity)] = index.query(new, 5, ["internal"])
+    assert found == chunk.id and similarity > 0.999 and index.count() == 1

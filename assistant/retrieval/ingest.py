@@ -67,11 +67,6 @@ class _Pending:
     old_hash: str | None = None
 
 
-def _reused(item: _Pending) -> list[str]:
-    """Chunk ids the new version shares with the old one (the same bytes read again keep their ids)."""
-    return sorted(set(item.old_ids) & {chunk.id for chunk in item.chunks})
-
-
 @dataclass
 class _Walk:
     """The files found under a root, and what could not even be looked at."""
@@ -320,9 +315,7 @@ class Ingestor:
             if item.old_label not in (None, item.record.label.value):
                 # Relabelled: its vectors move collection, and must never sit in the old one as well.
                 self.vectors.delete(item.old_ids)
-            else:  # the same bytes read again (a new READING) keep their chunk ids: Chroma's add keeps an
-                self.vectors.delete(_reused(item))  # existing id's old vector, so those go first
-            if item.chunks:
+            if item.chunks:  # ids it keeps (the same bytes read again) get the new vectors: add replaces
                 self.vectors.add(item.chunks, chunk_vectors)
             self.manifest.replace_document(item.record, item.labels_fp, item.text, item.chunks)
             stale = sorted(set(item.old_ids) - {c.id for c in item.chunks})
@@ -339,7 +332,6 @@ class Ingestor:
         relabelled = [cid for item in pending if item.old_label not in (None, item.record.label.value)
                       for cid in item.old_ids]
         self.vectors.delete(relabelled)  # a relabelled document's vectors must never sit in two collections
-        self.vectors.delete([cid for item in pending for cid in _reused(item)])  # re-read bytes keep their ids
         chunks = [chunk for item in pending for chunk in item.chunks]
         if chunks:
             self.vectors.add(chunks, np.stack([vectors[c.chunk_hash][0] for c in chunks]), run=self.run_id)

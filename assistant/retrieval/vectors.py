@@ -103,6 +103,24 @@ def scan_collection(collection, page_size: int = 1000) -> Iterator[tuple[str, di
         offset += page_size
 
 
+def _upsert(collection, nodes: list) -> None:
+    """Write llama-index nodes to a Chroma collection as its vector store's `add` does, but as an upsert.
+
+    The stored form (metadata with the node's content, the text as the document) is the store's own,
+    so its queries read these records back exactly as they read added ones.
+    """
+    from llama_index.core.schema import MetadataMode
+    from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+    metadatas = []
+    for node in nodes:
+        metadata = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+        metadatas.append({key: "" if value is None else value for key, value in metadata.items()})
+    collection.upsert(ids=[node.node_id for node in nodes], embeddings=[node.get_embedding() for node in nodes],
+                      metadatas=metadatas,
+                      documents=[node.get_content(metadata_mode=MetadataMode.NONE) for node in nodes])
+
+
 class VectorIndex:
     """One Chroma collection per classification label, each behind a llama-index ChromaVectorStore.
 
@@ -126,9 +144,11 @@ class VectorIndex:
         self.stores = {label: ChromaVectorStore(chroma_collection=c) for label, c in self.collections.items()}
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray, run: str = "") -> None:
-        """Insert chunks with their vectors into their label's collection.
+        """Insert chunks with their vectors into their label's collection, replacing any they already hold.
 
-        `run` names the ingest run that wrote them (team mode), so a crashed run's leftovers are known.
+        An id already stored gets the new vector and text: a file read again with the same bytes keeps
+        its chunk ids, and Chroma's plain `add` would keep the old ones. `run` names the ingest run that
+        wrote them (team mode), so a crashed run's leftovers are known.
         """
         from llama_index.core.schema import TextNode
 
@@ -149,7 +169,7 @@ class VectorIndex:
             by_label.setdefault(chunk.label.value, []).append(node)
         for label, nodes in by_label.items():
             for start in range(0, len(nodes), 2000):
-                self.stores[label].add(nodes[start : start + 2000])
+                _upsert(self.collections[label], nodes[start : start + 2000])
 
     def delete(self, ids: list[str]) -> None:
         """Remove chunks by id from every collection (ids that are absent are ignored)."""
