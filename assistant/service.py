@@ -70,7 +70,7 @@ class Assistant:
                 raise TeamModeError(f"{self.home} is a replica of a Chroma server's corpus; use --chroma-url "
                                     "(or AIMS_CHROMA_URL), or another data dir for an embedded index")
             return None
-        from assistant.retrieval.team import sync
+        from assistant.retrieval.team_sync import sync
 
         if not self.__dict__.get("_compatible"):
             team.check_compatible(self.embedder.model_id, self.settings.chunk_words)

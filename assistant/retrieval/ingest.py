@@ -138,7 +138,7 @@ class Ingestor:
             if self.manifest.get_meta("ingest_state") == "running":
                 self.team.sweep(self.manifest.get_meta("ingest_run"))
                 self.team.bump()  # it may have died between a commit and the marker
-                from assistant.retrieval.team import sync
+                from assistant.retrieval.team_sync import sync
 
                 sync(self.manifest, self.team, model_id)  # so what it committed is not taken for new files
             self.manifest.set_meta("model_id", model_id)
