@@ -1,8 +1,8 @@
 """Screen new calibration questions against a set's test split before they join it.
 
 Usage: python evals/screen_calibration.py NEW.jsonl SET-questions.jsonl [KEPT.jsonl]
-A new question is dropped when one of its gold quotes overlaps a test question's gold quote in the
-same document (at least 60 % of either quote's words in the other, the eval's own hit rule) or when
+A new question is dropped when citing one of its gold quotes would hit a test question's gold
+citation, or citing the test's would hit its own (the eval's own rule, `citation_hits`), or when
 its words overlap a test question's by more than half (Jaccard). Why: questions written later by a
 similar hand repeat test questions almost word for word, and fitting on those would leak the test
 split into the calibration. Prints each drop with the test question it matched; writes the kept
@@ -16,25 +16,25 @@ import re
 import sys
 from pathlib import Path
 
+from assistant.core.models import Citation
+from assistant.evaluation import Gold, citation_hits
 
-def _norm(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9£%.]+", text.lower().replace("’", "'"))
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9£%.]+", text.lower().replace("’", "'")))
 
 
-def _share(a: str, b: str) -> float:
-    """Share of a's words that b contains."""
-    words, other = _norm(a), set(_norm(b))
-    return sum(w in other for w in words) / len(words) if words else 0.0
+def _hits(cited: dict, wanted: dict) -> bool:
+    """Whether quoting `cited` (a gold entry) would hit the gold entry `wanted` in the eval."""
+    return citation_hits(Citation(n=1, source=cited["source"], page=cited.get("page"), quote=cited["quote"],
+                                  score=0.0), Gold(**wanted))
 
 
 def clash(new: dict, test: dict) -> bool:
     """Whether a new question repeats a test question: the same evidence, or mostly the same words."""
-    for gold in new["gold"]:
-        for wanted in test["gold"]:
-            if gold["source"] == wanted["source"] and max(_share(gold["quote"], wanted["quote"]),
-                                                          _share(wanted["quote"], gold["quote"])) >= 0.6:
-                return True
-    a, b = set(_norm(new["question"])), set(_norm(test["question"]))
+    if any(_hits(gold, wanted) or _hits(wanted, gold) for gold in new["gold"] for wanted in test["gold"]):
+        return True
+    a, b = _words(new["question"]), _words(test["question"])
     return len(a & b) / max(len(a | b), 1) > 0.5
 
 
