@@ -94,8 +94,12 @@ class ChecklistPane(Vertical):
         yield Label("", id="checklist-status")
 
     def on_mount(self) -> None:
-        """Fill the table."""
-        self.reload()
+        """Fill the table.
+
+        When the app quits while this pane is being built, Textual never mounts its children: no table to fill.
+        """
+        if self.query("#checklist-table"):
+            self.reload()
 
     def reload(self) -> None:
         """Rebuild the table from the service, applying the filter."""

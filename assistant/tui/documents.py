@@ -81,7 +81,12 @@ class DocumentsPane(Vertical):
         yield Label("", id="failures")
 
     def on_mount(self) -> None:
-        """Show the index as it is, read in a worker (it opens the vector store)."""
+        """Show the index as it is, read in a worker (it opens the vector store).
+
+        When the app quits while this pane is being built, Textual never mounts its children: nothing to show.
+        """
+        if not self.query("#ingest-status"):
+            return
         self.query_one("#ingest-status", Label).update("Reading the index…")
         self._load_status()
 

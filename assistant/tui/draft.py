@@ -46,8 +46,12 @@ class DraftPane(Vertical):
             yield Markdown("Pick a kind, fill in its inputs and press Draft.", id="draft-markdown")
 
     async def on_mount(self) -> None:
-        """Build the form for the initial kind."""
-        await self._build_form()
+        """Build the form for the initial kind.
+
+        When the app quits while this pane is being built, Textual never mounts its children: no form then.
+        """
+        if self.query("#kind"):
+            await self._build_form()
 
     @on(Select.Changed, "#kind")
     async def _build_form(self) -> None:
