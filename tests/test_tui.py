@@ -462,3 +462,19 @@ def test_a_pane_torn_down_while_it_is_built_does_not_crash(tmp_path, pane_class)
             return len(pane.children)
 
     assert asyncio.run(scenario()) == 0  # the race happened: no children, and no crash on leaving
+
+
+def test_start_up_stops_quietly_when_the_tabs_are_already_gone(tmp_path):
+    """The panes are mounted after the first paint; an app quitting by then has no tabs to mount them in."""
+    from textual.widgets import TabbedContent
+
+    async def scenario():
+        app = AimsApp(FakeService(tmp_path), warm_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await app.query_one(TabbedContent).remove()
+            await app._finish_start(None)  # what start-up runs after the first paint
+            return app.query("#draft-pane")
+
+    assert not asyncio.run(scenario())

@@ -168,7 +168,10 @@ class AimsApp(App[None]):
     async def _finish_start(self, report: dict | None) -> None:
         self._remember_theme()
         for tab, pane in (("documents", DocumentsPane()), ("checklist", ChecklistPane()), ("draft", DraftPane())):
-            await self.query_one(f"#{tab}", TabPane).mount(pane)
+            holder = next(self.query(f"#{tab}").results(TabPane), None)
+            if holder is None:  # the app is quitting and its tabs are gone: nothing left to start
+                return
+            await holder.mount(pane)
         if report is not None:
             report["ready_at"] = time.time()
             self.first_paint_report.write_text(json.dumps(report), encoding="utf-8")
