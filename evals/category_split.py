@@ -1,9 +1,9 @@
 """Assign the calibration/test split of an organisation's question set, stratified by category.
 
-Each organisation's `evals/NAME-split.py` calls `assign` with its file and seed, once, when its
-question set was frozen. About 40% of each category goes to calibration, the rest to test, chosen
-with the fixed seed, so rerunning on the same questions gives the same split. Do not rerun after
-editing questions.
+Each organisation's `evals/NAME-split.py` calls `assign` with its file and seed. About 40% of each
+category goes to calibration, the rest to test, chosen with the fixed seed. A question that already
+has a split keeps it: only questions without one are drawn, so rerunning after questions were
+appended can never move a frozen test question into calibration (or back).
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ SHARE = 0.4
 
 
 def assign(path: Path, seed: int, share: float = SHARE) -> None:
-    """Rewrite the questions of `path` with their split field set; prints the counts."""
+    """Rewrite the questions of `path` with their split field set; prints the counts.
+
+    Existing splits are kept; the questions without one are split by category among themselves.
+    """
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     by_category = defaultdict(list)
     for record in records:
-        by_category[record["category"]].append(record["id"])
+        if record.get("split") not in ("calibration", "test"):
+            by_category[record["category"]].append(record["id"])
     rng = random.Random(seed)
-    calibration = set()
+    calibration = {r["id"] for r in records if r.get("split") == "calibration"}
     for category in sorted(by_category):
         ids = sorted(by_category[category])
         rng.shuffle(ids)

@@ -1,7 +1,7 @@
 """Assign the calibration/test split of evals/marrowvale-questions.jsonl, stratified by category.
 
-Run once when the question set was frozen: python evals/marrowvale-split.py (see evals/category_split.py).
-Do not rerun after editing questions.
+Run when questions are added: python evals/marrowvale-split.py (see evals/category_split.py).
+Questions that already have a split keep it.
 """
 
 import sys

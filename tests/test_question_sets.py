@@ -55,3 +55,18 @@ def test_the_screen_drops_a_repeated_question_and_repeated_evidence():
                       "gold": [{"source": "other.md", "quote": "AI incidents were reported in 2024", "page": None}]}
     kept, dropped = screen([same_words, same_evidence, other_document], [test])
     assert [q["id"] for q in kept] == ["c3"] and [q["id"] for q, _ in dropped] == ["c1", "c2"]
+
+
+@pytest.mark.parametrize("name", ["kestrelbay", "marrowvale"])
+def test_rerunning_a_split_script_keeps_every_split_and_draws_only_new_questions(name, tmp_path, capsys):
+    source = SETS[name].questions
+    records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    added = [{**records[i], "id": f"{name}-new{i}", "split": None} for i in range(10)]
+    for record in added:
+        del record["split"]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records + added))
+    _script("category_split").assign(path, seed=1)
+    after = {r["id"]: r["split"] for r in map(json.loads, path.read_text().splitlines())}
+    assert all(after[r["id"]] == r["split"] for r in records)  # no frozen question moved
+    assert {after[r["id"]] for r in added} == {"calibration", "test"}  # the new ones were drawn, both ways
