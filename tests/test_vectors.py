@@ -7,6 +7,7 @@ collection, and which ones depended on insertion order (so on the corpus's path)
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.core.models import Chunk, Label
 from assistant.retrieval.vectors import SEARCH_EF, VectorIndex
@@ -60,3 +61,29 @@ def test_adding_an_id_again_replaces_its_vector_and_text(tmp_path):
     assert stored.text == "read again" and np.allclose(vector, new, atol=1e-6)
     [(found, similarity)] = index.query(new, 5, ["internal"])
     assert found == chunk.id and similarity > 0.999 and index.count() == 1
+
+
+def test_a_write_is_tried_again_while_the_store_is_locked_and_other_errors_pass():
+    from assistant.retrieval.vectors import when_unlocked
+
+    calls = []
+
+    def locked_twice():
+        calls.append(1)
+        if len(calls) <= 2:
+            raise RuntimeError("Database error: error returned from database: (code: 5) database is locked")
+        return "written"
+
+    assert when_unlocked(locked_twice, waits=(0.0,) * 5) == "written" and len(calls) == 3
+
+    def broken():
+        raise ValueError("no such collection")
+
+    with pytest.raises(ValueError):
+        when_unlocked(broken, waits=(0.0,) * 5)
+
+    def always_locked():
+        raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError):  # a lock that outlasts the waits is reported, not hidden
+        when_unlocked(always_locked, waits=(0.0,) * 3)

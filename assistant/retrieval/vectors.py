@@ -66,7 +66,27 @@ def _search_exhaustively(collection) -> None:
     """
     hnsw = (collection.configuration or {}).get("hnsw") or {}
     if hnsw and hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:
-        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        when_unlocked(lambda: collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}}))
+
+
+LOCK_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # seconds between tries while SQLite says "database is locked"
+
+
+def when_unlocked(write, waits: tuple[float, ...] = LOCK_WAITS):
+    """Run a write to the embedded store, trying again while SQLite reports the database locked.
+
+    Why: another client of the same store (a second process, or Chroma's own background work just after a
+    write) can hold SQLite's write lock for a moment, and Chroma reports that at once instead of waiting.
+    Any other error, or a lock that outlasts the waits (about 6 s), is raised as it is.
+    """
+    for wait in waits:
+        try:
+            return write()
+        except Exception as exc:  # noqa: BLE001 - Chroma raises its InternalError; only the lock is retried
+            if "database is locked" not in str(exc):
+                raise
+            time.sleep(wait)
+    return write()
 
 
 def _server_client(url: str, token: str):
@@ -134,9 +154,8 @@ class VectorIndex:
 
         self.client = _server_client(url, token) if url else _embedded_client(path)
         self.collections = {
-            label: self.client.get_or_create_collection(
-                COLLECTION_PREFIX + label, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            label: when_unlocked(lambda name=COLLECTION_PREFIX + label: self.client.get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}))
             for label in LABELS
         }
         for collection in self.collections.values():
