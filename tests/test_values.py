@@ -36,6 +36,9 @@ def test_the_kind_of_value_a_question_asks_for(question, kinds):
     ("On what date was the chatbot switched off?", "It was switched off on 14 March 2026."),
     ("On what date will the chatbot go live?", "It goes live in March, after the pilot."),
     ("How many people sit on the review board?", "The board has seven members."),
+    ("How many working days does the privacy office have to decide?", "It decides within 10 working days."),
+    ("How many AI incidents did we log in 2025?", "In 2025, 7 AI incidents were reported."),
+    ("How many days' notice must an employer give?", "Employers give 30 days' notice in writing."),
 ])
 def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
     assert missing_values(question, [text]) == []
@@ -46,9 +49,26 @@ def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
     ("How much does the annual licence cost?", "The licence is renewed every year by procurement."),
     ("At what time does the nightly retraining job run?", "The retraining job runs every night."),
     ("On what date was the chatbot switched off?", "The chatbot was switched off after the incident."),
+    # a number that counts something else is not the count asked for (a year, an article, hours not days)
+    ("How many working days does the privacy office have to decide?", "Requests follow the 2025 guidance."),
+    ("How many days does a business have to answer an appeal?", "Article 14 gives the consumer 2 routes."),
+    ("How many managers are on the on-call rota at once?", "The rota was set up in 2024 with 3 phones."),
 ])
 def test_a_text_on_the_topic_without_the_value_leaves_it_missing(question, text):
     assert len(missing_values(question, [text])) == 1
+
+
+@pytest.mark.parametrize("question, words", [
+    ("How many working days does the privacy office have to decide?", ["working", "days"]),
+    ("How many people sit on the review board?", ["people", "sit"]),
+    ("Is there a limit on how many images one person can create?", ["images", "one", "person"]),
+    ("How many Sentinel alerts per 100 admissions are allowed?", ["sentinel", "alerts"]),
+    ("What is the number of members?", []),  # not a "how many": any number answers it
+])
+def test_what_a_how_many_question_counts(question, words):
+    from assistant.answering.values import counted_words
+
+    assert counted_words(question) == words
 
 
 def test_a_partial_answer_names_the_kind_of_value_it_could_not_find():

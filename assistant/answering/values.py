@@ -11,6 +11,7 @@ words of any one organisation's documents.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -26,6 +27,50 @@ class ValueKind:
     described: str  # how a partial answer names it: "nothing in them states {described}"
     asks: re.Pattern
     states: re.Pattern
+    refine: Callable[[str, str], bool] | None = None  # (question, text): whether the stated value is the one asked
+
+    def stated(self, question: str, text: str) -> bool:
+        """Whether the text states a value of this kind, and (where the kind can tell) the one asked for."""
+        return bool(self.states.search(text)) and (self.refine is None or self.refine(question, text))
+
+
+# Words that end the name of what a "how many" question counts: verbs, prepositions, pronouns, articles.
+_COUNT_END = frozenset(
+    "of do does did are is were was be been have has had will would can could must should may might need needs "
+    "times per in on at for to from by with before after under over during and or than "
+    "i we you they he she it us them the a an there our my your their its this that these those".split())
+# Counts of people are stated with any of these ("How many people sit on it?" "It has seven members.").
+_PEOPLE = frozenset("people persons person members member staff individuals employees representatives seats".split())
+_COUNT_NUMBER = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|single)"
+
+
+def counted_words(question: str) -> list[str]:
+    """What a "how many" question counts, as asked ("How many working days ..." -> working, days); [] if none."""
+    match = re.search(r"\bhow many\s+(.*)", question, re.I)
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z'-]+", match.group(1) if match else "")[:3]:
+        if word.lower() in _COUNT_END:
+            break
+        words.append(word.lower().strip("'"))
+    return words
+
+
+def _stem(word: str) -> str:
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def _counts_what_was_asked(question: str, text: str) -> bool:
+    """A "how many X" question is answered by a number that counts X ("7 AI incidents", "30 days"), not by
+    any number in the text (a year, a section number); a question whose X cannot be told takes any number."""
+    words = counted_words(question)
+    if not words:
+        return True
+    names = set(words) | (_PEOPLE if _PEOPLE & set(words) else set())
+    stems = "|".join(sorted({re.escape(_stem(w)[: max(3, len(_stem(w)) - 1)]) for w in names}))
+    return bool(re.search(rf"\b{_COUNT_NUMBER}(?:[\s-]+[A-Za-z'-]+){{0,2}}?[\s-]+(?:{stems})", text, re.I))
 
 
 VALUE_KINDS: tuple[ValueKind, ...] = (
@@ -61,7 +106,7 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
     ValueKind(
         "count", "a number",
         re.compile(r"\bhow many\b|\bnumber of\b|\b(?:minimum|maximum|smallest|largest) number\b", re.I),
-        re.compile(rf"\b\d[\d,]*\b|\b{_NUMBER_WORDS}\b", re.I)),
+        re.compile(rf"\b\d[\d,]*\b|\b{_NUMBER_WORDS}\b", re.I), _counts_what_was_asked),
 )
 
 
@@ -72,4 +117,4 @@ def asked_values(question: str) -> list[ValueKind]:
 
 def missing_values(question: str, texts: list[str]) -> list[ValueKind]:
     """The asked-for kinds of value that none of the texts states."""
-    return [kind for kind in asked_values(question) if not any(kind.states.search(text) for text in texts)]
+    return [kind for kind in asked_values(question) if not any(kind.stated(question, text) for text in texts)]
