@@ -63,7 +63,8 @@ def test_a_text_on_the_topic_without_the_value_leaves_it_missing(question, text)
     ("How many people sit on the review board?", ["people", "sit"]),
     ("Is there a limit on how many images one person can create?", ["images", "one", "person"]),
     ("How many Sentinel alerts per 100 admissions are allowed?", ["sentinel", "alerts"]),
-    ("What is the number of members?", []),  # not a "how many": any number answers it
+    ("What's the minimum number of members a committee must have?", ["members"]),
+    ("How many are there?", []),  # it does not say what it counts: any number answers it
 ])
 def test_what_a_how_many_question_counts(question, words):
     from assistant.answering.values import counted_words

@@ -45,8 +45,9 @@ _COUNT_NUMBER = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|single)"
 
 
 def counted_words(question: str) -> list[str]:
-    """What a "how many" question counts, as asked ("How many working days ..." -> working, days); [] if none."""
-    match = re.search(r"\bhow many\s+(.*)", question, re.I)
+    """What a "how many" (or "number of") question counts, as asked ("How many working days ..." -> working,
+    days; "the minimum number of members" -> members); [] if it does not say."""
+    match = re.search(r"\b(?:how many|number of)\s+(.*)", question, re.I)
     words: list[str] = []
     for word in re.findall(r"[A-Za-z'-]+", match.group(1) if match else "")[:3]:
         if word.lower() in _COUNT_END:
@@ -63,8 +64,9 @@ def _stem(word: str) -> str:
 
 
 def _counts_what_was_asked(question: str, text: str) -> bool:
-    """A "how many X" question is answered by a number that counts X ("7 AI incidents", "30 days"), not by
-    any number in the text (a year, a section number); a question whose X cannot be told takes any number."""
+    """A "how many X" / "number of X" question is answered by a number that counts X ("7 AI incidents",
+    "30 days"), not by any number in the text (a year, a section number); a question whose X cannot be
+    told takes any number."""
     words = counted_words(question)
     if not words:
         return True
