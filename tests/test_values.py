@@ -112,3 +112,35 @@ def test_a_permission_question_is_answered_by_a_sentence_that_states_a_rule(sent
     types = answer_types("Can I switch on automatic transcripts in customer calls?")
     assert types == ["policy"]
     assert type_match(types, sentence) == (1.0 if states_a_rule else 0.0)
+
+
+def test_an_amount_counts_only_in_a_text_on_the_questions_topic():
+    question = "How much do we pay each year for the scribe licences?"
+    texts = ["The scribe is our approved note-taking tool.", "Purchases over £25,000 go to procurement."]
+    assert [k.name for k in missing_values(question, texts, on_topic=[True, False])] == ["money"]
+    assert missing_values(question, texts) == []  # without topic information every text counts
+    assert missing_values(question, ["Scribe licences cost £18,000 a year."], on_topic=[True]) == []
+
+
+def test_a_website_named_in_passing_is_not_a_request_for_its_address():
+    assert asked_values("How soon must the summary on our website be updated?") == []
+    assert [k.name for k in asked_values("Which web portal does the regulator use for notices?")] == ["contact"]
+
+
+def test_the_judge_counts_an_amount_only_in_a_best_unit_holding_a_rare_question_word():
+    from assistant.answering.candidates import Query
+    from assistant.answering.features import FEATURES
+    from assistant.answering.judge import CANDIDATE_SIGNALS, signals
+
+    class _Unit:
+        def __init__(self, text, tokens):
+            self.text, self.score, self.tokens = text, 1.0, frozenset(tokens)
+            self.features = np.zeros(len(FEATURES), dtype=np.float32)
+
+    query = Query("How much do we pay for the scribe licences?", np.zeros(3), [], np.zeros((1, 3)),
+                  {"scribe": 5.0, "licenc": 4.0, "pay": 1.0}, "", [])
+    index = CANDIDATE_SIGNALS.index("value_missing")
+    off_topic = [_Unit("The scribe is approved.", {"scribe", "approv"}),
+                 _Unit("Purchases over £25,000 go to procurement.", {"purchas", "procur", "pay"})]
+    on_topic = [_Unit("Scribe licences cost £18,000 a year.", {"scribe", "licenc", "cost", "year"})]
+    assert signals(off_topic, query)[index] == 1.0 and signals(on_topic, query)[index] == 0.0

@@ -26,6 +26,7 @@ CANDIDATE_SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best
 # these four caught more unanswerable questions, holding back fewer answerable ones, than all ten.
 SIGNALS = ("top_score", "best_sentence_sim", "best_rare_coverage", "value_missing")
 JUDGED_UNITS = 3  # the best units the signals read (those an answer leads with)
+TOPIC_WORDS = 2  # a unit holding one of the question's this many rarest words is on its topic (`values`)
 MAX_HELD_BACK = 0.10  # share of answerable calibration questions the `answered` threshold may hold back
 MAX_NONE = 0.02  # share of answerable calibration questions the `none` threshold may drop to no evidence
 _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "rare_coverage", "text_coverage",
@@ -73,7 +74,10 @@ def _missing(units: list[Unit], query: Query | None) -> list[str]:
     """How the kinds of value the question asks for, and none of the best units states, are described."""
     if query is None:
         return []
-    return [kind.described for kind in missing_values(query.text, [u.text for u in units[:JUDGED_UNITS]])]
+    best = units[:JUDGED_UNITS]
+    rarest = {term for term, _ in sorted(query.weights.items(), key=lambda kv: -kv[1])[:TOPIC_WORDS]}
+    on_topic = [bool(rarest & u.tokens) for u in best] if rarest else None
+    return [kind.described for kind in missing_values(query.text, [u.text for u in best], on_topic)]
 
 
 @dataclass

@@ -28,6 +28,7 @@ class ValueKind:
     asks: re.Pattern
     states: re.Pattern
     refine: Callable[[str, str], bool] | None = None  # (question, text): whether the stated value is the one asked
+    topical: bool = False  # counts only in a text on the question's topic (see `missing_values`)
 
     def stated(self, question: str, text: str) -> bool:
         """Whether the text states a value of this kind, and (where the kind can tell) the one asked for."""
@@ -83,18 +84,20 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
                    r"\bhow much\b.*\b(?:cost|fined?|fines|pay|paid|spend|spent|budget|fund|funding|worth|charge)\b",
                    re.I),
         re.compile(r"[£€$]\s?\d|\b(?:EUR|USD|GBP|CAD|AUD)\s?\d|"
-                   r"\b\d[\d,.]*\s?(?:euros?|pounds|dollars|k|m|million|bn|billion)\b", re.I)),
+                   r"\b\d[\d,.]*\s?(?:euros?|pounds|dollars|k|m|million|bn|billion)\b", re.I), topical=True),
     ValueKind(
         "rate", "a percentage, rate or score",
         re.compile(r"\bwhat (?:percentage|share|proportion|rate|accuracy|level)\b|\bhow accurate\b|"
                    r"\bwhat (?:\w+ ){0,2}(?:accuracy|rate|ratio|index value|value)\b", re.I),
-        re.compile(r"\d(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)|\b0\.\d+\b|\b\d+ (?:in|out of|per) \d+\b", re.I)),
+        re.compile(r"\d(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)|\b0\.\d+\b|\b\d+ (?:in|out of|per) \d+\b", re.I),
+        topical=True),
     ValueKind(
         "contact", "a phone number, email or web address",
         re.compile(r"\b(?:phone number|telephone number|number (?:to|do i|should i|can i) (?:ring|call|dial|text)|"
-                   r"e-?mail address|web ?(?:site|page|portal)|url|contact details)\b", re.I),
+                   r"e-?mail address|web ?(?:site |page )?address|url|contact details)\b|"
+                   r"\b(?:what|which) (?:\w+ ){0,2}web ?(?:site|page|portal)\b", re.I),  # not "on a website"
         re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+|https?://|\bwww\.|(?<![\w.])\+?\d[\d ()-]{7,}\d\b|"
-                   r"\bext(?:ension)?\.? ?\d+", re.I)),
+                   r"\bext(?:ension)?\.? ?\d+", re.I), topical=True),
     ValueKind(
         "clock", "a time of day",
         re.compile(r"\bwhat time\b|\bat what time\b|\btime of day\b", re.I),
@@ -117,6 +120,14 @@ def asked_values(question: str) -> list[ValueKind]:
     return [kind for kind in VALUE_KINDS if kind.asks.search(question)]
 
 
-def missing_values(question: str, texts: list[str]) -> list[ValueKind]:
-    """The asked-for kinds of value that none of the texts states."""
-    return [kind for kind in asked_values(question) if not any(kind.stated(question, text) for text in texts)]
+def missing_values(question: str, texts: list[str], on_topic: list[bool] | None = None) -> list[ValueKind]:
+    """The asked-for kinds of value that none of the texts states.
+
+    `on_topic[i]` says whether texts[i] holds one of the question's rarest words. An amount, a rate or a
+    contact counts only in such a text: a £25,000 purchasing limit does not say what a licence costs,
+    nor a helpdesk's email how to reach a team. Without `on_topic` every text counts.
+    """
+    topical = on_topic if on_topic is not None else [True] * len(texts)
+    return [kind for kind in asked_values(question)
+            if not any(kind.stated(question, text) and (near or not kind.topical)
+                       for text, near in zip(texts, topical))]
