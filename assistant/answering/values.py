@@ -5,7 +5,9 @@ Why: "the documents discuss this" is not "the documents say this". A question fo
 number or a meeting time finds passages on the right topic that hold no such value; the judge reads
 `value_missing` as a signal, and a partial answer names the kind of value it could not find. The
 patterns are generic shapes of values (a currency amount, an email address, a clock time), not
-words of any one organisation's documents.
+words of any one organisation's documents. A value must also be the one asked for: a count must
+count what the question counts, and an amount, a rate or a contact must sit in a text on the
+question's topic, since long documents hold some number, amount or address almost everywhere.
 """
 
 from __future__ import annotations
