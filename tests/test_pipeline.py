@@ -203,3 +203,9 @@ def test_one_thread_is_passed_down_and_its_vector_is_remembered(sources):
     answer, found = answerer.answer(thread, "staff", ["public"])
     assert found.query.lexical_text == thread.lexical  # the follow-up's context reached the BM25 query
     assert any("register" in c.quote for c in answer.citations)
+
+
+def test_the_words_a_partial_answer_says_are_missing_are_topics_not_how_it_asks(sources):
+    pipeline = QuestionPipeline(sources, prior(), permissive())
+    found = pipeline.evidence("How many auditors does procurement employ?", ["public"])
+    assert "auditors" in found.missing and "many" not in found.missing

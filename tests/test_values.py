@@ -144,3 +144,13 @@ def test_the_judge_counts_an_amount_only_in_a_best_unit_holding_a_rare_question_
                  _Unit("Purchases over £25,000 go to procurement.", {"purchas", "procur", "pay"})]
     on_topic = [_Unit("Scribe licences cost £18,000 a year.", {"scribe", "licenc", "cost", "year"})]
     assert signals(off_topic, query)[index] == 1.0 and signals(on_topic, query)[index] == 0.0
+
+
+def test_a_partial_answer_names_what_a_count_question_counts():
+    from assistant.answering.values import VALUE_KINDS
+
+    count = next(kind for kind in VALUE_KINDS if kind.name == "count")
+    question = "How many working days does the privacy office have to decide?"
+    lead = partial_lead("staff", [], [count.named_for(question)])
+    assert "nothing in them states how many working days" in lead
+    assert count.named_for("How many are there?") == "a number"

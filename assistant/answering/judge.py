@@ -77,7 +77,7 @@ def _missing(units: list[Unit], query: Query | None) -> list[str]:
     best = units[:JUDGED_UNITS]
     rarest = {term for term, _ in sorted(query.weights.items(), key=lambda kv: -kv[1])[:TOPIC_WORDS]}
     on_topic = [bool(rarest & u.tokens) for u in best] if rarest else None
-    return [kind.described for kind in missing_values(query.text, [u.text for u in best], on_topic)]
+    return [kind.named_for(query.text) for kind in missing_values(query.text, [u.text for u in best], on_topic)]
 
 
 @dataclass

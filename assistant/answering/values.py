@@ -32,6 +32,13 @@ class ValueKind:
     refine: Callable[[str, str], bool] | None = None  # (question, text): whether the stated value is the one asked
     topical: bool = False  # counts only in a text on the question's topic (see `missing_values`)
 
+    def named_for(self, question: str) -> str:
+        """How a partial answer names this value for the question: "how many working days" where the
+        question says what it counts, else the kind's own description ("a number")."""
+        if self.name == "count" and (words := counted_words(question)):
+            return "how many " + " ".join(words)
+        return self.described
+
     def stated(self, question: str, text: str) -> bool:
         """Whether the text states a value of this kind, and (where the kind can tell) the one asked for."""
         return bool(self.states.search(text)) and (self.refine is None or self.refine(question, text))
