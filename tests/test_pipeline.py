@@ -209,3 +209,15 @@ def test_the_words_a_partial_answer_says_are_missing_are_topics_not_how_it_asks(
     pipeline = QuestionPipeline(sources, prior(), permissive())
     found = pipeline.evidence("How many auditors does procurement employ?", ["public"])
     assert "auditors" in found.missing and "many" not in found.missing
+
+
+@pytest.mark.parametrize("question", ["How long do we keep chat transcripts?",
+                                      "How soon and how often are chat transcripts checked?",
+                                      "How much do chat transcripts cost, and how many are kept?"])
+def test_the_words_of_asking_for_an_amount_or_a_time_are_no_topic(sources, question):
+    """"long" in "how long" is rare in policies, so as a topic word it would outweigh what is asked about."""
+    pipeline = QuestionPipeline(sources, prior(), permissive())
+    query = pipeline.query(question)
+    topics = set(query.weights) | set(query.unknown)
+    assert {"long", "soon", "often", "much", "mani", "many"}.isdisjoint(topics)
+    assert {"chat", "transcripts"} <= topics or {"chat", "transcript"} <= topics

@@ -18,6 +18,11 @@ from assistant.answering.values import asked_values, missing_values
     ("At what time does the nightly retraining job run?", ["clock"]),
     ("On what date was the chatbot switched off?", ["date"]),
     ("How many people sit on the review board?", ["count"]),
+    ("What's the pass mark for the AI e-learning?", ["limit"]),
+    ("What is the biggest file I can upload?", ["limit"]),
+    ("What risk score triggers a model review?", ["limit"]),
+    ("What is the minimum requirement for a supplier's security?", []),  # a requirement, not a figure
+    ("Is there a limit on how many images one person can create?", ["count"]),
     ("May I use the image generator for a flyer?", []),
     ("When are parking permits renewed?", []),  # "every January" answers it: no particular shape asked
     ("A customer on the phone asked whether a person checked her claim. What do I say?", []),
@@ -36,6 +41,7 @@ def test_the_kind_of_value_a_question_asks_for(question, kinds):
     ("On what date was the chatbot switched off?", "It was switched off on 14 March 2026."),
     ("On what date will the chatbot go live?", "It goes live in March, after the pilot."),
     ("How many people sit on the review board?", "The board has seven members."),
+    ("What's the pass mark for the AI e-learning?", "You pass the AI e-learning with 80% or more."),
     ("How many working days does the privacy office have to decide?", "It decides within 10 working days."),
     ("How many AI incidents did we log in 2025?", "In 2025, 7 AI incidents were reported."),
     ("How many days' notice must an employer give?", "Employers give 30 days' notice in writing."),
@@ -49,6 +55,7 @@ def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
     ("How much does the annual licence cost?", "The licence is renewed every year by procurement."),
     ("At what time does the nightly retraining job run?", "The retraining job runs every night."),
     ("On what date was the chatbot switched off?", "The chatbot was switched off after the incident."),
+    ("What's the pass mark for the AI e-learning?", "The AI e-learning ends with a short quiz."),
     # a number that counts something else is not the count asked for (a year, an article, hours not days)
     ("How many working days does the privacy office have to decide?", "Requests follow the 2025 guidance."),
     ("How many days does a business have to answer an appeal?", "Article 14 gives the consumer 2 routes."),

@@ -25,7 +25,8 @@ SECTIONS = 4  # best sections read whole
 SECTION_CHUNKS = 12  # a section longer than this contributes only the chunks around its hits
 KEY_TERMS = 8  # rarest question terms searched as the key-terms query
 
-# Question words, function words and conversational filler: they carry no topic. Stemmed on first use
+# Question words, function words, conversational filler and the words of asking for an amount or a time
+# ("how many", "how much", "how long", "how soon"): they carry no topic. Stemmed on first use
 # with the same tokenizer as the index (bm25s's own English stopword list has only 33 words).
 COMMON_WORDS = """what who when where which how why whom whose can could may might should must do does did is are
 was were will would shall have has had any tell explain please know need want allowed allow ok okay get got use
@@ -34,7 +35,8 @@ yours yes also else am be been being her hers him his she he it its they them th
 there here about above after again against all an and as at because before below between both but by down during
 each few for from further if in into more most no nor not of off on once only or other out over own same so some
 such than then too under until up very with through to the a one ones lot lots kind sort way stuff bit pretty
-someone somebody anyone anybody everyone everybody whether would've going gonna wanna let say said says""".split()
+someone somebody anyone anybody everyone everybody whether would've going gonna wanna let say said says
+many much long soon quickly often""".split()
 _common_stems: set[str] | None = None
 
 

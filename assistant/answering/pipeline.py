@@ -48,7 +48,6 @@ class Evidence:
         return [c.chunk for c in self.candidates]
 
 
-ASKING_WORDS = frozenset({"many", "much"})  # "how many", "how much": how a question asks, never its topic
 PART_WINDOW = 30  # a part's own best unit is looked for among this many of the best-ranked units
 
 
@@ -144,7 +143,7 @@ class QuestionPipeline:
         """
         found = set().union(*(u.tokens for u in units)) if units else set()
         words = [w.strip(".,;:!?\"'()") for w in question.split()]
-        words = [w for w in dict.fromkeys(words) if w and w.lower() not in ASKING_WORDS]
+        words = [w for w in dict.fromkeys(words) if w]
         stems = self.sources.tokenize(words)
         top = max(query.weights.values(), default=1.0) + 1.0
         missing: dict[str, float] = {}

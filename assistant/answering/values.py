@@ -1,12 +1,12 @@
-"""The specific value a question asks for (an amount of money, a rate, a contact, a time of day, a date,
-a count), and whether a quoted text supplies one.
+"""The specific value a question asks for (an amount of money, a rate, a limit, a contact, a time of day, a
+date, a count), and whether a quoted text supplies one.
 
 Why: "the documents discuss this" is not "the documents say this". A question for a fee, a phone
 number or a meeting time finds passages on the right topic that hold no such value; the judge reads
 `value_missing` as a signal, and a partial answer names the kind of value it could not find. The
 patterns are generic shapes of values (a currency amount, an email address, a clock time), not
 words of any one organisation's documents. A value must also be the one asked for: a count must
-count what the question counts, and an amount, a rate or a contact must sit in a text on the
+count what the question counts, and an amount, a rate, a limit or a contact must sit in a text on the
 question's topic, since long documents hold some number, amount or address almost everywhere.
 """
 
@@ -100,6 +100,12 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
                    r"\bwhat (?:\w+ ){0,2}(?:accuracy|rate|ratio|index value|value)\b", re.I),
         re.compile(r"\d(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)|\b0\.\d+\b|\b\d+ (?:in|out of|per) \d+\b", re.I),
         topical=True),
+    ValueKind(  # a limit or threshold is stated as a number ("a pass mark of 80%", "up to 25 MB", "a score of 12")
+        "limit", "a figure for the limit or threshold asked about",
+        re.compile(r"\bwhat(?:'s| is| was)? (?:the )?(?:\w+ ){0,3}(?:score|threshold|cut-?off|pass mark|limit)\b|"
+                   r"\bpass mark\b|\b(?:biggest|largest|smallest|highest|lowest|maximum|minimum|max|min)\b"
+                   r"(?! (?:number|requirements?|standards?|expectations?|safeguards?|protections?)\b)", re.I),
+        re.compile(r"\d"), topical=True),
     ValueKind(
         "contact", "a phone number, email or web address",
         re.compile(r"\b(?:phone number|telephone number|number (?:to|do i|should i|can i) (?:ring|call|dial|text)|"
@@ -132,7 +138,7 @@ def asked_values(question: str) -> list[ValueKind]:
 def missing_values(question: str, texts: list[str], on_topic: list[bool] | None = None) -> list[ValueKind]:
     """The asked-for kinds of value that none of the texts states.
 
-    `on_topic[i]` says whether texts[i] holds one of the question's rarest words. An amount, a rate or a
+    `on_topic[i]` says whether texts[i] holds one of the question's rarest words. An amount, a rate, a limit or a
     contact counts only in such a text: a £25,000 purchasing limit does not say what a licence costs,
     nor a helpdesk's email how to reach a team. Without `on_topic` every text counts.
     """
