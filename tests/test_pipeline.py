@@ -221,3 +221,18 @@ def test_the_words_of_asking_for_an_amount_or_a_time_are_no_topic(sources, quest
     topics = set(query.weights) | set(query.unknown)
     assert {"long", "soon", "often", "much", "mani", "many"}.isdisjoint(topics)
     assert {"chat", "transcripts"} <= topics or {"chat", "transcript"} <= topics
+
+
+def test_each_tokenizer_gets_its_own_common_words():
+    """The stop words are stemmed by the tokenizer in use: the first one used in a process must not decide for
+    the next (a BM25 tokenizer turns "many" into "mani" and drops "and"; a plain word splitter keeps both)."""
+    from assistant.answering.candidates import common_stems
+    from assistant.retrieval.lexical import tokenize
+
+    def plain(texts):
+        return [_words(t) for t in texts]
+
+    stemmed = common_stems(tokenize)
+    assert "mani" in stemmed and "many" not in stemmed
+    assert {"many", "and", "long"} <= common_stems(plain)
+    assert common_stems(tokenize) is stemmed

@@ -37,15 +37,19 @@ each few for from further if in into more most no nor not of off on once only or
 such than then too under until up very with through to the a one ones lot lots kind sort way stuff bit pretty
 someone somebody anyone anybody everyone everybody whether would've going gonna wanna let say said says
 many much long soon quickly often""".split()
-_common_stems: set[str] | None = None
+_common_stems: dict[object, set[str]] = {}  # by tokenizer: each stems (and drops stop words) its own way
 
 
 def common_stems(tokenize: Callable[[list[str]], list[list[str]]]) -> set[str]:
-    """COMMON_WORDS as the tokenizer stems them (computed once)."""
-    global _common_stems
-    if _common_stems is None:
-        _common_stems = {t for tokens in tokenize(COMMON_WORDS) for t in tokens}
-    return _common_stems
+    """COMMON_WORDS as this tokenizer stems them (computed once per tokenizer).
+
+    Keyed by the tokenizer's function, not only computed once: the stems of one tokenizer are not
+    another's ("many" is "mani" to the Snowball stemmer), and a process may use more than one.
+    """
+    key = getattr(tokenize, "__func__", tokenize)  # a bound method: its function, so no source is kept alive
+    if key not in _common_stems:
+        _common_stems[key] = {t for tokens in tokenize(COMMON_WORDS) for t in tokens}
+    return _common_stems[key]
 
 
 _PART_SPLIT = re.compile(r"(?<=[?.!])\s+(?=[A-Z\"'])|;\s+|,?\s+(?:and|or|but|also)\s+(?=(?:what|who|when|where|"
