@@ -161,3 +161,10 @@ def test_a_partial_answer_names_what_a_count_question_counts():
     lead = partial_lead("staff", [], [count.named_for(question)])
     assert "nothing in them states how many working days" in lead
     assert count.named_for("How many are there?") == "a number"
+
+
+def test_a_partial_answer_names_a_missing_limit_plainly():
+    question = "What's the pass mark for the AI e-learning?"
+    (kind,) = missing_values(question, ["The AI e-learning ends with a short quiz."])
+    lead = partial_lead("staff", [], [kind.named_for(question)])
+    assert "nothing in them states the figure asked for (a limit, a threshold or a score)." in lead

@@ -101,7 +101,7 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
         re.compile(r"\d(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)|\b0\.\d+\b|\b\d+ (?:in|out of|per) \d+\b", re.I),
         topical=True),
     ValueKind(  # a limit or threshold is stated as a number ("a pass mark of 80%", "up to 25 MB", "a score of 12")
-        "limit", "a figure for the limit or threshold asked about",
+        "limit", "the figure asked for (a limit, a threshold or a score)",
         re.compile(r"\bwhat(?:'s| is| was)? (?:the )?(?:\w+ ){0,3}(?:score|threshold|cut-?off|pass mark|limit)\b|"
                    r"\bpass mark\b|\b(?:biggest|largest|smallest|highest|lowest|maximum|minimum|max|min)\b"
                    r"(?! (?:number|requirements?|standards?|expectations?|safeguards?|protections?)\b)", re.I),
