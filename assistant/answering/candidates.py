@@ -36,7 +36,7 @@ there here about above after again against all an and as at because before below
 each few for from further if in into more most no nor not of off on once only or other out over own same so some
 such than then too under until up very with through to the a one ones lot lots kind sort way stuff bit pretty
 someone somebody anyone anybody everyone everybody whether would've going gonna wanna let say said says
-many much long soon quickly often""".split()
+many much long soon quickly often still we're you're they're we'll you'll i'll""".split()
 _common_stems: dict[object, set[str]] = {}  # by tokenizer: each stems (and drops stop words) its own way
 
 
