@@ -102,6 +102,14 @@ class Candidate:
     expanded: bool = False  # read because its section ranked high, not retrieved itself
 
 
+def rarest_terms(weights: dict[str, float], n: int) -> list[str]:
+    """The n heaviest (rarest) weighted terms, heaviest first; ties keep the weights' order.
+
+    One definition for the key-terms query, the ranker's rare-term coverage and the judge's topic words.
+    """
+    return [term for term, _ in sorted(weights.items(), key=lambda kv: -kv[1])[:n]]
+
+
 def split_parts(question: str) -> list[str]:
     """The parts of a multi-part question (a situation, then the things asked); one part if it has none."""
     parts = [p.strip(" ,;") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;")]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.candidates import Candidate, Query
+from assistant.answering.candidates import Candidate, Query, rarest_terms
 from assistant.core.chunks import quote_spans
 from assistant.core.text import INJECTION
 
@@ -125,7 +125,7 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
     sentence_sim = sentence_matrix @ query.vector
     per_part = sentence_matrix @ query.part_vectors.T if len(query.part_texts) > 1 else sentence_sim[:, None]
     part_sim = per_part.max(axis=1)
-    rare = dict(sorted(query.weights.items(), key=lambda kv: -kv[1])[:3])
+    rare = {term: query.weights[term] for term in rarest_terms(query.weights, 3)}
     fused_top = max((c.fused for c in candidates), default=1.0) or 1.0
     neighbour = np.zeros(len(spans), dtype=np.float32)  # the better of the units just before and after
     chunk_best: dict[str, float] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answering.candidates import Query
+from assistant.answering.candidates import Query, rarest_terms
 from assistant.answering.features import FEATURES, Unit, coverage
 from assistant.answering.values import missing_values
 
@@ -75,7 +75,7 @@ def _missing(units: list[Unit], query: Query | None) -> list[str]:
     if query is None:
         return []
     best = units[:JUDGED_UNITS]
-    rarest = {term for term, _ in sorted(query.weights.items(), key=lambda kv: -kv[1])[:TOPIC_WORDS]}
+    rarest = set(rarest_terms(query.weights, TOPIC_WORDS))
     on_topic = [bool(rarest & u.tokens) for u in best] if rarest else None
     return [kind.named_for(query.text) for kind in missing_values(query.text, [u.text for u in best], on_topic)]
 

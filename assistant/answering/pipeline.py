@@ -21,6 +21,7 @@ from assistant.answering.candidates import (
     Sources,
     content_terms,
     gather,
+    rarest_terms,
     split_parts,
 )
 from assistant.answering.features import Unit, answer_types, describe
@@ -108,7 +109,7 @@ class QuestionPipeline:
         if thread.context:
             extra = [t for t in content_terms(self.sources.tokenize, " ".join(thread.context)) if t not in weights]
             weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in self.sources.idf(extra).items()}
-        key_terms = [t for t, _ in sorted(weights.items(), key=lambda kv: -kv[1])[:KEY_TERMS]]
+        key_terms = rarest_terms(weights, KEY_TERMS)
         bridge: dict[str, float] = {}
         if self.thesaurus is not None:
             expansions = self.thesaurus.expand(question, vector, self.sources.tokenize)
