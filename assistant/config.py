@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     llm_gguf_path: Path | None = Field(default=None, description="A local GGUF model file (needs the gguf extra).")
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the LLM.")
     llm_passages: int = Field(default=6, ge=1, le=20, description="Numbered passages given to the LLM as evidence.")
+    llm_choose_evidence: bool = Field(
+        default=True, description="With an LLM: it first chooses which of the best-ranked sentences state the answer "
+                                  "(those are quoted; none chosen: partial)."
+    )
+    llm_choice_sentences: int = Field(default=8, ge=2, le=20,
+                                      description="Best-ranked sentences the LLM chooses the evidence from.")
     prompts_dir: Path = Field(default_factory=resources.prompts_dir, description="Folder of the prompt templates.")
     chroma_url: str | None = Field(
         default=None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store."

@@ -1,7 +1,9 @@
 """A local HTTP server that speaks the OpenAI chat-completions protocol with scripted replies.
 
 Each reply is a function of the request's messages (or a fixed string), so tests can write
-replies about the very passages the assistant numbered. Streams as server-sent events.
+replies about the very passages the assistant numbered. Streams as server-sent events. Requests to
+choose evidence (the `choose_system` prompt) take their replies from `choice_replies`, the rest
+from `replies`; a request with no scripted reply left is answered with an HTTP error.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self.replies: list[Reply] = []
+        self.choice_replies: list[Reply] = []  # for the evidence-choice prompt
         self.requests: list[dict] = []
         fake = self
 
@@ -29,10 +32,11 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 fake.requests.append(body)
-                if not self.path.endswith("/chat/completions") or not fake.replies:
-                    self.send_error(404 if fake.replies else 500, "no scripted reply")
+                queue = fake.choice_replies if is_choice_request(body["messages"]) else fake.replies
+                if not self.path.endswith("/chat/completions") or not queue:
+                    self.send_error(404 if queue else 500, "no scripted reply")
                     return
-                reply = fake.replies.pop(0)
+                reply = queue.pop(0)
                 text = reply(body["messages"]) if callable(reply) else reply
                 if body.get("stream"):
                     self._stream(text, body.get("model", "fake"))
@@ -97,3 +101,20 @@ def passages_in_prompt(messages: list[dict]) -> dict[int, str]:
     for match in re.finditer(pattern, user, re.S | re.M):
         found[int(match.group(1))] = match.group(3)
     return found
+
+
+CHOICE_SYSTEM_START = "You pick evidence"
+
+
+def is_choice_request(messages: list[dict]) -> bool:
+    """Whether the request asks the model to choose evidence (the `choose_system` prompt)."""
+    return messages[0]["role"] == "system" and messages[0]["content"].startswith(CHOICE_SYSTEM_START)
+
+
+def sentences_in_prompt(messages: list[dict]) -> dict[int, tuple[str, str]]:
+    """The numbered sentences of an evidence-choice request: {n: (where, sentence)}."""
+    import re
+
+    user = next(m["content"] for m in messages if m["role"] == "user")
+    pattern = r"^\[(\d+)\] \(([^\n]*?)\) (.*)$"
+    return {int(m.group(1)): (m.group(2), m.group(3)) for m in re.finditer(pattern, user, re.M)}

@@ -102,12 +102,13 @@ def test_default_configuration_attempts_no_network_at_all(recorder, corpus):
 def test_with_an_llm_configured_only_its_endpoint_is_contacted(recorder, corpus):
     assert recorder.run("ingest", str(corpus), "--json")[0].returncode == 0
     with FakeOpenAI() as fake:
+        fake.choice_replies.append("1")
         fake.replies.append(lambda messages: passages_in_prompt(messages)[1].split(". ")[0].strip() + ". [1]")
         port = int(fake.base_url.rsplit(":", 1)[1].split("/")[0])
         asked, audited, traced = recorder.run("ask", QUESTION, "--json", extra_env={
             "AIMS_LLM": "openai", "AIMS_LLM_BASE_URL": fake.base_url, "AIMS_LLM_MODEL": "fake-model"})
     assert asked.returncode == 0, asked.stderr
-    assert len(fake.requests) == 1, "the LLM was not asked"
+    assert len(fake.requests) == 2, "the LLM was not asked to choose the evidence and write the answer"
     assert {(a["host"], a["port"]) for a in audited if a["event"] == "socket.connect"} == {("127.0.0.1", port)}
     assert {a["host"] for a in audited} == {"127.0.0.1"}
     assert not STRACE or set(traced) == {("127.0.0.1", port)}

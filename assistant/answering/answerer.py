@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from assistant.answering.choice import apply_choice, parse_choice, sentences_block, shown_units
 from assistant.answering.extractive import compose, refusal
 from assistant.answering.followup import ThreadQuery, thread_query
 from assistant.answering.pipeline import Evidence, QuestionPipeline
@@ -24,10 +25,13 @@ class Answerer:
 
     def __init__(self, pipeline: QuestionPipeline, *, top_k: int, llm_passages: int,
                  chat_model: Callable[[], object | None], prompt: Callable[[str], str],
-                 encode: Callable[[list[str]], np.ndarray]) -> None:
+                 encode: Callable[[list[str]], np.ndarray], choose_evidence: bool = True,
+                 choice_sentences: int = 8) -> None:
         self.pipeline = pipeline
         self.top_k = top_k
         self.llm_passages = llm_passages
+        self.choose_evidence = choose_evidence  # with an LLM: it chooses which of the best sentences answer
+        self.choice_sentences = choice_sentences
         self._chat_model = chat_model  # built on first use: a refused question never builds an LLM client
         self.prompt = prompt
         self.encode = encode
@@ -61,15 +65,57 @@ class Answerer:
 
     def answer(self, thread: ThreadQuery, role: str, labels: list[str], k: int | None = None,
                on_token=None) -> tuple[Answer, Evidence]:
-        """The answer (answered, partial or none, as the judge rules) and the evidence it was made from."""
+        """The answer (answered, partial or none, as the judge rules) and the evidence it was made from.
+
+        With an LLM configured (and `choose_evidence`), the LLM first chooses which of the best-ranked
+        sentences state the answer (`choice`); the answer then quotes those, or is `partial` when it
+        chose none. Its prose follows for an answered question, checked by the citation verifier.
+        """
         found = self.evidence(thread, labels)
+        notes: list[str] = []
+        llm_usable = self.chat_model is not None
+        if llm_usable and self.choose_evidence:
+            found, notes, llm_usable = self.choose(thread, found)
         status = found.verdict.status
-        answer = compose(thread.question, role, found.units, k or self.top_k, found.searched, status=status,
-                         missing=found.missing, margin=self.pipeline.ranker.margin,
-                         missing_values=found.verdict.missing_values)
-        if status == "answered" and self.chat_model is not None:
-            answer = self.generate(thread.question, role, found.units, answer, on_token, asked=thread.prompt_question)
+        units = found.units[: found.chosen] if found.chosen else found.units
+        margin = float("inf") if found.chosen else self.pipeline.ranker.margin  # every chosen sentence joins
+        answer = compose(thread.question, role, units, k or self.top_k, found.searched, status=status,
+                         missing=found.missing, margin=margin, missing_values=found.verdict.missing_values)
+        answer.notes.extend(notes)
+        if status == "answered" and llm_usable:
+            written = self.generate(thread.question, role, found.units, answer, on_token, asked=thread.prompt_question)
+            if written is not answer:  # the LLM's prose replaced the extractive answer: keep the choice's notes
+                written.notes[:0] = notes
+            answer = written
         return answer, found
+
+    def choose(self, thread: ThreadQuery, found: Evidence) -> tuple[Evidence, list[str], bool]:
+        """The evidence after the LLM's choice, the notes to add, and whether the LLM answered at all.
+
+        Not asked when there is nothing to choose from, or when no document uses any word of the
+        question (that stays `none`). An unreachable LLM or an unreadable reply leaves the ranker's
+        order and the judge's verdict.
+        """
+        query = found.query
+        if not found.units or (query.unknown and not query.weights):
+            return found, [], True
+        shown = shown_units(found.units, self.choice_sentences)
+        user = render_prompt(self.prompt("choose_user"), question=thread.prompt_question,
+                             sentences=sentences_block(shown))
+        try:
+            reply = "".join(self.chat_model.stream(self.prompt("choose_system"), user))
+        except LLMUnavailable as exc:
+            return found, [f"LLM not used ({exc}); extractive answer"], False
+        choice = parse_choice(reply, len(shown))
+        if choice is None:
+            return found, [f"the LLM's choice of evidence could not be read ({' '.join(reply.split())[:80]!r}); "
+                           "the ranker's order is kept"], True
+        chosen = apply_choice(found, shown, choice)
+        chosen.missing = self.pipeline.missing_words(thread.question, query, chosen.units[:3])
+        if not choice.chosen:
+            return chosen, [f"the LLM found that none of the {len(shown)} best-ranked sentences states the "
+                            "answer"], True
+        return chosen, [], True
 
     def empty(self, question: str, role: str) -> Answer:
         """The answer when the index holds nothing: no evidence, nothing searched."""

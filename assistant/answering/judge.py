@@ -64,14 +64,17 @@ def signals(units: list[Unit], query: Query | None = None, missing: list[str] | 
     union_coverage = coverage(weights, union) if weights else 0.0
     topics = len(weights) + len(query.unknown) if query is not None else 0
     unknown_share = len(query.unknown) / topics if topics else 0.0
+    value_missing = float(bool(missing_value_kinds(units, query) if missing is None else missing))
     return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["sentence_sim"]].max(),
                        best[:, _INDEX["coverage"]].max(), best[:, _INDEX["rare_coverage"]].max(), union_coverage,
-                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0),
-                       float(bool(_missing(units, query) if missing is None else missing))], dtype=np.float32)
+                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0), value_missing], dtype=np.float32)
 
 
-def _missing(units: list[Unit], query: Query | None) -> list[str]:
-    """How the kinds of value the question asks for, and none of the best units states, are described."""
+def missing_value_kinds(units: list[Unit], query: Query | None) -> list[str]:
+    """How the kinds of value the question asks for, and none of the best units states, are described.
+
+    Read over the first JUDGED_UNITS units: those an answer leads with (the judge's, or the LLM's choice).
+    """
     if query is None:
         return []
     best = units[:JUDGED_UNITS]
@@ -110,7 +113,7 @@ class Judge:
             return Verdict("none", 0.0)
         if query is not None and query.unknown and not query.weights:
             return Verdict("none", 0.0)  # no document uses any of the words asked about: nothing to quote on it
-        missing = _missing(units, query)
+        missing = missing_value_kinds(units, query)
         values = signals(units, query, missing)
         p = self.probability(values)
         status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"

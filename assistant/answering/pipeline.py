@@ -42,6 +42,7 @@ class Evidence:
     units: list[Unit]  # ranked, best first
     verdict: Verdict
     missing: list[str] = field(default_factory=list)  # question words no top unit contains, rarest first
+    chosen: int | None = None  # with an LLM: how many of the first units it chose as stating the answer
 
     @property
     def searched(self):
