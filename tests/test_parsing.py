@@ -143,10 +143,36 @@ def test_eu_ai_act_parses_into_articles_and_annexes():
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference-texts absent")
-@pytest.mark.parametrize("name", ["nist-ai-100-1-ai-rmf-1.0.md", "colorado-sb24-205-ai-act.md"])
-def test_reference_markdown_parses_with_structure(name):
+def test_reference_markdown_parses_with_structure():
+    name = "nist-ai-100-1-ai-rmf-1.0.md"
     doc = parse_bytes((REFERENCE / name).read_bytes(), name)
     assert len(doc.blocks) > 50 and len({b.trail for b in doc.blocks}) > 5
+
+
+def test_markdown_clause_styled_as_a_heading_is_kept_as_text():
+    """A converted statute's list items that came out as headings are text, not the sections' names."""
+    source = ("# PART 17 ARTIFICIAL INTELLIGENCE\n\n"
+              "- (p) SPELL-CHECKING;\n\n"
+              "# (Q) WEB HOSTING OR ANY SIMILAR TECHNOLOGY; OR\n\n"
+              "### (B) DEPLOYED;\n\n"
+              "#### (c) DOCUMENTATION DESCRIBING:\n\n"
+              "- (I) HOW THE SYSTEM WAS EVALUATED.\n\n"
+              "## Enforcement\n\nThe attorney general enforces this part.\n")
+    doc = parse_bytes(source.encode(), "act.md")
+    texts = [doc.text[b.start : b.end] for b in doc.blocks]
+    for clause in ("(Q) WEB HOSTING OR ANY SIMILAR TECHNOLOGY; OR", "(B) DEPLOYED;", "(c) DOCUMENTATION DESCRIBING:"):
+        assert clause in texts  # quotable text, no longer dropped as a heading
+    assert {b.trail for b in doc.blocks} == {(), ("Enforcement",)}  # the title heads no trail; no clause does
+    assert doc.title == "PART 17 ARTIFICIAL INTELLIGENCE"
+
+
+@pytest.mark.skipif(not (REFERENCE / "colorado-sb24-205-ai-act.md").exists(), reason="../shared/reference-texts absent")
+def test_colorado_act_keeps_every_clause_and_no_clause_names_a_section():
+    name = "colorado-sb24-205-ai-act.md"
+    doc = parse_bytes((REFERENCE / name).read_bytes(), name)
+    assert "(Q) WEB HOSTING OR ANY SIMILAR TECHNOLOGY; OR" in doc.text
+    assert not any(t.rstrip().endswith((";", ":", "; OR")) for b in doc.blocks for t in b.trail)
+    assert len(doc.blocks) > 50
 
 
 def test_plain_text_very_long_line_is_cut_into_chunks():

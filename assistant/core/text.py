@@ -144,6 +144,22 @@ def heading_level(line: str) -> int | None:
     return None
 
 
+_CLAUSE_HEADING_END = re.compile(r"(?:[;,]|;\s*(?:or|and))\s*$", re.IGNORECASE)
+_ENUMERATED = re.compile(r"^\(?[A-Za-z0-9]{1,4}\)\s")
+
+
+def reads_as_clause(heading: str) -> bool:
+    """Whether text marked up as a heading is a clause of running text: a list item or lead-in that a
+    conversion (PDF to Markdown, say) styled as a heading, such as "(Q) WEB HOSTING ...; OR" or
+    "(b) DOCUMENTATION DESCRIBING:".
+
+    Such a line is text to keep and quote, not the title of what follows: taken as a heading it is
+    left out of the text and it names every passage after it wrongly.
+    """
+    text = heading.strip()
+    return bool(_CLAUSE_HEADING_END.search(text)) or (bool(_ENUMERATED.match(text)) and text.endswith(":"))
+
+
 def update_trail(trail: list[tuple[int, str]], level: int, heading: str) -> None:
     """Replace the headings at `level` and deeper with `heading`: the trail a section sits under."""
     while trail and trail[-1][0] >= level:

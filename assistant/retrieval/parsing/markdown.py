@@ -1,5 +1,8 @@
 """Markdown: front matter, ATX headings, paragraphs and pipe tables (one record per row).
 
+A heading whose words read as a clause of running text (a list item or lead-in that a conversion
+styled as a heading: "(b) DOCUMENTATION DESCRIBING:") is kept as a paragraph, not taken as a heading.
+
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
 records, one per body row, written as `Header: value` lines (values verbatim, empty cells left
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
-from assistant.core.text import reflow, trail_titles, update_trail, wrap_breaks
+from assistant.core.text import reads_as_clause, reflow, trail_titles, update_trail, wrap_breaks
 from assistant.retrieval.parsing.base import decode_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -66,6 +69,10 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         if _FENCE.match(line.strip()):
             in_fence = not in_fence
         heading = None if in_fence else _HEADING.match(line)
+        if heading and reads_as_clause(_strip_inline(heading.group(2))):  # text styled as a heading: kept as text
+            blocks.append(Block(start=start + heading.start(2), end=start + heading.end(2), trail=trail_titles(trail)))
+            i += 1
+            continue
         if heading:
             level, heading_text = len(heading.group(1)), _strip_inline(heading.group(2))
             title = title or heading_text
