@@ -140,6 +140,21 @@ def test_eu_ai_act_parses_into_articles_and_annexes():
     art5 = [b for b in doc.blocks if b.trail and b.trail[-1].startswith("Article 5 ")]
     assert art5 and "Prohibited" in art5[0].trail[-1]
     assert "ruxitagentjs" not in doc.text and doc.title.startswith("REGULATION (EU) 2024/1689")
+    recital = next(b for b in doc.blocks if "Having comprehensible information" in doc.text[b.start : b.end])
+    assert recital.trail == ("Recitals",) and not any("Recitals" in b.trail for b in art5)
+
+
+def test_an_eu_acts_recitals_sit_under_recitals_until_the_enacting_formula():
+    page = ("<html><body><p>Having regard to the Treaty,</p><p>Whereas:</p>"
+            "<table><tr><td><p>(1)</p></td><td><p>The purpose of this Regulation is to improve things.</p></td></tr>"
+            "</table><p>HAVE ADOPTED THIS REGULATION:</p><p>CHAPTER I</p><p>GENERAL PROVISIONS</p>"
+            "<p>Article 1</p><p>Subject matter</p><p>1. This Regulation lays down rules.</p></body></html>")
+    doc = parse_bytes(page.encode(), "act.html")
+    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert trail_of["Having regard to the Treaty,"] == ()
+    assert trail_of["(1) The purpose of this Regulation is to improve things."] == ("Recitals",)
+    assert trail_of["HAVE ADOPTED THIS REGULATION:"] == ()
+    assert trail_of["1. This Regulation lays down rules."] == ("CHAPTER I GENERAL PROVISIONS", "Article 1 Subject matter")
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference-texts absent")

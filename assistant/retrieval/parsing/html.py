@@ -2,7 +2,9 @@
 
 Scripts, styles, navigation and footers are dropped. Official journals such as EUR-Lex mark
 articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
-short paragraph that names an article, chapter, section or annex is a heading too.
+short paragraph that names an article, chapter, section or annex is a heading too. An EU act's
+recitals (from "Whereas:" to "HAVE ADOPTED THIS REGULATION:") sit under "Recitals", so a quote from
+them says it is from the preamble, not from an article.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ _LEGAL_HEADING = re.compile(
     r"^(ANNEX|Annex|CHAPTER|Chapter|SECTION|Section|TITLE|Title|PART|Part|Article)\s+([0-9IVXLC]+[a-z]?)\b(.*)$"
 )
 _LEGAL_LEVEL = {"annex": 1, "title": 1, "part": 1, "chapter": 2, "section": 3, "article": 4}
+# An EU act's preamble: its recitals run from "Whereas:" to the enacting formula ("HAVE ADOPTED THIS REGULATION:").
+_RECITALS_START = re.compile(r"^whereas\s*:$", re.IGNORECASE)
+_ENACTING = re.compile(r"^HAVE ADOPTED THIS (?:REGULATION|DIRECTIVE|DECISION)\b", re.IGNORECASE)
+RECITALS = "Recitals"
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
@@ -44,6 +50,10 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     i = 0
     while i < len(units):
         name, unit_text = units[i]
+        if _RECITALS_START.match(unit_text) and not trail:
+            trail[:] = [(1, RECITALS)]  # the recitals explain the act; its articles are what it enacts
+        elif _ENACTING.match(unit_text) and trail == [(1, RECITALS)]:
+            trail.clear()
         level, heading, consumed = _heading(units, i)
         if level is not None:
             title = title or (heading if name == "h1" else "")
