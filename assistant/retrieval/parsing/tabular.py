@@ -4,7 +4,9 @@ A register row is a unit of evidence ("AIR-007 ... owner ... status"), so rows a
 or merged; the row number is the one a person sees in a spreadsheet (row 1 is the first row).
 
 Sheets are read the way people lay them out: a title block above the table (a title row, an
-"As at ..." row, a blank row) becomes the heading trail of its rows; the header is the first row
+"As at ..." row, a blank row) becomes the heading trail of its rows, except a row of more than
+NOTE_WORDS words ("As at 1 March 2026, owner: ..., scored per ..."), a statement about the table
+that is quoted as a row of its own, not repeated as the name of every row; the header is the first row
 of mostly non-empty, distinct, non-numeric cells that data rows follow; a header cell merged across
 several columns over a second header row names those columns "Group / Column"; a blank row
 followed by a new title or header starts another table on the same sheet. `Column N` names a
@@ -25,6 +27,7 @@ _NUMERIC = re.compile(r"^[-+(]?[£$€]?\s?[\d][\d,. ]*%?\)?$|^\d{4}-\d{2}-\d{2}
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 MERGED_CELLS_MAX_BYTES = 20 * 1024 * 1024  # larger workbooks are read streaming, without merged-cell ranges
 TITLE_SCAN_ROWS = 12  # how many leading non-blank rows may form a title block above a header
+NOTE_WORDS = 12  # a title-block row longer than this is a statement (owner, source, scoring key), quoted as a row
 
 
 def parse_csv(data: bytes, stem: str) -> ParsedDocument:
@@ -110,6 +113,7 @@ class _Table:
     """One table of a sheet: the title rows above it, its column names and its data rows (by index)."""
 
     titles: list[str] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (row index, text) of statements above the table
     header: list[str] | None = None
     rows: list[int] = field(default_factory=list)
 
@@ -212,7 +216,12 @@ def _table_from(rows: list[list[str]], i: int, spans: set[tuple[int, int]]) -> t
         titles.append(scan)
         scan = _next_filled(rows, scan + 1)
     if found is not None:
-        table.titles = [" ".join(_distinct(rows[t])) for t in titles]
+        for t in titles:
+            line = " ".join(_distinct(rows[t]))
+            if len(line.split()) > NOTE_WORDS:  # a statement about the table, to quote, not a name for its rows
+                table.notes.append((t, line))
+            else:
+                table.titles.append(line)
         table.header = found[0]
         start = scan + found[1]
     else:  # no header: every row from i on is data
@@ -249,6 +258,10 @@ def _add_rows(builder: TextBuilder, rows: list[list[str]], sheet: str | None,
     """Add each table's data rows as records under its header, its title rows as the heading trail."""
     for table in _tables(rows, spans or set()):
         trail = ((sheet,) if sheet else ()) + tuple(table.titles)
+        for title in table.titles:
+            builder.add_plain(title)  # in the document's text, as a heading is; it names the rows below
+        for index, note in table.notes:
+            builder.add(note, trail=trail, sheet=sheet, row=index + 1, record=True)
         header = table.header or []
         for index in table.rows:
             lines = []
