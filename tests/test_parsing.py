@@ -229,3 +229,35 @@ def test_one_table_states_the_formats_and_every_entry_resolves():
     assert SUPPORTED_SUFFIXES == frozenset(PARSERS)
     assert all(callable(parser_for(suffix)) for suffix in PARSERS)
     assert parser_for(".exe") is None
+
+
+def test_plain_text_wrapped_numbered_items_are_text_and_capitals_lines_are_headings():
+    memo = ("PILOT UPDATE\n\nDear all,\n\nTHE HEADLINES\n\n"
+            "1. The pilot is extended. The leadership team, at the\n"
+            "   management review on 10 February, agreed to extend it to 30 June.\n\n"
+            "2. The clinician completes the course on LearnKB (if not already\n"
+            "   done) and attends the practical session.\n\n"
+            "WHAT'S CHANGING\n\nFrom 2 March every summary gets a who-said-what check.\n\n"
+            "3 Records\n\nRecords are kept for two years.\n")
+    doc = parse_bytes(memo.encode(), "memo.txt")
+    def trail_of(opening: str) -> tuple[str, ...]:
+        return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
+
+    assert doc.title == "PILOT UPDATE"
+    assert trail_of("1. The pilot is extended.") == ("THE HEADLINES",)  # a list item, kept whole as text
+    assert trail_of("2. The clinician completes") == ("THE HEADLINES",)
+    assert trail_of("From 2 March") == ("WHAT'S CHANGING",)
+    assert trail_of("Records are kept") == ("3 Records",)  # a numbered heading is still one
+    assert "The pilot is extended. The leadership team, at the management review" in " ".join(doc.text.split())
+
+
+def test_a_spreadsheets_note_row_is_quoted_and_its_title_names_the_rows():
+    rows = ("AI Risk Register,,,\n"
+            "\"As at 1 March 2026, owner: Rebecca Lindqvist, AIMS Manager. Scoring per method 004 (1-25).\",,,\n"
+            ",,,\nRisk ID,System,Owner,Score\nR-01,Sentinel,Dr Raman,8\nR-02,BedFlow,Ms Okafor,12\n")
+    doc = parse_bytes(rows.encode(), "register.csv")
+    note = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("As at 1 March 2026"))
+    assert note.row == 2 and note.trail == ("AI Risk Register",)
+    records = [b for b in doc.blocks if doc.text[b.start : b.end].startswith("Risk ID:")]
+    assert len(records) == 2 and all(b.trail == ("AI Risk Register",) for b in records)
+    assert "AI Risk Register" in doc.text

@@ -124,6 +124,21 @@ def reflow(text: str, breaks: list[int]) -> str:
     return "".join(parts)
 
 
+_SENTENCE_BREAK = re.compile(r"[a-z)][.!?]\s+[A-Z]")
+_CAPS_HEADING = re.compile(r"^(?=[^a-z]*[A-Z][^a-z]*[A-Z])[A-Z0-9][A-Z0-9 &'’/()\-]{1,58}[A-Z0-9)]$")
+CAPS_HEADING_WORDS = 8
+
+
+def caps_heading(line: str) -> bool:
+    """Whether a line standing alone is a capitals heading of plain text ("WHAT'S NEW", "KNOWN ISSUES").
+
+    Memos and release notes mark their parts this way; a line of capitals that ends like a sentence,
+    or runs past CAPS_HEADING_WORDS words, is text.
+    """
+    line = line.strip()
+    return bool(_CAPS_HEADING.match(line)) and len(line.split()) <= CAPS_HEADING_WORDS
+
+
 def heading_level(line: str) -> int | None:
     """The level of a numbered or named heading line ('3.2 Risk criteria', 'Article 5'), else None.
 
@@ -135,8 +150,9 @@ def heading_level(line: str) -> int | None:
     numbered = _NUMBERED_HEADING.match(line)
     if numbered:
         title = numbered.group(2)
-        if _DATE_LIKE.match(title) or len(title.split()) > 12 or title.rstrip()[-1:] in ".,;" or title.count(",") > 1:
-            return None
+        if (_DATE_LIKE.match(title) or len(title.split()) > 12 or title.rstrip()[-1:] in ".,;" or title.count(",") > 1
+                or _SENTENCE_BREAK.search(title)):
+            return None  # a numbered list item's sentence ("1. The pilot is extended. The team ..."), not a title
         return numbered.group(1).count(".") + 1
     named = _NAMED_HEADING.match(line)
     if named and len(line.split()) <= 14:

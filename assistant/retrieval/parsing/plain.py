@@ -1,4 +1,7 @@
-"""Plain text: encoding detection, paragraphs, and numbered or named headings on their own line.
+"""Plain text: encoding detection, paragraphs, and numbered, named or capitals headings on their own line.
+
+A numbered line whose text wraps on into the next line ("1. The clinician completes ... (if not
+already" / "   done) and ...") is a list item, kept as text, not a heading.
 
 The canonical text is the decoded file, so a Latin-1 document keeps its accents in quotes,
 reflowed: a line break that only wraps a paragraph's line becomes a space (one character for one,
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Block, ParsedDocument
-from assistant.core.text import heading_level, reflow, trail_titles, update_trail, wrap_breaks
+from assistant.core.text import caps_heading, heading_level, reflow, trail_titles, update_trail, wrap_breaks
 from assistant.retrieval.parsing.base import decode_text
 
 
@@ -26,6 +29,13 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         paragraph = text[start:end]
         first_line, _, rest = paragraph.partition("\n")
         level = heading_level(first_line)
+        if level is not None and (rest[:1].isspace() or rest[:1].islower()):
+            level = None  # the line wraps on into the next one: a numbered list item, not a heading
+        if level is None and not rest.strip() and caps_heading(first_line):
+            if not title:
+                title = first_line.strip()  # the document's own title line, as Markdown's first heading
+                continue
+            level = 1
         if not title and level is None and len(first_line) < 120:
             title = first_line.strip()
         if level is not None:
