@@ -261,3 +261,26 @@ def test_a_spreadsheets_note_row_is_quoted_and_its_title_names_the_rows():
     records = [b for b in doc.blocks if doc.text[b.start : b.end].startswith("Risk ID:")]
     assert len(records) == 2 and all(b.trail == ("AI Risk Register",) for b in records)
     assert "AI Risk Register" in doc.text
+
+
+def test_pdf_sentence_running_over_a_page_break_is_one_quote_at_its_first_page(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "audit.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawString(72, 700, "Internal audit report")
+    pdf.drawString(72, 660, "Between 8 July and 29 October 2025 the cameras stored 1,862 clips, many of")
+    pdf.showPage()
+    pdf.drawString(72, 760, "which show identifiable people. Nobody assessed the change.")
+    pdf.drawString(72, 700, "The review closed on 30 October 2025.")
+    pdf.showPage()
+    pdf.drawString(72, 760, "Recommendation: amend the procedure.")
+    pdf.save()
+    doc = parse_bytes(path.read_bytes(), "audit.pdf")
+    text_of = {doc.text[b.start : b.end]: b.page for b in doc.blocks}
+    whole = ("Between 8 July and 29 October 2025 the cameras stored 1,862 clips, many of which show identifiable "
+             "people. Nobody assessed the change.")
+    assert text_of.get(whole) == 1  # one paragraph, at the page its first sentence starts on
+    assert text_of.get("The review closed on 30 October 2025.") == 2
+    assert text_of.get("Recommendation: amend the procedure.") == 3  # a page that ended a sentence is not joined

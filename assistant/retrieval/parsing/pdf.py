@@ -1,7 +1,9 @@
 """PDF: pages read with pdfplumber into paragraphs and table rows, page furniture removed,
 numbered headings tracked across pages.
 
-- Blocks never cross a page, so a quote's page is exact.
+- Blocks never cross a page, so a quote's page is exact, except a paragraph whose sentence runs
+  over a page break (the page ends without closing punctuation and the next opens in lower case):
+  it is kept whole, at the page it starts on, rather than cut into two fragments.
 - Lines that repeat at the top or bottom of most pages (running headers and footers such as
   "Company | Title | Classification: Internal Page 3 of 5") and page-number lines are kept out of
   chunks, but searched for a classification marker (they are the document's header text).
@@ -71,16 +73,28 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     title = str(meta.get("/Title") or "").strip()
     found_furniture: list[str] = []
     tables = _Tables(vocab)
+    body: list[str] = []
+    body_page = 1  # the page the pending paragraph starts on
     for number, (lines, page_tables) in enumerate(pages, start=1):
-        body: list[str] = []
+        carried = bool(body)  # a paragraph the last page ended in the middle of a sentence
         previous: _Line | None = None
         edges = _edges(lines)
         items = sorted([(line.top, 0, line) for line in lines] + [(t.top, 1, t) for t in page_tables],
                        key=lambda item: (item[0], item[1]))
         first = True  # nothing but furniture yet on this page
         for _, _, item in items:
+            if carried and not (isinstance(item, _Line) and (not item.text.strip()
+                                                              or _is_furniture(item, edges, furniture))):
+                carried = False  # the page's first content decides (furniture above it does not)
+                opening = item.text.strip() if isinstance(item, _Line) else ""
+                if _continues(opening) and heading_level(opening) is None:
+                    tables.ended()
+                    body.append(opening)  # the sentence goes on here: the paragraph it started takes it
+                    previous, first = item, False
+                    continue
+                _flush(builder, body, trail, body_page)
             if isinstance(item, _Table):
-                _flush(builder, body, trail, number)
+                _flush(builder, body, trail, body_page)
                 tables.add(builder, item.rows, trail, number, continues=first)
                 previous, first = None, False
                 continue
@@ -100,16 +114,20 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                 previous = None
                 continue
             if level is not None:
-                _flush(builder, body, trail, number)
+                _flush(builder, body, trail, body_page)
                 update_trail(trail, level, text)
                 builder.add_plain(text)
                 previous = None
                 continue
             if previous is not None and body and _new_paragraph(previous, line, text):
-                _flush(builder, body, trail, number)
+                _flush(builder, body, trail, body_page)
+            if not body:
+                body_page = number
             body.append(text)
             previous = line
-        _flush(builder, body, trail, number)
+        if body and not _ends_open(body[-1]):
+            _flush(builder, body, trail, body_page)
+    _flush(builder, body, trail, body_page)
     first_page = " \n".join(line.text for line in pages[0][0])[:600] + "\n" + _table_text(pages[0][1])
     header_lines = " \n".join(dict.fromkeys(found_furniture)) + "\n" + first_page
     return ParsedDocument(
@@ -234,6 +252,17 @@ def _unlock(reader) -> None:
         raise ParseError(f"encrypted PDF that cannot be opened: {exc}") from exc
     if not result:
         raise ParseError("encrypted PDF: a password is required to read it")
+
+
+def _ends_open(line: str) -> bool:
+    """Whether a page's last line stops in the middle of a sentence (no closing punctuation, not a list item)."""
+    end = line.rstrip()[-1:]
+    return bool(end) and (end.isalnum() or end in ",-–(") and not _LIST_ITEM.match(line)
+
+
+def _continues(line: str) -> bool:
+    """Whether a page's first line carries on a sentence from the page before (it opens in lower case)."""
+    return line[:1].islower()
 
 
 def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], page: int) -> None:
