@@ -154,7 +154,8 @@ def test_an_eu_acts_recitals_sit_under_recitals_until_the_enacting_formula():
     assert trail_of["Having regard to the Treaty,"] == ()
     assert trail_of["(1) The purpose of this Regulation is to improve things."] == ("Recitals",)
     assert trail_of["HAVE ADOPTED THIS REGULATION:"] == ()
-    assert trail_of["1. This Regulation lays down rules."] == ("CHAPTER I GENERAL PROVISIONS", "Article 1 Subject matter")
+    article_one = ("CHAPTER I GENERAL PROVISIONS", "Article 1 Subject matter")
+    assert trail_of["1. This Regulation lays down rules."] == article_one
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference-texts absent")
