@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
     )
     top_k: int = Field(default=4, ge=1, le=20, description="At most this many cited sentences per answer.")
+    answer_context: int = Field(
+        default=1, ge=0, le=3,
+        description="Sentences either side of the best quote, in its passage, quoted with it so it reads in "
+                    "context (0: the sentence alone).")
     answer_passages: int = Field(default=40, ge=1, le=100,
                                  description="Fused candidate passages (before section expansion) whose sentences "
                                              "are ranked.")

@@ -120,7 +120,8 @@ def test_nothing_supported_falls_back_to_extractive(llm_assistant, fake):
     fake.replies.append("Interns may expense unlimited AI subscriptions [1]. The moon is made of cheese [2].")
     answer = llm_assistant.ask(QUESTION, role="staff")
     assert answer.status == "answered" and answer.grounded
-    assert [" ".join(c.quote.split()) for c in answer.citations] == chosen  # the sentence the LLM chose, verbatim
+    # one citation: the sentence the LLM chose, verbatim, read with the sentences beside it in its passage
+    assert len(answer.citations) == 1 and chosen[0] in " ".join(answer.citations[0].quote.split())
     assert "cheese" not in answer.answer and any("extractive" in note for note in answer.notes)
 
 

@@ -26,12 +26,13 @@ class Answerer:
     def __init__(self, pipeline: QuestionPipeline, *, top_k: int, llm_passages: int,
                  chat_model: Callable[[], object | None], prompt: Callable[[str], str],
                  encode: Callable[[list[str]], np.ndarray], choose_evidence: bool = True,
-                 choice_sentences: int = 8) -> None:
+                 choice_sentences: int = 8, context: int = 0) -> None:
         self.pipeline = pipeline
         self.top_k = top_k
         self.llm_passages = llm_passages
         self.choose_evidence = choose_evidence  # with an LLM: it chooses which of the best sentences answer
         self.choice_sentences = choice_sentences
+        self.context = context  # sentences either side of the best quote, quoted with it
         self._chat_model = chat_model  # built on first use: a refused question never builds an LLM client
         self.prompt = prompt
         self.encode = encode
@@ -80,7 +81,8 @@ class Answerer:
         units = found.units[: found.chosen] if found.chosen else found.units
         margin = float("inf") if found.chosen else self.pipeline.ranker.margin  # every chosen sentence joins
         answer = compose(thread.question, role, units, k or self.top_k, found.searched, status=status,
-                         missing=found.missing, margin=margin, missing_values=found.verdict.missing_values)
+                         missing=found.missing, margin=margin, missing_values=found.verdict.missing_values,
+                         context=self.context, context_pool=found.units)
         answer.notes.extend(notes)
         if status == "answered" and llm_usable:
             written = self.generate(thread.question, role, found.units, answer, on_token, asked=thread.prompt_question)

@@ -21,11 +21,14 @@ MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may si
 
 def compose(question: str, role: str, units: list[Unit], k: int, searched: list[Chunk], *,
             status: str = "answered", missing: list[str] | None = None, margin: float = 0.25,
-            missing_values: list[str] | None = None) -> Answer:
+            missing_values: list[str] | None = None, context: int = 0,
+            context_pool: list[Unit] | None = None) -> Answer:
     """An answer of up to k quoted units, most relevant first: answered, partial (closest quotes), or none.
 
     After the best unit, others join while within `margin` of its ranker score (two at least when k allows);
-    the best unit for each part of a multi-part question joins whatever its score.
+    the best unit for each part of a multi-part question joins whatever its score. The best unit is
+    quoted with up to `context` sentences either side of it in its passage (found in `context_pool`,
+    default `units`), so the first quote reads as the passage wrote it.
     """
     if not units or status == "none":
         return refusal(question, role, searched)
@@ -40,6 +43,9 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
         if any(_overlaps(unit, other) or _similar(unit.text, other.text) for other in chosen):
             continue
         chosen.append(unit)
+    if context and chosen:
+        chosen += [unit for unit in context_units(chosen[0], context_pool or units, context)
+                   if not any(_overlaps(unit, other) for other in chosen)]
     answer = _render(question, role, group_adjacent(chosen))
     if status == "partial":
         lead = partial_lead(role, missing or [], missing_values or [])
@@ -64,6 +70,28 @@ def partial_lead(role: str, missing: list[str], missing_values: list[str] | None
         what = "none of them clearly states what was asked"
     return (f"The documents available to the {role} role discuss this, but {what}. "
             "The closest passages are quoted below; they do not answer the question as asked.")
+
+
+def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:
+    """The quotable units up to `reach` places before and after `best` in its passage, walking outwards.
+
+    Why: a sentence alone often leans on its neighbours (a lead-in, the condition it completes), and
+    the right evidence is often the sentence beside the best-ranked one. A walk stops at a gap that
+    could not be joined (more than a short fragment between, or an instruction-like one).
+    """
+    same = [unit for unit in pool if unit.passage.chunk.id == best.passage.chunk.id]
+    positions = {id(unit): _position(unit) for unit in same}
+    at = {positions[id(unit)]: unit for unit in same}
+    found: list[Unit] = []
+    for step in (-1, 1):
+        edge = best
+        for offset in range(1, reach + 1):
+            unit = at.get(positions[id(best)] + step * offset)
+            if unit is None or not _neighbours(edge, unit, positions):
+                break
+            found.append(unit)
+            edge = unit
+    return found
 
 
 def group_adjacent(chosen: list[Unit]) -> list[list[Unit]]:
