@@ -17,7 +17,7 @@ from .conftest import REPO
 
 QUESTIONS = load_questions(REPO / "evals" / "questions.jsonl")
 JSON_KEYS = {"question", "role", "answer", "grounded", "status", "citations", "controls"}
-CITATION_KEYS = {"n", "source", "page", "section", "quote", "score"}
+CITATION_KEYS = {"n", "source", "page", "section", "quote", "score", "focus"}
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +119,7 @@ def _check_contract(payload: dict) -> None:
         assert citation["page"] is None or isinstance(citation["page"], int)
         assert citation["section"] is None or isinstance(citation["section"], str)
         assert isinstance(citation["quote"], str) and isinstance(citation["score"], float)
+        assert citation["focus"] is None or citation["focus"] in citation["quote"]
 
 
 def test_cli_json_contract_and_batch(sample_index, tmp_path):

@@ -98,6 +98,8 @@ def test_the_best_quote_carries_its_neighbouring_sentences_when_context_is_asked
         "Report every AI incident to the AIMS Manager. Do it within 24 hours of noticing it. "
         "Training on incidents is given every year."]
     assert widened.citations[0].quote in TEXT
+    assert widened.citations[0].focus == "Do it within 24 hours of noticing it."  # the best of the three
+    assert plain.citations[0].focus is None  # one sentence: nothing to pick out
     two = compose("q", "staff", ranked[:1], 5, [chunk], context=2, context_pool=ranked)
     assert two.citations[0].quote == TEXT  # reach 2: one before (the first sentence), two after
 

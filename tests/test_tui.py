@@ -9,7 +9,7 @@ from textual.app import App
 from textual.widgets import DataTable, Input, Select
 
 from assistant.tui.app import AimsApp
-from assistant.tui.ask import AskPane
+from assistant.tui.ask import AskPane, emphasised
 from assistant.tui.viewer import SourceViewer
 
 from .fake_service import FakeService, scripted_answer
@@ -485,3 +485,15 @@ def test_start_up_stops_quietly_when_the_tabs_are_already_gone(tmp_path):
             return app.query("#draft-pane")
 
     assert not asyncio.run(scenario())
+
+
+def test_the_sentence_an_answer_rests_on_is_bold_inside_its_context():
+    from assistant.core.models import Answer, Citation
+
+    quote = "Report every incident. Do it within 24 hours of noticing it. Training is yearly."
+    answer = Answer(question="q", role="staff", answer=f"{quote} [1]\nKeep a copy. [2]", grounded=True,
+                    citations=[Citation(n=1, source="a.md", quote=quote, score=1.0,
+                                        focus="Do it within 24 hours\nof noticing it."),
+                               Citation(n=2, source="b.md", quote="Keep a copy.", score=0.5)])
+    assert emphasised(answer).splitlines() == [
+        "Report every incident. **Do it within 24 hours of noticing it.** Training is yearly. [1]", "Keep a copy. [2]"]

@@ -151,8 +151,9 @@ def _render(question: str, role: str, groups: list[list[Unit]]) -> Answer:
     for n, group in enumerate(groups, start=1):
         chunk = group[0].passage.chunk
         quote = chunk.text[group[0].start : group[-1].end]
+        best = max(group, key=lambda unit: unit.score)
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote,
-                                  score=round(max(unit.score for unit in group), 4)))
+                                  score=round(best.score, 4), focus=best.text if len(group) > 1 else None))
         lines.append(f"{record_line(quote) if chunk.row is not None else ' '.join(quote.split())} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
 

@@ -179,6 +179,8 @@ class Citation(BaseModel):
     section: str | None = None
     quote: str = Field(description="A verbatim substring of the source's extracted text.")
     score: float
+    focus: str | None = Field(default=None, description="When the quote joins several sentences of one passage, "
+                              "the best-ranked of them (verbatim, inside the quote); None for a single sentence.")
 
 
 class Answer(BaseModel):

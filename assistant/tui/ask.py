@@ -176,7 +176,7 @@ class AskPane(Vertical):
         self.answer = answer
         self.cited |= {c.source for c in answer.citations}
         lead = {"answered": "", "partial": "**Related evidence only.** ", "none": "**No evidence.** "}[answer.status]
-        body = lead + answer.answer.replace("\n", "\n\n")
+        body = lead + emphasised(answer).replace("\n", "\n\n")
         sources = "\n".join(f"- [{c.n}] {c.source}{f' (p. {c.page})' if c.page else ''}: "
                              f"\"{display_quote(c.quote, c.section)}\"" for c in answer.citations)
         self.transcript.append(f"**Answer:**\n\n{body}" + (f"\n\n**Sources**\n\n{sources}" if sources else ""))
@@ -257,6 +257,24 @@ class AskPane(Vertical):
         """The conversation so far, for export, under its classification line (see `classification_line`)."""
         header = "# aims-assistant session\n\n" + (f"{classification}\n\n" if classification else "")
         return header + "\n\n---\n\n".join(self.transcript) + "\n"
+
+
+def emphasised(answer) -> str:
+    """The answer's text with, in each quote that joins several sentences, the best-ranked one in bold.
+
+    Why: the first quote carries the sentences around the best one so it reads in context; the
+    reader should still see at a glance which sentence the answer rests on.
+    """
+    lines = answer.answer.split("\n")
+    for citation in answer.citations:
+        if not citation.focus:
+            continue
+        focus = " ".join(citation.focus.split())
+        for i, line in enumerate(lines):
+            if line.endswith(f"[{citation.n}]") and focus in line:
+                lines[i] = line.replace(focus, f"**{focus}**", 1)
+                break
+    return "\n".join(lines)
 
 
 def _cut(text: str, width: int) -> str:
