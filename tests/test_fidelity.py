@@ -19,6 +19,7 @@ from assistant.retrieval.parsing import parse_bytes
 from assistant.retrieval.parsing.cells import join_cell_lines
 
 from . import fidelity
+from .conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +176,26 @@ def test_docx_table_rows_join_a_word_broken_inside_a_cell(corpus):
 )
 def test_cell_lines_are_joined_and_broken_words_mended(cell, joined):
     assert join_cell_lines(cell, {"the"}) == joined
+
+
+def test_a_reference_broken_between_digits_is_mended_only_when_the_document_writes_it_whole():
+    from assistant.retrieval.parsing.cells import vocabulary
+
+    used = vocabulary(["Finding OBS-2026-01 is an observation; see clause 6.1.3 and the 2026 plan."])
+    assert {"obs-2026-01", "6.1.3", "observation"} <= used
+    assert join_cell_lines("OBS-202\n6-01", used) == "OBS-2026-01"
+    assert join_cell_lines("OBS-202\n6-01", {"observation"}) == "OBS-202 6-01"  # never seen whole: left as read
+    assert join_cell_lines("Clauses 6.1.\n3 and 8.3", used) == "Clauses 6.1.3 and 8.3"
+    assert join_cell_lines("August\n2026", used | {"august2026"}) == "August 2026"  # no digit before the break
+    assert join_cell_lines("GBP 15 000\n000", used | {"000000"}) == "GBP 15 000 000"  # a number is not a reference
+
+
+def test_a_pdf_table_cell_wrapped_inside_a_reference_reads_whole():
+    from assistant.retrieval.parsing import parse_bytes
+
+    doc = parse_bytes((REPO / "corpus" / "sample" / "internal-audit-report-2026.pdf").read_bytes(),
+                      "internal-audit-report-2026.pdf")
+    assert "ID: OBS-2026-01" in doc.text and "OBS-202 6" not in doc.text
 
 
 # --- 4. hard-wrapped text ----------------------------------------------------------------------------------

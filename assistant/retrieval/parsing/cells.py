@@ -4,7 +4,9 @@ A narrow column breaks long words ("Recommende" / "d") and hyphenated codes ("NC
 A break is mended without a space when the line ends in a hyphen before a lowercase letter or a
 digit; when the joined word is one the document uses elsewhere or one of the embedding model's
 whole-word vocabulary entries (unless a fragment is a common short word such as "or", "to"); or
-when the fragment after the break is a stub of one or two lowercase letters that is not a word.
+when the fragment after the break is a stub of one or two lowercase letters that is not a word. A
+reference broken between digits ("OBS-202" / "6-01") is mended when the document writes it whole
+elsewhere; a date or an amount wrapped at a space ("August" / "2026") never is.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z]+")
+_CODE = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+")  # a reference such as OBS-2026-01 or 6.1.3
+_CODE_TAIL = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*[/.]?$")
+_CODE_HEAD = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
 _SHORT_WORDS = frozenset(
     "a an as at be by do go he if in is it me my no of on or so to up us we am are and but can did for has "
     "her him his how its may nor not now off one our out own per she the too two via was who why yes yet you "
@@ -35,10 +40,12 @@ def english_words() -> frozenset[str]:
 
 
 def vocabulary(texts: Iterable[str]) -> set[str]:
-    """The lowercased words of a document, to recognise a word broken across lines."""
+    """The lowercased words and references (codes with digits) of a document, to recognise a word or a
+    reference broken across lines."""
     words: set[str] = set()
     for text in texts:
         words.update(word.lower() for word in _WORD.findall(text))
+        words.update(code.lower() for code in _CODE.findall(text) if any(ch.isdigit() for ch in code))
     return words
 
 
@@ -82,6 +89,11 @@ def _chain(before: str, parts: list[str], i: int, vocab: set[str] | frozenset[st
 def _broken_word(before: str, after: str, vocab: set[str] | frozenset[str]) -> bool:
     if before.endswith("-") and (after[:1].isdigit() or after[:1].islower()):
         return True
+    if (before[-1:].isalnum() or before[-2:-1].isdigit() and before[-1:] in "./") and after[:1].isdigit():
+        head = _CODE_TAIL.search(before).group(0)
+        code = head + _CODE_HEAD.match(after).group(0)
+        return (any(ch.isdigit() for ch in head) and _CODE.fullmatch(code) is not None
+                and code.lower() in vocab)  # "OBS-202" / "6-01": a reference the document uses whole elsewhere
     head = re.search(r"[A-Za-z]+$", before)
     tail = re.match(r"[a-z]+(?=$|[^A-Za-z])", after)
     if head is None or tail is None:
