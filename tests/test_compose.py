@@ -123,3 +123,14 @@ def test_context_is_not_quoted_twice_when_a_neighbour_is_already_chosen():
     assert len(answer.citations) == 1
     assert answer.citations[0].quote.count("Training on incidents") == 1
     assert answer.citations[0].quote.startswith("Do it within")  # sentence 0 is not among the ranked units
+
+
+def test_the_terminal_answer_names_the_best_sentence_of_a_quote_read_in_context():
+    from assistant.cli.ask import _render_answer
+
+    chunk = _chunk("a")
+    ranked = _units(chunk, {1: 0.9, 0: 0.1, 2: 0.05})
+    text = _render_answer(compose("q", "staff", ranked[:1], 5, [chunk], context=1, context_pool=ranked))
+    assert 'best-ranked sentence: "Do it within 24 hours of noticing it."' in text
+    single = _render_answer(compose("q", "staff", ranked[:1], 5, [chunk], context_pool=ranked))
+    assert "best-ranked sentence" not in single

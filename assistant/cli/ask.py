@@ -22,6 +22,8 @@ def _render_answer(answer) -> str:
             where = place(c.page, c.section)
             lines.append(f"  [{c.n}] {c.source}" + (f" ({where})" if where else ""))
             lines.append(f"      \"{display_quote(c.quote, c.section)}\"")
+            if c.focus:  # a quote read with its neighbouring sentences: which one the answer rests on
+                lines.append(f"      best-ranked sentence: \"{' '.join(c.focus.split())}\"")
     return "\n".join(lines) + "\n"
 
 
