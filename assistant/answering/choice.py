@@ -39,14 +39,10 @@ def shown_units(units: list[Unit], limit: int) -> list[Unit]:
         if len(shown) >= limit:
             break
         text = " ".join(unit.text.split())
-        if any(" ".join(other.text.split()) == text or _overlaps(unit, other) for other in shown):
+        if any(" ".join(other.text.split()) == text or unit.overlaps(other) for other in shown):
             continue
         shown.append(unit)
     return shown
-
-
-def _overlaps(a: Unit, b: Unit) -> bool:
-    return a.passage.chunk.id == b.passage.chunk.id and a.start < b.end and b.start < a.end
 
 
 def sentences_block(units: list[Unit]) -> str:

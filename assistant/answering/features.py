@@ -94,6 +94,11 @@ class Unit:
         """The candidate chunk the unit is quoted from (its `.chunk` is the Chunk)."""
         return self.candidate
 
+    def overlaps(self, other: Unit) -> bool:
+        """Whether the two units share characters of one passage (quoting both would repeat words)."""
+        return (self.candidate.chunk.id == other.candidate.chunk.id and self.start < other.end
+                and other.start < self.end)
+
 
 def coverage(weights: dict[str, float], tokens: set[str] | frozenset[str]) -> float:
     """Share of the weighted terms that the tokens contain."""
