@@ -40,12 +40,12 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
             break
         if len(chosen) >= 2 and unit.score < best - margin and not unit.for_part:
             continue
-        if any(_overlaps(unit, other) or _similar(unit.text, other.text) for other in chosen):
+        if any(unit.overlaps(other) or _similar(unit.text, other.text) for other in chosen):
             continue
         chosen.append(unit)
     if context and chosen:
         chosen += [unit for unit in context_units(chosen[0], context_pool or units, context)
-                   if not any(_overlaps(unit, other) for other in chosen)]
+                   if not any(unit.overlaps(other) for other in chosen)]
     answer = _render(question, role, group_adjacent(chosen))
     if status == "partial":
         lead = partial_lead(role, missing or [], missing_values or [])
@@ -80,7 +80,7 @@ def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:
     could not be joined (more than a short fragment between, or an instruction-like one).
     """
     same = [unit for unit in pool if unit.passage.chunk.id == best.passage.chunk.id]
-    positions = {id(unit): _position(unit) for unit in same}
+    positions = _positions(same)
     at = {positions[id(unit)]: unit for unit in same}
     found: list[Unit] = []
     for step in (-1, 1):
@@ -100,7 +100,7 @@ def group_adjacent(chosen: list[Unit]) -> list[list[Unit]]:
     Two sentences that follow each other in a passage read as the passage wrote them, under one
     citation, rather than as separate claims in score order; units are never joined across a gap.
     """
-    positions = {id(unit): _position(unit) for unit in chosen}
+    positions = _positions(chosen)
     groups: list[list[Unit]] = []
     for unit in chosen:
         touching = [group for group in groups if any(_neighbours(unit, other, positions) for other in group)]
@@ -126,14 +126,19 @@ def _neighbours(unit: Unit, other: Unit, positions: dict[int, int]) -> bool:
     return len(gap) <= MAX_JOINED_GAP and not INJECTION.search(gap)
 
 
-def _position(unit: Unit) -> int:
-    """The unit's index among its passage's quotable units (worked out once per chosen unit)."""
-    starts = [start for start, _ in quote_spans(unit.passage.chunk)]
-    return starts.index(unit.start) if unit.start in starts else -10
+def _positions(units: list[Unit]) -> dict[int, int]:
+    """Each unit's index among its passage's quotable units, keyed by id(unit).
 
-
-def _overlaps(a: Unit, b: Unit) -> bool:
-    return a.passage.chunk.id == b.passage.chunk.id and a.start < b.end and b.start < a.end
+    A passage's quotable spans are worked out once, however many of its units are asked about.
+    """
+    starts: dict[str, dict[int, int]] = {}
+    positions: dict[int, int] = {}
+    for unit in units:
+        chunk = unit.passage.chunk
+        if chunk.id not in starts:
+            starts[chunk.id] = {start: n for n, (start, _) in enumerate(quote_spans(chunk))}
+        positions[id(unit)] = starts[chunk.id].get(unit.start, -10)
+    return positions
 
 
 def _words(text: str) -> set[str]:
