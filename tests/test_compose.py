@@ -134,3 +134,11 @@ def test_the_terminal_answer_names_the_best_sentence_of_a_quote_read_in_context(
     assert 'best-ranked sentence: "Do it within 24 hours of noticing it."' in text
     single = _render_answer(compose("q", "staff", ranked[:1], 5, [chunk], context_pool=ranked))
     assert "best-ranked sentence" not in single
+
+
+def test_near_duplicate_quotes_are_one_definition_for_answers_and_drafts():
+    from assistant.core.text import near_duplicates
+
+    assert near_duplicates("Report every AI incident within 24 hours.", "Report every AI incident within 24 hours!")
+    assert not near_duplicates("Report every AI incident within 24 hours.", "Suppliers must tell us within 5 days.")
+    assert not near_duplicates("", "anything")

@@ -8,12 +8,10 @@ contains, then shows the closest quotes; "none" names the documents that were se
 
 from __future__ import annotations
 
-import re
-
 from assistant.answering.features import Unit
 from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
-from assistant.core.text import INJECTION
+from assistant.core.text import INJECTION, near_duplicates
 from assistant.core.where import locator
 
 MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may sit between joined sentences
@@ -40,7 +38,7 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
             break
         if len(chosen) >= 2 and unit.score < best - margin and not unit.for_part:
             continue
-        if any(unit.overlaps(other) or _similar(unit.text, other.text) for other in chosen):
+        if any(unit.overlaps(other) or near_duplicates(unit.text, other.text) for other in chosen):
             continue
         chosen.append(unit)
     if context and chosen:
@@ -139,15 +137,6 @@ def _positions(units: list[Unit]) -> dict[int, int]:
             starts[chunk.id] = {start: n for n, (start, _) in enumerate(quote_spans(chunk))}
         positions[id(unit)] = starts[chunk.id].get(unit.start, -10)
     return positions
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def _similar(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.7
 
 
 def _render(question: str, role: str, groups: list[list[Unit]]) -> Answer:

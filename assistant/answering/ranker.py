@@ -102,8 +102,8 @@ def _fit_weights(normed: list[tuple[np.ndarray, np.ndarray]], anchor: np.ndarray
     The pull is towards the prior's direction, not its size: a softmax over the prior's small raw
     weights is nearly flat, so a pull towards the weights themselves made the fit trade ranking for
     sharpness (and a strong pull ranked worse than the prior it was pulled to). The scale t is free
-    (at least 1, never flipping the prior), so a strong pull returns the prior's ranking exactly. Solved with L-BFGS (the problem is smooth and
-    convex in w for each t), starting from the prior.
+    (at least 1, never flipping the prior), so a strong pull returns the prior's ranking exactly.
+    Solved with L-BFGS (the problem is smooth and convex in w for each t), starting from the prior.
     """
     from scipy.optimize import minimize
 

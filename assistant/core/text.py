@@ -44,6 +44,15 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+def near_duplicates(a: str, b: str, share: float = 0.7) -> bool:
+    """Whether two quotes share more than `share` of their words (Jaccard): quoting both would repeat one.
+
+    One definition for the composer of answers and the drafter, which both drop such repeats.
+    """
+    words_a, words_b = set(re.findall(r"[a-z0-9]+", a.lower())), set(re.findall(r"[a-z0-9]+", b.lower()))
+    return bool(words_a and words_b) and len(words_a & words_b) / len(words_a | words_b) > share
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences in text[start:end], trimmed of surrounding whitespace.
 

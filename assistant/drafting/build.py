@@ -10,10 +10,10 @@ organisation's words.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.core.text import near_duplicates
 from assistant.drafting.doctypes import quotable
 from assistant.drafting.kinds import DraftKind, DraftSection
 from assistant.drafting.slots import Filled, fill
@@ -135,7 +135,7 @@ def pick_quotes(ranked: list, k: int, margin: float, own: Callable[[object], boo
             break
         if _lifted(unit, margin, own) < best - margin:
             break
-        if any(_overlaps(unit, other) or _similar(unit.text, other.text) for other in chosen):
+        if any(unit.overlaps(other) or near_duplicates(unit.text, other.text) for other in chosen):
             continue
         chosen.append(unit)
     return chosen
@@ -145,10 +145,3 @@ def _key(unit) -> tuple[str, int]:
     return unit.passage.chunk.id, unit.start
 
 
-def _overlaps(a, b) -> bool:
-    return a.passage.chunk.id == b.passage.chunk.id and a.start < b.end and b.start < a.end
-
-
-def _similar(a: str, b: str) -> bool:
-    wa, wb = set(re.findall(r"[a-z0-9]+", a.lower())), set(re.findall(r"[a-z0-9]+", b.lower()))
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.7
