@@ -41,6 +41,17 @@ def test_the_current_question_weighs_most():
     assert ThreadQuery("Who owns ClaimSight?").lexical == "Who owns ClaimSight?"
 
 
+def test_a_follow_up_that_names_its_own_subject_replaces_the_earlier_one():
+    # "And of FraudLens?" asks the earlier question of FraudLens: ClaimSight no longer counts as a topic word
+    assert thread_query("And of FraudLens?", ["Who is the business owner of ClaimSight?"]).replaced_names == [
+        "ClaimSight"]
+    assert thread_query("What about for Ask Alder?", ["Who owns ClaimSight?"]).replaced_names == ["ClaimSight"]
+    # one that points back, or names nothing, replaces nothing
+    assert thread_query("And who approves it?", ["Who owns ClaimSight?"]).replaced_names == []
+    assert thread_query("And when is its next review?", ["When was the AI Policy approved?"]).replaced_names == []
+    assert thread_query("And of FraudLens?", None).replaced_names == []
+
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 

@@ -60,11 +60,32 @@ class ThreadQuery:
         return " ".join([self.question, self.question, *self.context])
 
     @property
+    def replaced_names(self) -> list[str]:
+        """Names in the earlier questions that this follow-up swaps for a name of its own.
+
+        "Who is the business owner of ClaimSight?" / "And of FraudLens?" asks the same of FraudLens:
+        ClaimSight is what it replaces, so a passage naming ClaimSight is no closer to the answer. A name
+        is a capitalised word past a question's first; a follow-up that points back ("and who approves
+        it?") or names nothing replaces nothing.
+        """
+        own = _names(self.question)
+        if not self.context or not own or ANAPHORA.search(self.question):
+            return []
+        earlier = [name for text in self.context for name in _names(text)]
+        return [name for name in dict.fromkeys(earlier) if name.lower() not in {n.lower() for n in own}]
+
+    @property
     def prompt_question(self) -> str:
         """The question as an LLM is shown it: with what it follows up, so its prose stays on topic."""
         if not self.context:
             return self.question
         return f"{self.question} (a follow-up to: {' / '.join(self.context)})"
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words after a text's first word ("FraudLens", "ClaimSight"), without the pronoun I."""
+    words = re.findall(r"[A-Za-z][\w'-]*", text)
+    return [w for w in words[1:] if w[0].isupper() and w not in ("I", "I'm", "I've", "I'd")]
 
 
 def thread_query(question: str, history: list[str] | None = None) -> ThreadQuery:

@@ -108,7 +108,9 @@ class QuestionPipeline:
         weights = self.sources.idf(terms)
         unknown = [t for t in terms if t not in weights]
         if thread.context:
-            extra = [t for t in content_terms(self.sources.tokenize, " ".join(thread.context)) if t not in weights]
+            replaced = {t for tokens in self.sources.tokenize(thread.replaced_names) for t in tokens}
+            extra = [t for t in content_terms(self.sources.tokenize, " ".join(thread.context))
+                     if t not in weights and t not in replaced]
             weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in self.sources.idf(extra).items()}
         key_terms = rarest_terms(weights, KEY_TERMS)
         bridge: dict[str, float] = {}
