@@ -265,6 +265,41 @@ def test_markdown_pipe_rows_are_header_value_records_located_by_table_and_row(co
                           "employee and contractor, wherever they work.")
 
 
+HTML_TABLES = b"""<html><body><h1>Incident procedure</h1>
+<table class="doc-control"><tr><td>Version</td><td>1.4</td></tr></table>
+<h2>Severity levels</h2>
+<table><thead><tr><th>Severity</th><th>Meaning</th><th>Response times</th></tr></thead>
+<tbody><tr><td>SEV1 Critical</td><td>Serious harm to many customers.</td><td>Lead named within 1 hour.</td></tr>
+<tr><td>SEV2 High</td><td>Real harm to a few customers.</td><td>Triage within 4 working hours.</td></tr></tbody></table>
+<h2>Document control</h2>
+<table><tr><th>Owner</th><td>Daniel Reyes, AIMS Manager</td></tr>
+<tr><th>Next review</th><td>May 2027</td></tr></table>
+<h2>Article 5</h2>
+<table><tr><td>(a)</td>
+<td>the placing on the market of an AI system that deploys subliminal techniques;</td></tr></table>
+</body></html>"""
+
+
+def test_html_tables_with_header_cells_are_records_located_by_table_and_row():
+    doc = parse_bytes(HTML_TABLES, "incident-procedure.html")
+    chunks = make_chunks(doc, root="r", source="incident-procedure.html", doc_hash="h", label=Label.INTERNAL,
+                         target_words=150)
+    rows = [c for c in chunks if c.row is not None]
+    assert [c.text for c in rows] == [
+        "Severity: SEV1 Critical\nMeaning: Serious harm to many customers.\nResponse times: Lead named within 1 hour.",
+        "Severity: SEV2 High\nMeaning: Real harm to a few customers.\nResponse times: Triage within 4 working hours.",
+        "Owner: Daniel Reyes, AIMS Manager", "Next review: May 2027",
+    ]
+    # tables are counted as a reader counts them: the header-less document-control table is Table 1
+    assert [locator(c) for c in rows][1] == "Incident procedure > Severity levels > Table 2 row 3"
+    assert [locator(c) for c in rows][2] == "Incident procedure > Document control > Table 3 row 1"
+    # a table without header cells (an official journal's "(a)" layout) is one line per row, as before
+    assert "(a) the placing on the market of an AI system that deploys subliminal techniques;" in doc.text
+    assert "Version 1.4" in doc.text
+    for chunk in chunks:
+        assert chunk.text == doc.text[chunk.start : chunk.end]
+
+
 # --- answers and drafts over the whole fidelity corpus (the real model) -----------------------------------
 @pytest.fixture(scope="module")
 def fidelity_assistant(tmp_path_factory, embedder):

@@ -1,5 +1,10 @@
 """HTML: visible text in reading order under h1-h6 and legal headings (Article, ANNEX, CHAPTER).
 
+A table with header cells (`th`: a header row, or a header cell leading each row) is read as one record
+per body row, `Header: value` lines like a DOCX, Markdown or spreadsheet table, located as "Table N row
+M"; a table without header cells (an official journal's layout of "(a)" and its clause) stays one line
+per row, its cells in order.
+
 Scripts, styles, navigation and footers are dropped. Official journals such as EUR-Lex mark
 articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
 short paragraph that names an article, chapter, section or annex is a heading too. An EU act's
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import trail_titles, update_trail
@@ -50,6 +56,12 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     i = 0
     while i < len(units):
         name, unit_text = units[i]
+        if name == "record":
+            record = unit_text
+            builder.add(record.text, trail=trail_titles(trail), sheet=f"Table {record.table}", row=record.row,
+                        record=True)
+            i += 1
+            continue
         if _RECITALS_START.match(unit_text) and not trail:
             trail[:] = [(1, RECITALS)]  # the recitals explain the act; its articles are what it enacts
         elif _ENACTING.match(unit_text) and trail == [(1, RECITALS)]:
@@ -85,12 +97,70 @@ def _meta_label(soup) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Record:
+    """One body row of a table with header cells, as `Header: value` lines."""
+
+    table: int  # the document's n-th table, from 1
+    row: int  # the row's place in the table, counting the header row (as DOCX and spreadsheet rows do)
+    text: str
+
+
+def _cells(row) -> list[tuple[str, str]]:
+    """(tag name, text) of a table row's own cells."""
+    return [(cell.name, _squash(cell.get_text(" ", strip=True))) for cell in row.find_all(["td", "th"],
+                                                                                          recursive=False)]
+
+
+def _own_rows(table) -> list:
+    """The rows of this table (in thead, tbody, tfoot or directly under it), not of a table nested in a cell."""
+    return [row for row in table.find_all("tr") if row.find_parent("table") is table]
+
+
+def _records(table, number: int) -> list[_Record] | None:
+    """The table's body rows as records when it has header cells, else None (read as plain rows).
+
+    A first row of header cells names the columns; a header cell leading a row names that row's value
+    ("Owner: Daniel Reyes"). Empty cells are left out; a cell past the named columns is "Column N".
+    """
+    rows = [_cells(row) for row in _own_rows(table)]
+    rows = [row for row in rows if any(text for _, text in row)]
+    if not rows:
+        return None
+    header: list[str] | None = None
+    if len(rows[0]) >= 2 and all(tag == "th" for tag, _ in rows[0]):
+        header = [text for _, text in rows[0]]
+        body = list(enumerate(rows[1:], start=2))
+    elif all(row[0][0] == "th" and len(row) >= 2 for row in rows):
+        body = list(enumerate(rows, start=1))
+    else:
+        return None
+    records = []
+    for place, row in body:
+        lines = []
+        for index, (_, text) in enumerate(row):
+            if not text:
+                continue
+            if header is not None:
+                name = header[index] if index < len(header) and header[index] else f"Column {index + 1}"
+                lines.append(f"{name}: {text}")
+            elif index == 0:
+                continue  # the row's own header cell names the values after it
+            else:
+                lines.append(f"{row[0][1]}: {text}" if row[0][1] else text)
+        if lines:
+            records.append(_Record(number, place, "\n".join(lines)))
+    return records
+
+
 def _units(root):
-    """Yield (tag name, text) for each leaf block and table row, in document order."""
+    """Yield (tag name, text) for each leaf block and table row, in document order; ("record", _Record)
+    for each body row of a table with header cells."""
     from bs4 import NavigableString, Tag
 
     stack = [root]
     pending: list[str] = []
+    tables = 0
     while stack:
         node = stack.pop()
         if isinstance(node, NavigableString):
@@ -99,6 +169,14 @@ def _units(root):
             continue
         if not isinstance(node, Tag):
             continue
+        if node.name == "table":
+            tables += 1  # every table counts, as a reader counts them, though only those with headers are named
+            records = _records(node, tables)
+            if records is not None:
+                yield from _flush_inline(pending)
+                for record in records:
+                    yield "record", record
+                continue
         if node.name == "tr":
             yield from _flush_inline(pending)
             cells = [c.get_text(" ", strip=True) for c in node.find_all(["td", "th"], recursive=False)]
@@ -130,7 +208,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _heading(units: list[tuple[str, str]], i: int) -> tuple[int | None, str, int]:
+def _heading(units: list[tuple[str, object]], i: int) -> tuple[int | None, str, int]:
     """(level, heading text, units consumed) when units[i] is a heading, else (None, '', 0).
 
     A bare legal label ("Article 5", "ANNEX III") takes the short title that follows it.
@@ -142,7 +220,7 @@ def _heading(units: list[tuple[str, str]], i: int) -> tuple[int | None, str, int
     if not match or len(text) > 160 or name == "tr":
         return None, "", 0
     level = _LEGAL_LEVEL[match.group(1).lower()]
-    if not match.group(3).strip() and i + 1 < len(units):
+    if not match.group(3).strip() and i + 1 < len(units) and units[i + 1][0] != "record":
         follower = units[i + 1][1]
         if len(follower) <= 300 and not follower.endswith((".", ";", ":")) and not _LEGAL_HEADING.match(follower):
             return level, f"{text} {follower}", 2
