@@ -412,3 +412,13 @@ def test_a_cited_record_is_shown_as_header_value_pairs():
     answer = Answer(question="q", role="staff", answer="x [1]", grounded=True, citations=[citation])
     assert '"Data category: Health data; Allowed in WriteWise: No; Allowed in public chatbots: No"' in (
         _render_answer(answer))
+
+
+def test_a_torn_pipe_table_is_layout_debris_and_a_heading_with_pipes_is_not():
+    from assistant.core.text import is_layout_debris
+
+    assert is_layout_debris("| Al Mode    | /erify and  Validate               | TEVV include model testing |")
+    assert is_layout_debris("  | Key        |               |                     |    |")
+    assert not is_layout_debris("Doc ref: KBHN-AIMS-002 | Version 1.3 | Approved by AIOC 14 October 2025 | Review")
+    assert not is_layout_debris("Release Notes Version 4.2.0 | Release date: 9 January 2026 | Document LI-RN-0420")
+    assert not is_layout_debris("Every AI incident must be entered in SafeReport within 24 hours.")

@@ -245,3 +245,18 @@ def test_contraction_tails_and_fillers_are_no_topic_words_to_the_bm25_tokenizer(
 
     terms = content_terms(tokenize, "We're still unsure: how long will you keep the chat transcripts, and they'll say?")
     assert set(terms) == {"unsur", "keep", "chat", "transcript"}
+
+
+def test_a_torn_table_layout_is_never_a_unit_to_quote():
+    torn = POLICY + b"""
+## Figure 3
+
+| Al Mode    | /erify and  Validate   | TEVV include model testing | incident report   |
+"""
+    doc = parse_bytes(torn, "ai-policy.md")
+    chunks = make_chunks(doc, root="/corpus", source="ai-policy.md", doc_hash="0" * 64, label=Label.PUBLIC,
+                         target_words=40)
+    pipeline = QuestionPipeline(MemorySources(chunks, FakeEmbedder()))
+    evidence = pipeline.evidence("How do staff report an AI incident?", ["public"])
+    assert evidence.units and not any("|" in unit.text for unit in evidence.units)
+    assert any("| Al Mode" in c.chunk.text for c in evidence.candidates)  # found, only never quoted

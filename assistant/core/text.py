@@ -90,6 +90,16 @@ def is_instruction(text: str) -> bool:
     return INJECTION.search(" ".join(text.split())) is not None
 
 
+def is_layout_debris(text: str) -> bool:
+    """Whether a span is the wreck of a table layout, not a sentence: a pipe-table row that did not read as a
+    table ("| Al Mode | /erify and Validate | TEVV include ..." from a figure a PDF conversion tore apart).
+
+    A line of pipe-separated cells opens with a pipe and has three or more; a heading line that separates
+    its parts with pipes ("Doc ref: X | Version 1.3 | ...") opens with words and stays quotable.
+    """
+    return text.lstrip().startswith("|") and text.count("|") >= 3
+
+
 def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> list[int]:
     """Offsets of the line breaks in the paragraph text[start:end] that only wrap a line.
 
