@@ -414,11 +414,20 @@ def test_a_cited_record_is_shown_as_header_value_pairs():
         _render_answer(answer))
 
 
-def test_a_torn_pipe_table_is_layout_debris_and_a_heading_with_pipes_is_not():
-    from assistant.core.text import is_layout_debris
+def test_a_torn_pipe_table_is_furniture_and_a_heading_with_pipes_is_not():
+    from assistant.core.text import is_furniture
 
-    assert is_layout_debris("| Al Mode    | /erify and  Validate               | TEVV include model testing |")
-    assert is_layout_debris("  | Key        |               |                     |    |")
-    assert not is_layout_debris("Doc ref: KBHN-AIMS-002 | Version 1.3 | Approved by AIOC 14 October 2025 | Review")
-    assert not is_layout_debris("Release Notes Version 4.2.0 | Release date: 9 January 2026 | Document LI-RN-0420")
-    assert not is_layout_debris("Every AI incident must be entered in SafeReport within 24 hours.")
+    assert is_furniture("| Al Mode    | /erify and  Validate               | TEVV include model testing |")
+    assert is_furniture("  | Key        |               |                     |    |")
+    assert not is_furniture("Doc ref: KBHN-AIMS-002 | Version 1.3 | Approved by AIOC 14 October 2025 | Review")
+    assert not is_furniture("Release Notes Version 4.2.0 | Release date: 9 January 2026 | Document LI-RN-0420")
+    assert not is_furniture("Every AI incident must be entered in SafeReport within 24 hours.")
+
+
+def test_a_statutes_enacting_formula_is_furniture_not_a_statement():
+    from assistant.core.text import is_furniture
+
+    assert is_furniture("Be it enacted by the General Assembly of the State of Colorado:")
+    assert is_furniture("In Colorado Revised Statutes, add part 17 to article 1 of title 6 as follows:")
+    assert is_furniture("HAVE ADOPTED THIS REGULATION:")
+    assert not is_furniture("THE ATTORNEY GENERAL HAS EXCLUSIVE AUTHORITY TO ENFORCE THIS PART 17.")

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.answering.candidates import Candidate, Query, rarest_terms
 from assistant.core.chunks import quote_spans
-from assistant.core.text import INJECTION, is_layout_debris
+from assistant.core.text import INJECTION, is_furniture
 
 FEATURES = (
     "sentence_sim", "part_sim", "neighbour_sim", "chunk_best_sim", "chunk_sim", "coverage", "text_coverage",
@@ -115,8 +115,8 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
         if len(vectors) != len(chunk_spans):  # vectors from an older chunking: fall back to the chunk's
             vectors = np.repeat(candidate.vector[None, :], len(chunk_spans), axis=0)
         for (start, end), vector in zip(chunk_spans, vectors):
-            if INJECTION.search(candidate.chunk.text[start:end]) or is_layout_debris(candidate.chunk.text[start:end]):
-                continue  # an instruction is data, a torn table layout is no sentence: neither is quoted
+            if INJECTION.search(candidate.chunk.text[start:end]) or is_furniture(candidate.chunk.text[start:end]):
+                continue  # an instruction is data, furniture (a torn table, an enacting formula) no statement
             spans.append((candidate, start, end, vector))
     if not spans:
         return []

@@ -90,14 +90,23 @@ def is_instruction(text: str) -> bool:
     return INJECTION.search(" ".join(text.split())) is not None
 
 
-def is_layout_debris(text: str) -> bool:
-    """Whether a span is the wreck of a table layout, not a sentence: a pipe-table row that did not read as a
-    table ("| Al Mode | /erify and Validate | TEVV include ..." from a figure a PDF conversion tore apart).
+# The formula that enacts a statute ("Be it enacted by the General Assembly of the State of Colorado:", "HAVE
+# ADOPTED THIS REGULATION:") or tells where its text goes ("In Colorado Revised Statutes, add part 17 ... as
+# follows:") says nothing the statute requires.
+ENACTING_FORMULA = re.compile(r"^\s*(?:be it enacted\b|have adopted this (?:regulation|directive|decision)\b|"
+                              r"in [A-Z][\w ]{0,40}(?:statutes|code), (?:add|amend|repeal)\b.{0,120}\bas follows:\s*$)",
+                              re.IGNORECASE)
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a span is document furniture, not a statement to quote: the wreck of a table layout (a pipe row
+    that did not read as a table, "| Al Mode | /erify and Validate | TEVV include ...", from a figure a PDF
+    conversion tore apart) or a statute's enacting formula.
 
     A line of pipe-separated cells opens with a pipe and has three or more; a heading line that separates
     its parts with pipes ("Doc ref: X | Version 1.3 | ...") opens with words and stays quotable.
     """
-    return text.lstrip().startswith("|") and text.count("|") >= 3
+    return (text.lstrip().startswith("|") and text.count("|") >= 3) or ENACTING_FORMULA.search(text) is not None
 
 
 def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> list[int]:
