@@ -1,4 +1,6 @@
-"""The pure metric functions behind `aims eval`: hits, the stage table, the gate."""
+"""The metric functions behind `aims eval` (hits, the stage table, the gate) and the baseline it compares with."""
+
+import pytest
 
 from assistant.core.models import Citation
 from assistant.evaluation import EvalQuestion, Gold, citation_hits, format_stage_table, gate, stage_table
@@ -50,3 +52,23 @@ def test_the_gate_fails_on_leaks_and_floors_and_reports_missed_targets():
     assert any("held back" in m for m in missed) and any("unanswerable" in m for m in missed)
     _, missed = gate("reference", {"hit@1": 0.3, "hit@any": 0.75, "leaks": 0}, None)
     assert missed == []  # the reference set's target is on hit@any alone
+
+
+@pytest.mark.model
+def test_the_baseline_answers_the_same_wherever_the_corpus_is_checked_out(tmp_path, embedder):
+    # llama-index embeds each node's file_path and sizes nodes around it: with absolute paths, two
+    # checkouts of the same corpus gave the baseline different nodes and different figures.
+    import shutil
+
+    from assistant.retrieval.baseline import baseline_answerer
+    from tests.conftest import REPO
+
+    questions = ("How long do I have to report an AI incident?", "Who chairs the AI Oversight Committee?",
+                 "Can I use ScribeAssist when a relative is interpreting?")
+    answers = []
+    for folder in ("kb", "a-much-longer-folder-name-for-the-same-corpus"):
+        corpus = tmp_path / folder
+        shutil.copytree(REPO / "corpus" / "kestrelbay", corpus)
+        ask = baseline_answerer(corpus, embedder)
+        answers.append([[(c.source, c.quote) for c in ask(q, "staff").citations] for q in questions])
+    assert answers[0] == answers[1] and all(answers[0])
