@@ -115,7 +115,8 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
         if len(vectors) != len(chunk_spans):  # vectors from an older chunking: fall back to the chunk's
             vectors = np.repeat(candidate.vector[None, :], len(chunk_spans), axis=0)
         for (start, end), vector in zip(chunk_spans, vectors):
-            if INJECTION.search(candidate.chunk.text[start:end]) or is_furniture(candidate.chunk.text[start:end]):
+            span = candidate.chunk.text[start:end]
+            if INJECTION.search(span) or is_furniture(span):
                 continue  # an instruction is data, furniture (a torn table, an enacting formula) no statement
             spans.append((candidate, start, end, vector))
     if not spans:

@@ -71,8 +71,9 @@ class ThreadQuery:
         own = _names(self.question)
         if not self.context or not own or ANAPHORA.search(self.question):
             return []
+        own_lower = {name.lower() for name in own}
         earlier = [name for text in self.context for name in _names(text)]
-        return [name for name in dict.fromkeys(earlier) if name.lower() not in {n.lower() for n in own}]
+        return [name for name in dict.fromkeys(earlier) if name.lower() not in own_lower]
 
     @property
     def prompt_question(self) -> str:

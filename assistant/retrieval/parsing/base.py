@@ -53,6 +53,13 @@ class TextBuilder:
         return "".join(self._parts)
 
 
+def record_text(header: list[str], cells: list[str]) -> str:
+    """A table row as a record: one `Header: value` line per non-empty cell, a cell past the named
+    columns (or under an empty header) named `Column N`. One form for every format's tables."""
+    return "\n".join(f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
+                     for i, value in enumerate(cells) if value)
+
+
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else the detected encoding.
 

@@ -15,7 +15,7 @@ import zipfile
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
@@ -91,8 +91,8 @@ def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab:
         builder.add(" | ".join(header), trail=trail_titles(trail))
         return
     for number, row in enumerate(rows[1:], start=2):
-        lines = [f"{name or f'Column {i + 1}'}: {value}" for i, (name, value) in enumerate(zip(header, row)) if value]
-        builder.add("\n".join(lines), trail=trail_titles(trail), sheet=table_name, row=number, record=True)
+        builder.add(record_text(header, row[: len(header)]), trail=trail_titles(trail), sheet=table_name, row=number,
+                    record=True)
 
 
 def _dedupe_merged(row: list[str]) -> list[str]:

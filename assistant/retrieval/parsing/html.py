@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import trail_titles, update_trail
-from assistant.retrieval.parsing.base import TextBuilder, decode_text
+from assistant.retrieval.parsing.base import TextBuilder, decode_text, record_text
 
 _DROP = ("script", "style", "noscript", "template", "nav", "footer", "iframe", "svg", "form", "button", "head")
 _BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "caption", "figcaption", "address", "summary",
@@ -137,19 +137,13 @@ def _records(table, number: int) -> list[_Record] | None:
         return None
     records = []
     for place, row in body:
-        lines = []
-        for index, (_, text) in enumerate(row):
-            if not text:
-                continue
-            if header is not None:
-                name = header[index] if index < len(header) and header[index] else f"Column {index + 1}"
-                lines.append(f"{name}: {text}")
-            elif index == 0:
-                continue  # the row's own header cell names the values after it
-            else:
-                lines.append(f"{row[0][1]}: {text}" if row[0][1] else text)
-        if lines:
-            records.append(_Record(number, place, "\n".join(lines)))
+        cells = [text for _, text in row]
+        if header is not None:
+            text = record_text(header, cells)
+        else:  # the row's own header cell names the values after it
+            text = "\n".join(f"{cells[0]}: {value}" if cells[0] else value for value in cells[1:] if value)
+        if text:
+            records.append(_Record(number, place, text))
     return records
 
 

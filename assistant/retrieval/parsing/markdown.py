@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
 from assistant.core.text import reads_as_clause, reflow, trail_titles, update_trail, wrap_breaks
-from assistant.retrieval.parsing.base import decode_text
+from assistant.retrieval.parsing.base import decode_text, record_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -166,8 +166,7 @@ def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...],
         offset, line = lines[j]
         row_number += 1
         cells = split_pipe_row(line)
-        record = "\n".join(f"{header[k] if k < len(header) and header[k] else f'Column {k + 1}'}: {value}"
-                           for k, value in enumerate(cells) if value)
+        record = record_text(header, cells)
         if record:
             table.records.append((row_number, record))
         table.end = offset + len(line.rstrip())

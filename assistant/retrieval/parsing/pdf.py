@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import heading_level, trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")  # pdfminer's name for a glyph its font maps to no character
@@ -235,9 +235,8 @@ class _Tables:
             self.count += 1
             name, header, number, body = f"Table {self.count}", rows[0], 2, rows[1:]
         for row in body:
-            lines = [f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
-                     for i, value in enumerate(row) if value]
-            builder.add("\n".join(lines), trail=trail_titles(trail), page=page, sheet=name, row=number, record=True)
+            builder.add(record_text(header, row), trail=trail_titles(trail), page=page, sheet=name, row=number,
+                        record=True)
             number += 1
         self.open = (name, header, number)
 

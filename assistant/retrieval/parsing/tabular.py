@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.models import ParsedDocument
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text, record_text
 
 _NUMERIC = re.compile(r"^[-+(]?[£$€]?\s?[\d][\d,. ]*%?\)?$|^\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
@@ -264,11 +264,5 @@ def _add_rows(builder: TextBuilder, rows: list[list[str]], sheet: str | None,
             builder.add(note, trail=trail, sheet=sheet, row=index + 1, record=True)
         header = table.header or []
         for index in table.rows:
-            lines = []
-            for col, value in enumerate(rows[index]):
-                value = value.strip()
-                if not value:
-                    continue
-                name = header[col] if col < len(header) and header[col] else f"Column {col + 1}"
-                lines.append(f"{name}: {value}")
-            builder.add("\n".join(lines), trail=trail, sheet=sheet, row=index + 1, record=True)
+            builder.add(record_text(header, [value.strip() for value in rows[index]]), trail=trail, sheet=sheet,
+                        row=index + 1, record=True)
