@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
-from assistant.core.text import trail_titles, update_trail
+from assistant.core.text import ENACTING_FORMULA, trail_titles, update_trail
 from assistant.retrieval.parsing.base import TextBuilder, decode_text, record_text
 
 _DROP = ("script", "style", "noscript", "template", "nav", "footer", "iframe", "svg", "form", "button", "head")
@@ -31,7 +31,6 @@ _LEGAL_HEADING = re.compile(
 _LEGAL_LEVEL = {"annex": 1, "title": 1, "part": 1, "chapter": 2, "section": 3, "article": 4}
 # An EU act's preamble: its recitals run from "Whereas:" to the enacting formula ("HAVE ADOPTED THIS REGULATION:").
 _RECITALS_START = re.compile(r"^whereas\s*:$", re.IGNORECASE)
-_ENACTING = re.compile(r"^HAVE ADOPTED THIS (?:REGULATION|DIRECTIVE|DECISION)\b", re.IGNORECASE)
 RECITALS = "Recitals"
 
 
@@ -64,7 +63,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             continue
         if _RECITALS_START.match(unit_text) and not trail:
             trail[:] = [(1, RECITALS)]  # the recitals explain the act; its articles are what it enacts
-        elif _ENACTING.match(unit_text) and trail == [(1, RECITALS)]:
+        elif ENACTING_FORMULA.match(unit_text) and trail == [(1, RECITALS)]:
             trail.clear()
         level, heading, consumed = _heading(units, i)
         if level is not None:
