@@ -25,6 +25,11 @@ from assistant.answering.values import asked_values, missing_values
     ("Is there a limit on how many images one person can create?", ["count"]),
     ("May I use the image generator for a flyer?", []),
     ("When are parking permits renewed?", []),  # "every January" answers it: no particular shape asked
+    ("How long do we keep the chat transcripts?", ["duration"]),
+    ("How often is the risk register reviewed?", ["duration"]),
+    ("If a patient is harmed, how quickly must I report it?", ["duration"]),
+    ("What's the deadline for telling the regulator?", ["duration"]),
+    ("Within how many hours must we notify the regulator?", ["count"]),  # a count of hours, not any duration
     ("A customer on the phone asked whether a person checked her claim. What do I say?", []),
 ])
 def test_the_kind_of_value_a_question_asks_for(question, kinds):
@@ -45,6 +50,12 @@ def test_the_kind_of_value_a_question_asks_for(question, kinds):
     ("How many working days does the privacy office have to decide?", "It decides within 10 working days."),
     ("How many AI incidents did we log in 2025?", "In 2025, 7 AI incidents were reported."),
     ("How many days' notice must an employer give?", "Employers give 30 days' notice in writing."),
+    ("How long do we keep the chat transcripts?", "Transcripts are deleted after 90 days."),
+    ("How long does the training take?", "The module takes about half an hour."),
+    ("How often is the risk register reviewed?", "The board reviews the whole register every quarter."),
+    ("How often is the risk register reviewed?", "It is reviewed annually."),
+    ("How quickly must a supplier tell us about an incident?", "Suppliers notify us without undue delay."),
+    ("How long will version 4.1 stay supported?", "Version 4.1 is supported until 31 March 2027."),
 ])
 def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
     assert missing_values(question, [text]) == []
@@ -60,6 +71,9 @@ def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
     ("How many working days does the privacy office have to decide?", "Requests follow the 2025 guidance."),
     ("How many days does a business have to answer an appeal?", "Article 14 gives the consumer 2 routes."),
     ("How many managers are on the on-call rota at once?", "The rota was set up in 2024 with 3 phones."),
+    ("How long do we keep the chat transcripts?", "Transcripts are stored in the EU data centre."),
+    ("How often is the risk register reviewed?", "The AI Assurance Board owns the risk register."),
+    ("How long must a deployer keep its records?", "A DEPLOYER MAY KEEP RECORDS IN ANY FORM."),  # "MAY" is no month
 ])
 def test_a_text_on_the_topic_without_the_value_leaves_it_missing(question, text):
     assert len(missing_values(question, [text])) == 1
@@ -130,7 +144,8 @@ def test_an_amount_counts_only_in_a_text_on_the_questions_topic():
 
 
 def test_a_website_named_in_passing_is_not_a_request_for_its_address():
-    assert asked_values("How soon must the summary on our website be updated?") == []
+    # it asks how soon (a time limit), not for the website's address
+    assert [k.name for k in asked_values("How soon must the summary on our website be updated?")] == ["duration"]
     assert [k.name for k in asked_values("Which web portal does the regulator use for notices?")] == ["contact"]
 
 
@@ -168,3 +183,11 @@ def test_a_partial_answer_names_a_missing_limit_plainly():
     (kind,) = missing_values(question, ["The AI e-learning ends with a short quiz."])
     lead = partial_lead("staff", [], [kind.named_for(question)])
     assert "nothing in them states the figure asked for (a limit, a threshold or a score)." in lead
+
+
+def test_a_missing_frequency_is_named_as_how_often():
+    from assistant.answering.values import VALUE_KINDS
+
+    duration = next(kind for kind in VALUE_KINDS if kind.name == "duration")
+    assert duration.named_for("How often is the register reviewed?") == "how often"
+    assert duration.named_for("How long are transcripts kept?") == "a length of time or a time limit"

@@ -1,5 +1,5 @@
 """The specific value a question asks for (an amount of money, a rate, a limit, a contact, a time of day, a
-date, a count), and whether a quoted text supplies one.
+date, a length of time or how often, a count), and whether a quoted text supplies one.
 
 Why: "the documents discuss this" is not "the documents say this". A question for a fee, a phone
 number or a meeting time finds passages on the right topic that hold no such value; the judge reads
@@ -19,6 +19,15 @@ from dataclasses import dataclass
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)")
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred)"
+_TIME_UNIT = r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|quarters?)"
+# A length of time ("72 hours", "seven working days", "half an hour", "two-year"), how often ("annually",
+# "every quarter", "twice a year") or a time limit without a figure ("immediately", "without undue delay").
+_DURATION = re.compile(
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|forty|sixty|ninety|fifteen|a|an|half an?)[\s-]+"
+    rf"(?:[A-Za-z]+[\s-]+)?{_TIME_UNIT}\b|"
+    r"\b(?:annual(?:ly)?|yearly|monthly|quarterly|weekly|daily|fortnightly|biennial(?:ly)?|every|once an?|twice an?|"
+    r"per (?:year|month|quarter|week|day|annum)|immediately|without (?:undue )?delay|promptly|as soon as|"
+    r"(?:the )?same day|next working day|indefinitely|until|no later than)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,8 @@ class ValueKind:
         question says what it counts, else the kind's own description ("a number")."""
         if self.name == "count" and (words := counted_words(question)):
             return "how many " + " ".join(words)
+        if self.name == "duration" and re.search(r"\bhow (?:often|frequently)\b", question, re.I):
+            return "how often"
         return self.described
 
     def stated(self, question: str, text: str) -> bool:
@@ -123,6 +134,11 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
         re.compile(r"\b(?:what|which|from what|by what|on what) date\b", re.I),
         re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\bQ[1-4] \d{{4}}\b|"
                    r"\b(?:19|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
+    ValueKind(  # "how long / how often / how quickly": a length of time, a frequency or a time limit
+        "duration", "a length of time or a time limit",
+        re.compile(r"\bhow (?:long|often|frequently|soon|quickly|fast)\b|\bwithin how long\b|\bafter how long\b|"
+                   r"\b(?:what|what's|what is) (?:the )?deadline\b|\bby when\b", re.I),
+        _DURATION),
     ValueKind(
         "count", "a number",
         re.compile(r"\bhow many\b|\bnumber of\b|\b(?:minimum|maximum|smallest|largest) number\b", re.I),
