@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     )
     llm_choice_sentences: int = Field(default=8, ge=2, le=20,
                                       description="Best-ranked sentences the LLM chooses the evidence from.")
+    llm_prose: bool = Field(
+        default=True, description="With an LLM: it also rewrites an answered question's quotes as prose, each "
+                                  "sentence checked against its quote (off: only its choice of evidence, quoted).")
     prompts_dir: Path = Field(default_factory=resources.prompts_dir, description="Folder of the prompt templates.")
     chroma_url: str | None = Field(
         default=None, description="A Chroma server (e.g. http://127.0.0.1:8000) instead of the embedded store."

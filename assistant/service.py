@@ -134,7 +134,8 @@ class Assistant:
         return Answerer(self.pipeline, top_k=self.settings.top_k, llm_passages=self.settings.llm_passages,
                         chat_model=functools.partial(parts.open_chat_model, self.settings), prompt=self.prompt,
                         encode=self.embedder.encode, choose_evidence=self.settings.llm_choose_evidence,
-                        choice_sentences=self.settings.llm_choice_sentences, context=self.settings.answer_context)
+                        choice_sentences=self.settings.llm_choice_sentences, context=self.settings.answer_context,
+                        prose=self.settings.llm_prose)
 
     @property
     def chat_model(self):

@@ -127,3 +127,21 @@ def test_the_choice_can_be_switched_off(sample_index, embedder, fake):
     answer = assistant.ask(QUESTION, role="staff")
     assistant.close()
     assert answer.grounded and not any(is_choice_request(r["messages"]) for r in fake.requests)
+
+
+def test_with_prose_off_the_answer_quotes_the_choice_and_asks_for_nothing_more(sample_index, embedder, fake):
+    assistant = _assistant(sample_index, embedder, fake, llm_prose=False)
+    try:
+        shown: dict[int, tuple[str, str]] = {}
+
+        def choose_second(messages):
+            shown.update(sentences_in_prompt(messages))
+            return "2"
+
+        fake.choice_replies.append(choose_second)
+        answer, found = assistant.ask_traced(QUESTION, role="staff")
+    finally:
+        assistant.close()
+    assert found.chosen == 1 and answer.status == "answered"
+    assert shown[2][1] in _norm(answer.citations[0].quote)  # the chosen sentence is quoted first, verbatim
+    assert all(is_choice_request(r["messages"]) for r in fake.requests)  # no prose was asked for

@@ -26,12 +26,13 @@ class Answerer:
     def __init__(self, pipeline: QuestionPipeline, *, top_k: int, llm_passages: int,
                  chat_model: Callable[[], object | None], prompt: Callable[[str], str],
                  encode: Callable[[list[str]], np.ndarray], choose_evidence: bool = True,
-                 choice_sentences: int = 8, context: int = 0) -> None:
+                 choice_sentences: int = 8, context: int = 0, prose: bool = True) -> None:
         self.pipeline = pipeline
         self.top_k = top_k
         self.llm_passages = llm_passages
         self.choose_evidence = choose_evidence  # with an LLM: it chooses which of the best sentences answer
         self.choice_sentences = choice_sentences
+        self.prose = prose  # with an LLM: it also rewrites an answered question's quotes as checked prose
         self.context = context  # sentences either side of the best quote, quoted with it
         self._chat_model = chat_model  # built on first use: a refused question never builds an LLM client
         self.prompt = prompt
@@ -70,7 +71,8 @@ class Answerer:
 
         With an LLM configured (and `choose_evidence`), the LLM first chooses which of the best-ranked
         sentences state the answer (`choice`); the answer then quotes those, or is `partial` when it
-        chose none. Its prose follows for an answered question, checked by the citation verifier.
+        chose none. Its prose follows for an answered question (unless `prose` is off), checked by the
+        citation verifier.
         """
         found = self.evidence(thread, labels)
         notes: list[str] = []
@@ -84,7 +86,7 @@ class Answerer:
                          missing=found.missing, margin=margin, missing_values=found.verdict.missing_values,
                          context=self.context, context_pool=found.units)
         answer.notes.extend(notes)
-        if status == "answered" and llm_usable:
+        if status == "answered" and llm_usable and self.prose:
             written = self.generate(thread.question, role, found.units, answer, on_token, asked=thread.prompt_question)
             if written is not answer:  # the LLM's prose replaced the extractive answer: keep the choice's notes
                 written.notes[:0] = notes
