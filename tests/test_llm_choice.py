@@ -52,10 +52,32 @@ def _norm(text: str) -> str:
     ("I am not sure.", 8, None),
     ("", 8, None),
     ("9", 8, None),  # only a number that was never shown: unreadable, not NONE
+    # a model that cannot follow the instruction echoes the prompt: its example "4, 1" is not a choice
+    ("You pick evidence for questions about an organisation's documents. Rules: 1. Reply with the numbers "
+     "of the sentences that state the answer, most useful first, for example: 4, 1", 8, None),
 ])
 def test_parse_choice(reply, shown, expected):
     choice = parse_choice(reply, shown)
     assert (choice.chosen if choice is not None else None) == expected
+
+
+def test_the_reply_is_read_no_further_than_a_choice_needs():
+    from assistant.answering.choice import MAX_REPLY_CHARS, read_reply
+
+    produced = []
+
+    def endless():
+        try:
+            while True:
+                produced.append("word ")
+                yield "word "
+        finally:
+            produced.append("closed")
+
+    reply = read_reply(endless())
+    assert len(reply) >= MAX_REPLY_CHARS and len(reply) < MAX_REPLY_CHARS + 5
+    assert produced[-1] == "closed"  # the stream was closed: a local model stops generating there
+    assert read_reply(iter(["3", ", ", "1"])) == "3, 1"
 
 
 def test_the_chosen_sentence_leads_the_answer(llm_assistant, fake, sample_index):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from assistant.answering.choice import apply_choice, parse_choice, sentences_block, shown_units
+from assistant.answering.choice import apply_choice, parse_choice, read_reply, sentences_block, shown_units
 from assistant.answering.extractive import compose, refusal
 from assistant.answering.followup import ThreadQuery, thread_query
 from assistant.answering.pipeline import Evidence, QuestionPipeline
@@ -107,7 +107,7 @@ class Answerer:
         user = render_prompt(self.prompt("choose_user"), question=thread.prompt_question,
                              sentences=sentences_block(shown))
         try:
-            reply = "".join(self.chat_model.stream(self.prompt("choose_system"), user))
+            reply = read_reply(self.chat_model.stream(self.prompt("choose_system"), user))
         except LLMUnavailable as exc:
             return found, [f"LLM not used ({exc}); extractive answer"], False
         choice = parse_choice(reply, len(shown))

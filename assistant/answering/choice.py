@@ -8,12 +8,14 @@ The sentences it names lead the answer in its order; NONE makes the answer `part
 stays `none`, and a specific value asked for (an amount, a contact, a date) that none of the chosen
 sentences states keeps the answer `partial`, whatever the model replied. A reply that names no
 usable number and is not NONE, or no reply, leaves the ranker's order and the judge's verdict as
-they were, with a note.
+they were, with a note. So does a long reply: a model that cannot follow the instruction (one seen
+here echoed the prompt back, whose example "4, 1" would have been read as its choice) has not chosen.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.features import Unit
@@ -23,6 +25,8 @@ from assistant.core.where import locator
 
 _NONE = re.compile(r"\bnone\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d{1,3}\b")
+MAX_REPLY_WORDS = 20  # a choice is a few numbers, perhaps in a short sentence; a longer reply is no choice
+MAX_REPLY_CHARS = 200  # the reply is read no further: a model that goes on is stopped there
 
 
 @dataclass
@@ -55,12 +59,32 @@ def sentences_block(units: list[Unit]) -> str:
     return "\n".join(lines)
 
 
+def read_reply(pieces: Iterable[str], limit: int = MAX_REPLY_CHARS) -> str:
+    """The streamed reply's text, up to about `limit` characters; the stream is closed there, so a model
+    that goes on writing is stopped instead of generating a reply that would be refused anyway."""
+    text = ""
+    try:
+        for piece in pieces:
+            text += piece
+            if len(text) >= limit:
+                break
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+    return text
+
+
 def parse_choice(reply: str, shown: int) -> Choice | None:
     """The model's reply read as a choice; None when it is neither numbers in range nor NONE.
 
     Numbers outside 1..shown are ignored, repeats kept once, the order kept. A reply that names
-    numbers is read as those numbers even if it also says "none" ("none of the others").
+    numbers is read as those numbers even if it also says "none" ("none of the others"). A reply of
+    more than MAX_REPLY_WORDS words is no choice, whatever numbers it holds: the model did not follow
+    the instruction (it may be echoing the prompt, whose example numbers are not its choice).
     """
+    if len(reply.split()) > MAX_REPLY_WORDS:
+        return None
     numbers = [int(n) for n in _NUMBER.findall(reply)]
     chosen = list(dict.fromkeys(n for n in numbers if 1 <= n <= shown))
     if chosen:
