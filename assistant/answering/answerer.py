@@ -19,6 +19,9 @@ from assistant.answering.pipeline import Evidence, QuestionPipeline
 from assistant.answering.verify import evidence_block, passages_for_llm, render_prompt, to_answer, verify
 from assistant.core.models import Answer, LLMUnavailable
 
+UNREADABLE_CHOICE = "the LLM's choice of evidence could not be read"  # how the note on such a reply begins
+LLM_UNUSED = "LLM not used"  # how the note on an unreachable LLM begins
+
 
 class Answerer:
     """Answers questions over one index with the parts it is given."""
@@ -109,10 +112,10 @@ class Answerer:
         try:
             reply = read_reply(self.chat_model.stream(self.prompt("choose_system"), user))
         except LLMUnavailable as exc:
-            return found, [f"LLM not used ({exc}); extractive answer"], False
+            return found, [f"{LLM_UNUSED} ({exc}); extractive answer"], False
         choice = parse_choice(reply, len(shown))
         if choice is None:
-            return found, [f"the LLM's choice of evidence could not be read ({' '.join(reply.split())[:80]!r}); "
+            return found, [f"{UNREADABLE_CHOICE} ({' '.join(reply.split())[:80]!r}); "
                            "the ranker's order is kept"], True
         chosen = apply_choice(found, shown, choice)
         chosen.missing = self.pipeline.missing_words(thread.question, query, chosen.units[:3])
@@ -145,7 +148,7 @@ class Answerer:
                 if on_token is not None:
                     on_token(piece)
         except LLMUnavailable as exc:
-            extractive.notes.append(f"LLM not used ({exc}); extractive answer")
+            extractive.notes.append(f"{LLM_UNUSED} ({exc}); extractive answer")
             return extractive
         verdict, quotes = verify("".join(pieces), chunks, self.encode)
         notes = [f"dropped unsupported sentence: {s!r} ({why})" for s, why in verdict.dropped]

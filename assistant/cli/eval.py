@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +114,14 @@ class _Run:
         self.questions = load_questions(spec.questions)
 
     def answer_all(self, questions) -> dict:
-        """id -> (answer, evidence) for each question, through the same path as `aims ask`."""
-        return {q.id: self.assistant.ask_traced(q.question, role=q.role, k=EVAL_K) for q in questions}
+        """id -> (answer, evidence) for each question, through the same path as `aims ask`; the seconds each
+        took are kept in `seconds` (with an LLM configured, most of them are the LLM's)."""
+        traced, self.seconds = {}, []
+        for q in questions:
+            started = time.perf_counter()
+            traced[q.id] = self.assistant.ask_traced(q.question, role=q.role, k=EVAL_K)
+            self.seconds.append(time.perf_counter() - started)
+        return traced
 
 
 def run_eval(args) -> int:
@@ -179,7 +186,10 @@ def _measure(run: _Run, args) -> dict:
     test_only = [q for q in selected if q.split == "test"]
     if args.split == "all" and test_only:
         results["aims-assistant (test split)"] = score(answers, test_only, checker)
-    out: dict = {"questions": len(selected), "results": results}
+    out: dict = {"questions": len(selected), "results": results,
+                 "seconds_per_question": round(sum(run.seconds) / max(len(run.seconds), 1), 3)}
+    if assistant.settings.llm != "none":
+        out["llm_choice"] = llm_choice_counts(traced.values())
     if args.diagnose:
         out["stages"] = stage_table([_stage_row(q, *traced[q.id]) for q in selected])
         if test_only:
@@ -191,6 +201,23 @@ def _measure(run: _Run, args) -> dict:
         if args.split == "all" and test_only:
             results["llama-index baseline (test split)"] = score(base_answers, test_only, checker)
     return out
+
+
+def llm_choice_counts(traced) -> dict:
+    """How the LLM's choice of evidence went over (answer, evidence) pairs: sentences chosen, NONE, a reply
+    that could not be read, or no choice (not asked: nothing to choose from, or the LLM unreachable)."""
+    from assistant.answering.answerer import UNREADABLE_CHOICE
+
+    counts = {"chose": 0, "none": 0, "unreadable": 0, "no choice": 0}
+    for answer, evidence in traced:
+        chosen = evidence.verdict.signals.get("llm_chosen") if evidence is not None else None
+        if chosen is not None:
+            counts["chose" if chosen > 0 else "none"] += 1
+        elif any(note.startswith(UNREADABLE_CHOICE) for note in answer.notes):
+            counts["unreadable"] += 1
+        else:
+            counts["no choice"] += 1
+    return counts
 
 
 def _hits(question, chunk, quote: str) -> bool:
@@ -300,6 +327,9 @@ def _print(payload: dict) -> None:
     for name, result in payload["sets"].items():
         out.write(f"## {name}: {result['questions']} questions\n\n")
         out.write(format_table(result["results"]) + "\n\n")
+        if "llm_choice" in result:
+            counts = ", ".join(f"{n} {kind}" for kind, n in result["llm_choice"].items())
+            out.write(f"LLM choice of evidence: {counts}; {result['seconds_per_question']} s a question\n\n")
         for key in ("stages", "stages (test split)"):
             if key in result:
                 out.write(f"{key}: where the gold evidence is\n{format_stage_table(result[key])}\n\n")
