@@ -142,3 +142,28 @@ def test_near_duplicate_quotes_are_one_definition_for_answers_and_drafts():
     assert near_duplicates("Report every AI incident within 24 hours.", "Report every AI incident within 24 hours!")
     assert not near_duplicates("Report every AI incident within 24 hours.", "Suppliers must tell us within 5 days.")
     assert not near_duplicates("", "anything")
+
+
+def _row(n: int, text: str, sheet: str = "Members") -> Chunk:
+    return Chunk(id=f"{sheet}-{n}", root="r", source="register.xlsx", ordinal=n, text=text, embed_text=text, start=0,
+                 end=len(text), sheet=sheet, row=n, chunk_hash=f"{sheet}-{n}", doc_hash="d", label=Label.INTERNAL,
+                 title="Register")
+
+
+def test_cited_rows_of_one_table_are_shown_in_the_table_order_other_quotes_keep_their_places():
+    rows = {n: _row(n, f"Member: person {n} Role: role {n}") for n in (2, 3, 5, 10)}
+    other = _chunk("a")
+    scored = {3: 0.95, 10: 0.9, 5: 0.8, 2: 0.7}
+    units = [u for n, s in scored.items() for u in _units(rows[n], {0: s})] + _units(other, {0: 0.85})
+    units.sort(key=lambda u: u.score, reverse=True)  # score order: rows 3, 10, the policy sentence, rows 5, 2
+    answer = compose("who sits on it?", "staff", units, 5, [*rows.values(), other], margin=1.0)
+    assert [c.source for c in answer.citations] == ["register.xlsx", "register.xlsx", "a.md", "register.xlsx",
+                                                    "register.xlsx"]
+    shown = [c.quote for c in answer.citations if c.source == "register.xlsx"]
+    assert shown == [rows[n].text for n in (2, 3, 5, 10)]
+    assert [c.n for c in answer.citations] == [1, 2, 3, 4, 5]
+    # rows of another sheet are another table: each table is ordered on its own
+    other_sheet = _units(_row(1, "Member: someone else", sheet="Deputies"), {0: 0.99})
+    mixed = compose("q", "staff", sorted(other_sheet + _units(rows[5], {0: 0.9}) + _units(rows[2], {0: 0.8}),
+                                         key=lambda u: u.score, reverse=True), 5, [], margin=1.0)
+    assert [c.quote for c in mixed.citations] == ["Member: someone else", rows[2].text, rows[5].text]
