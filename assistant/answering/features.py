@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.candidates import Candidate, Query, rarest_terms
+from assistant.answering.values import DATE, DURATION
 from assistant.core.chunks import quote_spans
 from assistant.core.text import INJECTION, is_furniture
 
@@ -24,16 +25,13 @@ FEATURES = (
     "dense_rank", "section", "expanded", "under_heading", "first_in_chunk", "length", "fragment", "table_row",
 )
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 # What a question asks for, and how a sentence that supplies it looks: a generic answer-type check.
 ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     "time": (
         re.compile(r"\b(when|what date|which date|deadline|how long|how quickly|how soon|how fast|how often|"
                    r"frequency|by when|what time|within what)\b", re.I),
-        re.compile(rf"\b(\d{{1,2}} {_MONTH}( \d{{4}})?|{_MONTH} \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|Q[1-4] \d{{4}}|"
-                   r"within \w+|every \w+|\d+ (working |calendar |business )?(days?|hours?|weeks?|months?|years?|"
-                   r"minutes?)|annual(ly)?|monthly|quarterly|weekly|daily|yearly|immediately|same day|"
-                   r"next working day)\b", re.I),
+        # one definition of a date and of a length of time, shared with the judge's value check
+        re.compile(rf"{DATE.pattern}|(?i:{DURATION.pattern})"),
     ),
     "number": (
         re.compile(r"\b(how much|how many|what percentage|what share|what proportion|what score|what ratio|"

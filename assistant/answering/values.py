@@ -20,9 +20,13 @@ _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octob
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)")
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred)"
 _TIME_UNIT = r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|quarters?)"
+# A date: a day or month named, an ISO date, a quarter, a year or a weekday (month names are matched as written,
+# so "may" the verb is no month).
+DATE = re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\bQ[1-4] \d{{4}}\b|"
+                  r"\b(?:19|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 # A length of time ("72 hours", "seven working days", "half an hour", "two-year"), how often ("annually",
 # "every quarter", "twice a year") or a time limit without a figure ("immediately", "without undue delay").
-_DURATION = re.compile(
+DURATION = re.compile(
     rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|forty|sixty|ninety|fifteen|a|an|half an?)[\s-]+"
     rf"(?:[A-Za-z]+[\s-]+)?{_TIME_UNIT}\b|"
     r"\b(?:annual(?:ly)?|yearly|monthly|quarterly|weekly|daily|fortnightly|biennial(?:ly)?|every|once an?|twice an?|"
@@ -132,13 +136,12 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
         # "before go-live" or "once the board has signed", so it asks for no particular shape of value
         "date", "a date",
         re.compile(r"\b(?:what|which|from what|by what|on what) date\b", re.I),
-        re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\bQ[1-4] \d{{4}}\b|"
-                   r"\b(?:19|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
+        DATE),
     ValueKind(  # "how long / how often / how quickly": a length of time, a frequency or a time limit
         "duration", "a length of time or a time limit",
         re.compile(r"\bhow (?:long|often|frequently|soon|quickly|fast)\b|\bwithin how long\b|\bafter how long\b|"
                    r"\b(?:what|what's|what is) (?:the )?deadline\b|\bby when\b", re.I),
-        _DURATION),
+        DURATION),
     ValueKind(
         "count", "a number",
         re.compile(r"\bhow many\b|\bnumber of\b|\b(?:minimum|maximum|smallest|largest) number\b", re.I),
