@@ -191,3 +191,38 @@ def test_a_missing_frequency_is_named_as_how_often():
     duration = next(kind for kind in VALUE_KINDS if kind.name == "duration")
     assert duration.named_for("How often is the register reviewed?") == "how often"
     assert duration.named_for("How long are transcripts kept?") == "a length of time or a time limit"
+
+
+@pytest.mark.parametrize("sentence, names_someone", [
+    ("THE ATTORNEY GENERAL HAS EXCLUSIVE AUTHORITY TO ENFORCE THIS PART.", True),
+    ("A DEPLOYER SHALL NOTIFY THE CONSUMER.", True),
+    ("Alerts go to the ward manager and the nurse in charge.", True),
+    ("Priya Raman approves every new tool.", True),
+    ("THE NOTICE MUST BE CLEAR AND READABLE.", False),
+    ("Alerts are shown within two minutes.", False),
+])
+def test_a_who_question_is_answered_by_a_name_or_a_role_whatever_the_case(sentence, names_someone):
+    """A statute set in capitals names its roles in capitals; a "who" question must still see them."""
+    from assistant.answering.features import answer_types, type_match
+
+    types = answer_types("Who enforces the rules?")
+    assert types == ["person"]
+    assert type_match(types, sentence) == (1.0 if names_someone else 0.0)
+
+
+@pytest.mark.parametrize("sentence, states_a_time", [
+    ("Report it within 24 hours.", True),
+    ("Reviews take place every quarter.", True),
+    ("The policy applies from 1 August 2026.", True),
+    ("Tell the AIMS Manager without undue delay.", True),
+    ("You may use the tool for drafts.", False),  # "may" the verb is no month
+])
+def test_a_when_question_is_answered_by_a_date_or_a_length_of_time_one_definition_with_the_judge(
+        sentence, states_a_time):
+    from assistant.answering.features import ANSWER_TYPES, answer_types, type_match
+    from assistant.answering.values import DATE, DURATION
+
+    types = answer_types("How soon must it be reported?")
+    assert types == ["time"]
+    assert type_match(types, sentence) == (1.0 if states_a_time else 0.0)
+    assert DATE.pattern in ANSWER_TYPES["time"][1].pattern and DURATION.pattern in ANSWER_TYPES["time"][1].pattern

@@ -41,8 +41,10 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     ),
     "person": (
         re.compile(r"\b(who|whom|whose|which person|which role|which team|which committee)\b", re.I),
-        re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+|Dr [A-Z][a-z]+)\b|\b(Chief|Head|Director|Manager|Officer|"
-                   r"Committee|Board|chair|owner|CEO|Counsel|Secretary|team|authority|provider|deployer)\b"),
+        # a name as written (two capitalised words), or a role word in any case: a statute set in capitals
+        # ("THE ATTORNEY GENERAL", "A DEPLOYER SHALL") names its roles too
+        re.compile(r"\b([A-Z][a-z]+ [A-Z][a-z]+|Dr [A-Z][a-z]+)\b|(?i:\b(chief|head|director|manager|officer|"
+                   r"committee|board|chair|owner|CEO|counsel|secretary|team|authority|provider|deployer)\b)"),
     ),
     "policy": (
         re.compile(r"^(can|may|could|am i|are we|is it|is that|do i|do we|should i|must i|have i)\b|"
