@@ -226,3 +226,21 @@ def test_a_when_question_is_answered_by_a_date_or_a_length_of_time_one_definitio
     assert types == ["time"]
     assert type_match(types, sentence) == (1.0 if states_a_time else 0.0)
     assert DATE.pattern in ANSWER_TYPES["time"][1].pattern and DURATION.pattern in ANSWER_TYPES["time"][1].pattern
+
+
+@pytest.mark.parametrize("question", [
+    "We're about to switch on a tool that rates staff. Do we have to tell anyone before it goes live?",
+    "What do providers have to do once the system is running?",
+    "Is a deployer required to keep the impact assessment?",
+    "May I paste a customer's email into a chatbot?",
+])
+def test_a_permission_or_obligation_is_recognised_in_any_sentence_of_the_question(question):
+    from assistant.answering.features import answer_types
+
+    assert "policy" in answer_types(question)
+
+
+def test_a_plain_fact_question_asks_for_no_rule():
+    from assistant.answering.features import answer_types
+
+    assert "policy" not in answer_types("What does the risk register record for each system? It has many columns.")

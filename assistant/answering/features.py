@@ -47,8 +47,10 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
                    r"committee|board|chair|owner|CEO|counsel|secretary|team|authority|provider|deployer)\b)"),
     ),
     "policy": (
-        re.compile(r"^(can|may|could|am i|are we|is it|is that|do i|do we|should i|must i|have i)\b|"
-                   r"\b(allowed|permitted|ok to|okay to|is it ok|am i allowed|banned|legal)\b", re.I),
+        # asked at the start of any of its sentences ("We're hiring. Can I ...?"), or as an obligation
+        re.compile(r"(?:^|[.?!:]\s+)(can|may|could|am i|are we|is it|is that|do i|do we|should i|must i|have i)\b|"
+                   r"\b(allowed|permitted|ok to|okay to|is it ok|am i allowed|banned|legal|have to|has to|need to|"
+                   r"needs to|required to|obliged to)\b", re.I),
         # a rule stated as a rule: an instruction ("Do not ...", "Use ..."), an obligation or a ban; a
         # sentence that merely mentions what is "approved" or what someone "may" do is not one
         re.compile(r"^\s*(?:[-•*]\s*)?(?:do not|don't|never|always|only|you must|you may|you can|you should|use|ask|"
