@@ -244,3 +244,17 @@ def test_a_plain_fact_question_asks_for_no_rule():
     from assistant.answering.features import answer_types
 
     assert "policy" not in answer_types("What does the risk register record for each system? It has many columns.")
+
+
+@pytest.mark.parametrize("text, says_how_often", [
+    ("Everyone must complete AI Essentials (about 30 minutes) before first use.", False),
+    ("AI Essentials is repeated every two years.", True),
+    ("The course is mandatory and refreshed annually.", True),
+    ("Risk owners review their risks at least once a quarter.", True),
+])
+def test_how_often_is_answered_by_a_frequency_not_by_any_length_of_time(text, says_how_often):
+    from assistant.answering.values import missing_values
+
+    question = "How often do I have to redo the AI Essentials course?"
+    assert (missing_values(question, [text]) == []) is says_how_often
+    assert missing_values("How long does the AI Essentials course take?", [text]) == []  # any length of time

@@ -33,6 +33,14 @@ DURATION = re.compile(
     r"per (?:year|month|quarter|week|day|annum)|immediately|without (?:undue )?delay|promptly|as soon as|"
     r"(?:the )?same day|next working day|indefinitely|until|no later than)\b", re.I)
 
+# How often: a frequency or an interval ("annually", "every 12 months", "twice a year", "at each meeting");
+# a length of time alone ("about 30 minutes") does not say how often.
+FREQUENCY = re.compile(
+    r"\b(?:annual(?:ly)?|yearly|monthly|quarterly|weekly|daily|fortnightly|biennial(?:ly)?|every|each|once an?|"
+    r"twice an?|(?:\d+|three|four|several) times|per (?:year|month|quarter|week|day|annum)|a (?:year|month|week|day)|"
+    r"regular(?:ly)?|periodic(?:ally)?|intervals?|at least once|on an? \w+ basis)\b",
+    re.I)
+
 
 @dataclass(frozen=True)
 class ValueKind:
@@ -50,7 +58,7 @@ class ValueKind:
         question says what it counts, else the kind's own description ("a number")."""
         if self.name == "count" and (words := counted_words(question)):
             return "how many " + " ".join(words)
-        if self.name == "duration" and re.search(r"\bhow (?:often|frequently)\b", question, re.I):
+        if self.name == "duration" and asks_how_often(question):
             return "how often"
         return self.described
 
@@ -67,6 +75,16 @@ _COUNT_END = frozenset(
 # Counts of people are stated with any of these ("How many people sit on it?" "It has seven members.").
 _PEOPLE = frozenset("people persons person members member staff individuals employees representatives seats".split())
 _COUNT_NUMBER = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|single)"
+
+
+def asks_how_often(question: str) -> bool:
+    """Whether a question asks how often something happens (not how long it lasts or how soon)."""
+    return re.search(r"\bhow (?:often|frequently|regularly)\b|\bat what intervals?\b", question, re.I) is not None
+
+
+def _duration_asked(question: str, text: str) -> bool:
+    """A "how often" question is answered by a frequency, not by any length of time in the text."""
+    return not asks_how_often(question) or FREQUENCY.search(text) is not None
 
 
 def counted_words(question: str) -> list[str]:
@@ -139,9 +157,10 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
         DATE),
     ValueKind(  # "how long / how often / how quickly": a length of time, a frequency or a time limit
         "duration", "a length of time or a time limit",
-        re.compile(r"\bhow (?:long|often|frequently|soon|quickly|fast)\b|\bwithin how long\b|\bafter how long\b|"
-                   r"\b(?:what|what's|what is) (?:the )?deadline\b|\bby when\b", re.I),
-        DURATION),
+        re.compile(r"\bhow (?:long|often|frequently|regularly|soon|quickly|fast)\b|\bat what intervals?\b|"
+                   r"\bwithin how long\b|\bafter how long\b|\b(?:what|what's|what is) (?:the )?deadline\b|\bby when\b",
+                   re.I),
+        DURATION, _duration_asked),
     ValueKind(
         "count", "a number",
         re.compile(r"\bhow many\b|\bnumber of\b|\b(?:minimum|maximum|smallest|largest) number\b", re.I),
