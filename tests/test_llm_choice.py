@@ -169,18 +169,15 @@ def test_with_prose_off_the_answer_quotes_the_choice_and_asks_for_nothing_more(s
     assert all(is_choice_request(r["messages"]) for r in fake.requests)  # no prose was asked for
 
 
-def test_the_eval_counts_how_the_llm_choice_went():
-    from types import SimpleNamespace
-
-    from assistant.answering.answerer import UNREADABLE_CHOICE
+def test_the_eval_counts_how_the_llm_choice_went(llm_assistant, fake):
     from assistant.cli.eval import llm_choice_counts
     from assistant.core.models import Answer
 
-    def traced(signals, notes=()):
-        answer = Answer(question="q", role="staff", answer="a", grounded=False, citations=[], notes=list(notes))
-        return answer, SimpleNamespace(verdict=SimpleNamespace(signals=signals))
-
-    pairs = [traced({"llm_chosen": 2.0}), traced({"llm_chosen": 0.0}),
-             traced({}, [f"{UNREADABLE_CHOICE} ('You pick evidence ...')"]), traced({}, ["LLM not used (refused)"]),
-             (Answer(question="q", role="staff", answer="a", grounded=False, citations=[]), None)]
+    fake.choice_replies.extend(["2", "NONE", "Well, it depends on the flyer."])
+    pairs = [llm_assistant.ask_traced(QUESTION, role="staff") for _ in range(3)]
+    assert [found.llm_choice for _, found in pairs] == ["chose", "none", "unreadable"]
+    # no reply scripted: the server answers with an error, the extractive answer stands, no choice was made
+    pairs.append(llm_assistant.ask_traced(QUESTION, role="staff"))
+    assert pairs[-1][1].llm_choice == "unavailable"
+    pairs.append((Answer(question="q", role="staff", answer="a", grounded=False, citations=[]), None))
     assert llm_choice_counts(pairs) == {"chose": 1, "none": 1, "unreadable": 1, "no choice": 2}

@@ -9,6 +9,7 @@ judge's verdict (`Judge.verdict`), read here and nowhere restated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -112,12 +113,12 @@ class Answerer:
         try:
             reply = read_reply(self.chat_model.stream(self.prompt("choose_system"), user))
         except LLMUnavailable as exc:
-            return found, [f"{LLM_UNUSED} ({exc}); extractive answer"], False
+            return replace(found, llm_choice="unavailable"), [f"{LLM_UNUSED} ({exc}); extractive answer"], False
         choice = parse_choice(reply, len(shown))
         if choice is None:
-            return found, [f"{UNREADABLE_CHOICE} ({' '.join(reply.split())[:80]!r}); "
-                           "the ranker's order is kept"], True
-        chosen = apply_choice(found, shown, choice)
+            return replace(found, llm_choice="unreadable"), [f"{UNREADABLE_CHOICE} ({' '.join(reply.split())[:80]!r}); "
+                                                             "the ranker's order is kept"], True
+        chosen = replace(apply_choice(found, shown, choice), llm_choice="chose" if choice.chosen else "none")
         chosen.missing = self.pipeline.missing_words(thread.question, query, chosen.units[:3])
         if not choice.chosen:
             return chosen, [f"the LLM found that none of the {len(shown)} best-ranked sentences states the "

@@ -43,6 +43,7 @@ class Evidence:
     verdict: Verdict
     missing: list[str] = field(default_factory=list)  # question words no top unit contains, rarest first
     chosen: int | None = None  # with an LLM: how many of the first units it chose as stating the answer
+    llm_choice: str | None = None  # with an LLM: chose | none | unreadable | unavailable; None when not asked
 
     @property
     def searched(self):

@@ -206,17 +206,10 @@ def _measure(run: _Run, args) -> dict:
 def llm_choice_counts(traced) -> dict:
     """How the LLM's choice of evidence went over (answer, evidence) pairs: sentences chosen, NONE, a reply
     that could not be read, or no choice (not asked: nothing to choose from, or the LLM unreachable)."""
-    from assistant.answering.answerer import UNREADABLE_CHOICE
-
     counts = {"chose": 0, "none": 0, "unreadable": 0, "no choice": 0}
-    for answer, evidence in traced:
-        chosen = evidence.verdict.signals.get("llm_chosen") if evidence is not None else None
-        if chosen is not None:
-            counts["chose" if chosen > 0 else "none"] += 1
-        elif any(note.startswith(UNREADABLE_CHOICE) for note in answer.notes):
-            counts["unreadable"] += 1
-        else:
-            counts["no choice"] += 1
+    for _, evidence in traced:
+        went = evidence.llm_choice if evidence is not None else None
+        counts[went if went in counts else "no choice"] += 1
     return counts
 
 
