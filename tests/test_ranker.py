@@ -1,6 +1,7 @@
 """The learned parts of answering: the listwise ranker fit, the judge's fit and thresholds, the stored forms."""
 
 import numpy as np
+import pytest
 
 from assistant.answering.features import FEATURES
 from assistant.answering.judge import CANDIDATE_SIGNALS, MAX_HELD_BACK, SIGNALS, Judge, fit_judge
@@ -129,3 +130,15 @@ def test_a_strong_pull_returns_the_priors_ranking_exactly_whatever_its_scale():
         assert np.array_equal(np.argsort(-(x @ weights)), np.argsort(-(x @ anchor)))
     free = _fit_weights(normed, anchor, l2=1e-4)
     assert np.linalg.norm(free) > 2 * np.linalg.norm(anchor)  # free to sharpen the softmax
+
+
+@pytest.mark.parametrize("text, states_nothing", [
+    ("The register is reviewed every quarter by the AIMS Manager.", False),
+    ("Each impact assessment records the following:", True),
+    ("- An AI tool gave an answer that could have harmed someone?", True),
+    ("Report it now.", True),
+])
+def test_a_lead_in_a_question_or_a_scrap_is_marked_as_stating_nothing(text, states_nothing):
+    from assistant.answering.features import states_nothing as marked
+
+    assert marked(text) is states_nothing

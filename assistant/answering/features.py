@@ -73,6 +73,12 @@ def type_match(types: list[str], sentence: str) -> float:
     return sum(ANSWER_TYPES[name][1].search(sentence) is not None for name in types) / len(types)
 
 
+def states_nothing(text: str) -> bool:
+    """A span that cannot state an answer on its own: a list's lead-in ("It covers:"), a question (a
+    document's FAQ entry, "Pasted customer data by mistake?"), or under six words (the `fragment` feature)."""
+    return text.rstrip().endswith((":", "?")) or len(text.split()) < 6
+
+
 @dataclass
 class Unit:
     """One quotable span of a candidate chunk, with its feature vector (in the order of FEATURES)."""
@@ -174,7 +180,7 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
             float(bool(candidate.chunk.section or candidate.chunk.sheet)),
             float(first),
             min(words, 60) / 60.0,
-            float(texts[index].rstrip().endswith(":") or words < 6),
+            float(states_nothing(texts[index])),
             float(candidate.chunk.row is not None),
         ]
         units.append(Unit(candidate, start, end, np.asarray(row, dtype=np.float32), both,
