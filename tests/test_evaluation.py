@@ -54,6 +54,20 @@ def test_the_gate_fails_on_leaks_and_floors_and_reports_missed_targets():
     assert missed == []  # the reference set's target is on hit@any alone
 
 
+def test_the_floors_and_targets_are_read_on_the_test_split_never_on_a_calibration_only_run():
+    from assistant.cli.eval import read_against_targets
+
+    low = {"hit@1": 0.3, "hit@any": 0.5, "refusal": 0.1, "false_refusal_rate": 0.0, "leaks": 0}
+    good = {"hit@1": 0.9, "hit@any": 0.95, "refusal": 0.9, "false_refusal_rate": 0.0, "leaks": 0}
+    floors = {"org": {"hit@1": 0.6}}
+    both = {"org": {"results": {"aims-assistant": good, "aims-assistant (test split)": low}}}
+    regressions, missed, checked = read_against_targets(both, "all", floors)
+    assert checked and regressions and missed  # the test split's figures, not all questions', are read
+    calibration_only = {"org": {"results": {"aims-assistant": low}}}
+    assert read_against_targets(calibration_only, "calibration", floors) == ([], [], False)
+    assert read_against_targets(calibration_only, "test", floors)[0]  # a test-only run is read as it is
+
+
 @pytest.mark.model
 def test_the_baseline_answers_the_same_wherever_the_corpus_is_checked_out(tmp_path, embedder):
     # llama-index embeds each node's file_path and sizes nodes around it: with absolute paths, two

@@ -149,23 +149,33 @@ def run_eval(args) -> int:
         for run in runs:
             payload["sets"][run.spec.name] = _measure(run, args)
             run.assistant.close()
-    floors = _floors()
-    regressions, missed = [], []
-    for name, result in payload["sets"].items():
-        reg, miss = gate(name, result["results"]["aims-assistant (test split)"]
-                         if "aims-assistant (test split)" in result["results"] else result["results"]["aims-assistant"],
-                         result["results"].get("llama-index baseline (test split)"), floors.get(name, {}))
-        regressions += reg
-        missed += miss
-    payload["regressions"] = regressions
-    payload["targets_missed"] = missed
+    payload["regressions"], payload["targets_missed"], payload["targets_checked"] = read_against_targets(
+        payload["sets"], args.split, _floors())
     if args.json:
         emit_json(json.loads(json.dumps(payload, default=str)))
     else:
         _print(payload)
-        if regressions:
-            print("REGRESSION: " + "; ".join(regressions))
-    return 1 if args.gate and regressions else 0
+        if payload["regressions"]:
+            print("REGRESSION: " + "; ".join(payload["regressions"]))
+    return 1 if args.gate and payload["regressions"] else 0
+
+
+def read_against_targets(sets: dict, split: str, floors: dict) -> tuple[list[str], list[str], bool]:
+    """The regressions below the floors, the issue's targets missed, and whether they were read at all.
+
+    Both are test-split figures (`gate.json`'s floors sit a little under them), so a calibration-only run is
+    not read against them: its figures would be compared with numbers they were never meant to meet.
+    """
+    if split == "calibration":
+        return [], [], False
+    regressions, missed = [], []
+    for name, result in sets.items():
+        results = result["results"]
+        reg, miss = gate(name, results.get("aims-assistant (test split)", results["aims-assistant"]),
+                         results.get("llama-index baseline (test split)"), floors.get(name, {}))
+        regressions += reg
+        missed += miss
+    return regressions, missed, True
 
 
 def _floors() -> dict:
@@ -326,7 +336,9 @@ def _print(payload: dict) -> None:
         for key in ("stages", "stages (test split)"):
             if key in result:
                 out.write(f"{key}: where the gold evidence is\n{format_stage_table(result[key])}\n\n")
-    if payload["targets_missed"]:
+    if not payload.get("targets_checked", True):
+        out.write("targets and floors are read on the test split; not checked on a calibration-only run\n")
+    elif payload["targets_missed"]:
         out.write("issue targets not yet met: " + "; ".join(payload["targets_missed"]) + "\n")
     else:
         out.write("issue targets met\n")
