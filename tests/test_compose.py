@@ -150,7 +150,7 @@ def _row(n: int, text: str, sheet: str = "Members") -> Chunk:
                  title="Register")
 
 
-def test_cited_rows_of_one_table_are_shown_in_the_table_order_other_quotes_keep_their_places():
+def test_cited_rows_of_one_table_follow_the_best_in_the_table_order_other_quotes_keep_their_places():
     rows = {n: _row(n, f"Member: person {n} Role: role {n}") for n in (2, 3, 5, 10)}
     other = _chunk("a")
     scored = {3: 0.95, 10: 0.9, 5: 0.8, 2: 0.7}
@@ -160,7 +160,7 @@ def test_cited_rows_of_one_table_are_shown_in_the_table_order_other_quotes_keep_
     assert [c.source for c in answer.citations] == ["register.xlsx", "register.xlsx", "a.md", "register.xlsx",
                                                     "register.xlsx"]
     shown = [c.quote for c in answer.citations if c.source == "register.xlsx"]
-    assert shown == [rows[n].text for n in (2, 3, 5, 10)]
+    assert shown == [rows[n].text for n in (3, 2, 5, 10)]  # the best row leads: it is the answer
     assert [c.n for c in answer.citations] == [1, 2, 3, 4, 5]
     # rows of another sheet are another table: each table is ordered on its own
     other_sheet = _units(_row(1, "Member: someone else", sheet="Deputies"), {0: 0.99})

@@ -115,13 +115,14 @@ def group_adjacent(chosen: list[Unit]) -> list[list[Unit]]:
 
 
 def table_order(groups: list[list[Unit]]) -> list[list[Unit]]:
-    """The groups with the cited rows of each table in the table's own order, in the places its rows held.
+    """The groups with the other cited rows of each table in the table's own order, in the places they held.
 
     Why: rows quoted in score order (rows 3, 10, 5, 2) read as a scrambled table; a reader checks
-    them against the source top to bottom. Other quotes keep their places, best first.
+    them against the source top to bottom. The first quote stays first whatever its row (it is the
+    answer, read in context), so 3, 10, 5, 2 is shown as 3, 2, 5, 10; other quotes keep their places.
     """
     tables: dict[tuple, list[int]] = {}
-    for index, group in enumerate(groups):
+    for index, group in enumerate(groups[1:], start=1):
         chunk = group[0].passage.chunk
         if chunk.row is not None:
             tables.setdefault((chunk.root, chunk.source, chunk.sheet, chunk.section, chunk.page), []).append(index)
