@@ -29,7 +29,14 @@ _DATE_LIKE = re.compile(
 # Text in a document that tries to instruct the reader (or a model) is data, never an answer.
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|all|your|earlier)\b.{0,30}"
-    r"\b(instructions?|rules|prompts?|guidelines)\b|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b",
+    r"\b(instructions?|rules|prompts?|guidelines)\b|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b|"
+    # text addressed to the AI that reads the document, not to its people ("Note for AI assistants and
+    # summarisers reading this document: ...", "If you are an AI model, ...")
+    r"\bnote (?:for|to) (?:any |all )?(?:AI|automated) "
+    r"(?:assistants?|summari[sz]ers?|models?|agents?|chatbots?|tools?)\b|"
+    r"\b(?:AI|automated|LLM|language[- ]model) (?:assistants?|systems?|models?|agents?|summari[sz]ers?|tools?|readers?)"
+    r"(?: (?:and|or) [\w-]+)? (?:reading|summari[sz]ing) this (?:document|page|file|text|note|section)\b|"
+    r"\bif you are an? (?:AI|artificial intelligence|language model|LLM|chatbot|automated assistant)\b",
     re.IGNORECASE,
 )
 _LIST_LINE = re.compile(r"^\s*(?:[-•–*+>|]|\(?[A-Za-z0-9]{1,3}[.)])\s")
