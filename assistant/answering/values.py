@@ -26,18 +26,20 @@ DATE = re.compile(rf"\b\d{{1,2}} {_MONTH}\b|\b{_MONTH}\b|\b\d{{4}}-\d{{2}}-\d{{2
                   r"\b(?:19|20)\d{2}\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 # A length of time ("72 hours", "seven working days", "half an hour", "two-year"), how often ("annually",
 # "every quarter", "twice a year") or a time limit without a figure ("immediately", "without undue delay").
+# The words of a recurrence ("annually", "every", "twice a", "per year"): both a length-of-time answer and a
+# how-often answer may be one.
+_RECURRENCE = (r"annual(?:ly)?|yearly|monthly|quarterly|weekly|daily|fortnightly|biennial(?:ly)?|every|once an?|"
+               r"twice an?|per (?:year|month|quarter|week|day|annum)")
 DURATION = re.compile(
     rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|forty|sixty|ninety|fifteen|a|an|half an?)[\s-]+"
     rf"(?:[A-Za-z]+[\s-]+)?{_TIME_UNIT}\b|"
-    r"\b(?:annual(?:ly)?|yearly|monthly|quarterly|weekly|daily|fortnightly|biennial(?:ly)?|every|once an?|twice an?|"
-    r"per (?:year|month|quarter|week|day|annum)|immediately|without (?:undue )?delay|promptly|as soon as|"
+    rf"\b(?:{_RECURRENCE}|immediately|without (?:undue )?delay|promptly|as soon as|"
     r"(?:the )?same day|next working day|indefinitely|until|no later than)\b", re.I)
 
 # How often: a frequency or an interval ("annually", "every 12 months", "twice a year", "at each meeting");
 # a length of time alone ("about 30 minutes") does not say how often.
 FREQUENCY = re.compile(
-    r"\b(?:annual(?:ly)?|yearly|monthly|quarterly|weekly|daily|fortnightly|biennial(?:ly)?|every|each|once an?|"
-    r"twice an?|(?:\d+|three|four|several) times|per (?:year|month|quarter|week|day|annum)|a (?:year|month|week|day)|"
+    rf"\b(?:{_RECURRENCE}|each|(?:\d+|three|four|several) times|a (?:year|month|week|day)|"
     r"regular(?:ly)?|periodic(?:ally)?|intervals?|at least once|on an? \w+ basis)\b",
     re.I)
 
