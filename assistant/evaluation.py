@@ -118,7 +118,8 @@ def score(answers: dict[str, Answer], questions: list[EvalQuestion], checker: Le
         answer = answers[question.id]
         rank = first_hit_rank(answer, question) if question.answerable else None
         rows.append({"q": question, "rank": rank, "grounded": answer.grounded, "status": answer.status,
-                     "leaks": checker.leaks(answer, question)})
+                     "leaks": checker.leaks(answer, question),
+                     "words": words_shown(answer)})
     metrics = _metrics(rows)
     by_role = defaultdict(list)
     for row in rows:
@@ -131,6 +132,11 @@ def score(answers: dict[str, Answer], questions: list[EvalQuestion], checker: Le
         if r["leaks"] or (r["q"].answerable and r["rank"] != 1) or (not r["q"].answerable and r["grounded"])
     ]
     return metrics
+
+
+def words_shown(answer: Answer) -> int:
+    """How many words of quoted evidence an answer gives its reader (the sum over its citations)."""
+    return sum(len(citation.quote.split()) for citation in answer.citations)
 
 
 def _metrics(rows: list[dict]) -> dict:
@@ -150,6 +156,7 @@ def _metrics(rows: list[dict]) -> dict:
         "partial": sum(r["status"] == "partial" for r in rows),
         "none": sum(r["status"] == "none" for r in rows),
         "leaks": sum(bool(r["leaks"]) for r in rows),
+        "words": sum(r["words"] for r in answerable) / n if n else None,
     }
 
 
@@ -184,7 +191,7 @@ def gate(name: str, ours: dict, baseline: dict | None, floors: dict | None = Non
 
 def format_table(results: dict[str, dict]) -> str:
     """The figures as a Markdown table (what README.md records)."""
-    keys = ["questions", "hit@1", "hit@any", "mrr", "refusal", "false_refusals", "partial", "none", "leaks"]
+    keys = ["questions", "hit@1", "hit@any", "mrr", "refusal", "false_refusals", "partial", "none", "leaks", "words"]
     lines = ["| system | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, metrics in results.items():
         cells = []

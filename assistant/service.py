@@ -229,11 +229,14 @@ class Assistant:
         """A prompt template from the prompts dir."""
         return (self.settings.prompts_dir / f"{name}.md").read_text(encoding="utf-8")
 
-    def baseline(self, corpus: Path, k: int = 5, exclude: tuple[str, ...] | None = None):
-        """A plain llama-index VectorStoreIndex over the same files, as a (question, role) -> Answer function."""
+    def baseline(self, corpus: Path, k: int = 5, exclude: tuple[str, ...] | None = None,
+                 node_tokens: int | None = None):
+        """A plain llama-index VectorStoreIndex over the same files, as a (question, role) -> Answer function
+        (`node_tokens`: its node size, llama-index's default when None)."""
         from assistant.retrieval.baseline import baseline_answerer
 
-        return baseline_answerer(corpus, self.embedder, k=k, exclude=exclude or (self.settings.labels_file,))
+        return baseline_answerer(corpus, self.embedder, k=k, exclude=exclude or (self.settings.labels_file,),
+                                 node_tokens=node_tokens)
 
     def document_texts(self) -> dict[str, tuple[str, str]]:
         """source -> (label, extracted text) of every indexed document, for checks such as leak detection."""

@@ -2,8 +2,19 @@
 
 import pytest
 
-from assistant.core.models import Citation
-from assistant.evaluation import EvalQuestion, Gold, citation_hits, format_stage_table, gate, stage_table
+from assistant.core.models import Answer, Citation
+from assistant.evaluation import (
+    EvalQuestion,
+    Gold,
+    LeakChecker,
+    citation_hits,
+    format_stage_table,
+    format_table,
+    gate,
+    score,
+    stage_table,
+    words_shown,
+)
 
 
 def _question(answerable: bool = True) -> EvalQuestion:
@@ -22,6 +33,23 @@ def test_a_hit_needs_the_gold_document_and_an_overlapping_quote():
     assert not citation_hits(_cite("other.md", "Report incidents within 24 hours"), gold)
     assert not citation_hits(_cite("policy.md", "Training is annual."), gold)
     assert citation_hits(_cite("a.pdf", "anything", page=3), Gold(source="a.pdf", quote="x", page=3))
+
+
+def test_an_answer_is_scored_with_the_words_of_evidence_it_shows():
+    # the baseline quotes whole nodes: a hit among many words is not the same as a hit among few
+    short = Answer(question="q", role="staff", answer="x", grounded=True,
+                   citations=[_cite("policy.md", "Report incidents within 24 hours.")])
+    long = Answer(question="q", role="staff", answer="x", grounded=True,
+                  citations=[_cite("policy.md", "Intro words " * 100 + "Report incidents within 24 hours."),
+                             _cite("other.md", "More words " * 50)])
+    assert words_shown(short) == 5 and words_shown(long) == 305
+    checker = LeakChecker({"policy.md": "public", "other.md": "public"}, {}, {"staff": ["public"]})
+    questions = [_question(), _question(answerable=False).model_copy(update={"id": "u"})]
+    results = {name: score({"q": answer, "u": short}, questions, checker) for name, answer in
+               (("ours", short), ("baseline", long))}
+    assert results["ours"]["hit@1"] == results["baseline"]["hit@1"] == 1.0
+    assert results["ours"]["words"] == 5 and results["baseline"]["words"] == 305  # over answerable questions only
+    assert format_table(results).splitlines()[0].endswith("| leaks | words |")
 
 
 def test_the_stage_table_says_where_gold_is_lost():
@@ -86,3 +114,19 @@ def test_the_baseline_answers_the_same_wherever_the_corpus_is_checked_out(tmp_pa
         ask = baseline_answerer(corpus, embedder)
         answers.append([[(c.source, c.quote) for c in ask(q, "staff").citations] for q in questions])
     assert answers[0] == answers[1] and all(answers[0])
+
+
+@pytest.mark.model
+def test_the_small_node_baseline_quotes_about_a_tenth_of_the_default_s_words(tmp_path, embedder):
+    # `aims eval` reads the baseline at about our answers' length too: same pipeline, 128-token nodes
+    from assistant.cli.eval import SMALL_NODE_TOKENS
+    from assistant.retrieval.baseline import baseline_answerer
+    from tests.conftest import REPO
+
+    corpus = REPO / "corpus" / "kestrelbay"
+    question = "How long do I have to report an AI incident?"
+    default = baseline_answerer(corpus, embedder)(question, "staff")
+    small = baseline_answerer(corpus, embedder, node_tokens=SMALL_NODE_TOKENS)(question, "staff")
+    assert len(default.citations) == len(small.citations) == 5
+    assert words_shown(small) * 4 < words_shown(default)
+    assert all(len(c.quote.split()) <= SMALL_NODE_TOKENS for c in small.citations)  # a token is at most a word
