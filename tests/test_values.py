@@ -14,6 +14,10 @@ from assistant.answering.values import asked_values, missing_values
     ("Which phone number should I use out of hours?", ["contact"]),
     ("How much does the annual licence cost?", ["money"]),
     ("What fee do suppliers pay to be assessed?", ["money"]),
+    ("What will the 4.0 licence cost us compared with 3.8?", ["money"]),
+    ("What's the annual value of our contract with the supplier?", ["money"]),
+    ("Does it cost anything to use the assistant?", []),  # "it is free" answers it: no amount asked
+    ("At what amount of training compute is a model presumed high-impact?", []),  # an amount, not of money
     ("What error rate is the triage model allowed?", ["rate"]),
     ("At what time does the nightly retraining job run?", ["clock"]),
     ("On what date was the chatbot switched off?", ["date"]),
@@ -47,6 +51,7 @@ def test_the_kind_of_value_a_question_asks_for(question, kinds):
     ("On what date will the chatbot go live?", "It goes live in March, after the pilot."),
     ("How many people sit on the review board?", "The board has seven members."),
     ("What's the pass mark for the AI e-learning?", "You pass the AI e-learning with 80% or more."),
+    ("What risk score triggers a model review?", "A score of 15 or more (band 3) triggers a model review."),
     ("How many working days does the privacy office have to decide?", "It decides within 10 working days."),
     ("How many AI incidents did we log in 2025?", "In 2025, 7 AI incidents were reported."),
     ("How many days' notice must an employer give?", "Employers give 30 days' notice in writing."),
@@ -67,6 +72,9 @@ def test_a_text_that_states_the_value_leaves_nothing_missing(question, text):
     ("At what time does the nightly retraining job run?", "The retraining job runs every night."),
     ("On what date was the chatbot switched off?", "The chatbot was switched off after the incident."),
     ("What's the pass mark for the AI e-learning?", "The AI e-learning ends with a short quiz."),
+    # numbers that name things are no figure: a course code, a date, a level, an article
+    ("What's the pass mark for the AI e-learning?", "Course code: AIE-01. Title: AI e-learning, from 1 May 2026."),
+    ("What risk score triggers a model review?", "Level 3 risks go to the review under Article 9 since 2025."),
     # a number that counts something else is not the count asked for (a year, an article, hours not days)
     ("How many working days does the privacy office have to decide?", "Requests follow the 2025 guidance."),
     ("How many days does a business have to answer an appeal?", "Article 14 gives the consumer 2 routes."),
@@ -85,6 +93,7 @@ def test_a_text_on_the_topic_without_the_value_leaves_it_missing(question, text)
     ("Is there a limit on how many images one person can create?", ["images", "one", "person"]),
     ("How many Sentinel alerts per 100 admissions are allowed?", ["sentinel", "alerts"]),
     ("What's the minimum number of members a committee must have?", ["members"]),
+    ("How many Annex A controls are only partly in place?", ["annex", "controls"]),  # "A" labels, no article
     ("How many are there?", []),  # it does not say what it counts: any number answers it
 ])
 def test_what_a_how_many_question_counts(question, words):

@@ -95,6 +95,8 @@ def counted_words(question: str) -> list[str]:
     match = re.search(r"\b(?:how many|number of)\s+(.*)", question, re.I)
     words: list[str] = []
     for word in re.findall(r"[A-Za-z'-]+", match.group(1) if match else "")[:3]:
+        if len(word) == 1 and word.isupper():
+            continue  # a letter that labels ("Annex A controls"), not the article "a" that ends what is counted
         if word.lower() in _COUNT_END:
             break
         words.append(word.lower().strip("'"))
@@ -106,6 +108,19 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             return word[: -len(suffix)] + replacement
     return word
+
+
+# Numbers that are no figure: part of an identifier ("AIS-003", "NC-2026-02", "O5"), a date or a year, or the
+# number of a part of a document or of a scale ("Article 5", "section 6.2", "version 1.1", "Level 3").
+_NOT_A_FIGURE = re.compile(
+    r"\b[A-Za-z]+[-/.]?\d[\w./-]*|\b(?:article|section|paragraph|clause|point|annex|chapter|part|page|version|"
+    r"table|figure|row|item|step|stage|level|tier|phase|band|grade|sev|severity)s?\.? ?\(?\d[\d.()a-z]*", re.I)
+
+
+def _states_a_figure(question: str, text: str) -> bool:
+    """Whether the text states a figure (a limit, a threshold, a score), not only numbers that name things:
+    a course code "AIE-01" or a year does not say what score passes."""
+    return bool(re.search(r"\d", _NOT_A_FIGURE.sub(" ", DATE.sub(" ", text))))
 
 
 def _counts_what_was_asked(question: str, text: str) -> bool:
@@ -124,8 +139,13 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
     ValueKind(
         "money", "an amount of money",
         re.compile(r"\bhow much (?:money|funding|budget|does it cost|is it|was|were|will)\b|"
-                   r"\b(?:what|which) (?:is the |was the )?(?:cost|price|fee|fine|budget|salary|pay|amount)\b|"
-                   r"\bhow much\b.*\b(?:cost|fined?|fines|pay|paid|spend|spent|budget|fund|funding|worth|charge)\b",
+                   # "what amount of training compute" asks an amount of something else
+                   r"\b(?:what|which) (?:is the |was the )?(?:cost|price|fee|fine|budget|salary|pay|"
+                   r"amount(?! of (?!money|funding|cash)))\b|"
+                   r"\bhow much\b.*\b(?:cost|fined?|fines|pay|paid|spend|spent|budget|fund|funding|worth|charge)\b|"
+                   # "What will the licence cost us?", "What's the annual value of our contract?"
+                   r"\bwhat\b[^?!]{0,40}\b(?:will|would|does|did|do)\b[^?!]{0,60}\bcost\b|"
+                   r"\bvalue of (?:the |our |this |that |its |their )?(?:contract|deal|licen[cs]e|agreement|grant|award)\b",
                    re.I),
         re.compile(r"[£€$]\s?\d|\b(?:EUR|USD|GBP|CAD|AUD)\s?\d|"
                    r"\b\d[\d,.]*\s?(?:euros?|pounds|dollars|k|m|million|bn|billion)\b", re.I), topical=True),
@@ -140,7 +160,7 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
         re.compile(r"\bwhat(?:'s| is| was)? (?:the )?(?:\w+ ){0,3}(?:score|threshold|cut-?off|pass mark|limit)\b|"
                    r"\bpass mark\b|\b(?:biggest|largest|smallest|highest|lowest|maximum|minimum|max|min)\b"
                    r"(?! (?:number|requirements?|standards?|expectations?|safeguards?|protections?)\b)", re.I),
-        re.compile(r"\d"), topical=True),
+        re.compile(r"\d"), _states_a_figure, topical=True),
     ValueKind(
         "contact", "a phone number, email or web address",
         re.compile(r"\b(?:phone number|telephone number|number (?:to|do i|should i|can i) (?:ring|call|dial|text)|"
