@@ -145,7 +145,8 @@ VALUE_KINDS: tuple[ValueKind, ...] = (
                    r"\bhow much\b.*\b(?:cost|fined?|fines|pay|paid|spend|spent|budget|fund|funding|worth|charge)\b|"
                    # "What will the licence cost us?", "What's the annual value of our contract?"
                    r"\bwhat\b[^?!]{0,40}\b(?:will|would|does|did|do)\b[^?!]{0,60}\bcost\b|"
-                   r"\bvalue of (?:the |our |this |that |its |their )?(?:contract|deal|licen[cs]e|agreement|grant|award)\b",
+                   r"\bvalue of (?:the |our |this |that |its |their )?"
+                   r"(?:contract|deal|licen[cs]e|agreement|grant|award)\b",
                    re.I),
         re.compile(r"[£€$]\s?\d|\b(?:EUR|USD|GBP|CAD|AUD)\s?\d|"
                    r"\b\d[\d,.]*\s?(?:euros?|pounds|dollars|k|m|million|bn|billion)\b", re.I), topical=True),
