@@ -167,3 +167,31 @@ def test_cited_rows_of_one_table_follow_the_best_in_the_table_order_other_quotes
     mixed = compose("q", "staff", sorted(other_sheet + _units(rows[5], {0: 0.9}) + _units(rows[2], {0: 0.8}),
                                          key=lambda u: u.score, reverse=True), 5, [], margin=1.0)
     assert [c.quote for c in mixed.citations] == ["Member: someone else", rows[2].text, rows[5].text]
+
+
+LIST = ("Report these problems to the AIMS Manager within 24 hours. Examples include:\n"
+        "- a chatbot giving a customer wrong information;\n"
+        "- customer data entered into an AI tool by mistake, even if deleted;\n"
+        "- an AI tool that stops working without warning;\n\n"
+        "Training on incidents is given every year to all staff.")
+
+
+def test_a_list_is_read_whole_around_its_best_line_with_its_lead_in():
+    # "Do I still have to tell anyone?" ranks one item first; the rule is in the lead-in, the answer may be a sibling
+    chunk = _chunk("l", LIST)
+    ranked = _units(chunk, {1: 0.9, 0: 0.2, 2: 0.1, 3: 0.05, 4: 0.0})
+    answer = compose("q", "staff", ranked[:1], 5, [chunk], context=1, context_pool=ranked)
+    quote = answer.citations[0].quote
+    assert quote.startswith("Report these problems") and "stops working without warning;" in quote
+    assert "Training on incidents" not in quote  # the paragraph after the list is no part of it
+    assert quote in LIST and answer.citations[0].focus == "- a chatbot giving a customer wrong information;"
+    assert len(answer.citations) == 1
+
+
+def test_a_sentence_outside_a_list_keeps_its_reach():
+    chunk = _chunk("m", LIST)
+    ranked = _units(chunk, {4: 0.9, 3: 0.2, 2: 0.1, 1: 0.05, 0: 0.0})
+    answer = compose("q", "staff", ranked[:1], 5, [chunk], context=1, context_pool=ranked)
+    assert answer.citations[0].quote.startswith("- an AI tool that stops") or \
+        answer.citations[0].quote.startswith("an AI tool that stops")
+    assert "a chatbot giving" not in answer.citations[0].quote

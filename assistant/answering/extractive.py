@@ -11,7 +11,7 @@ from __future__ import annotations
 from assistant.answering.features import Unit
 from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
-from assistant.core.text import INJECTION, near_duplicates
+from assistant.core.text import INJECTION, LIST_MARKER, near_duplicates
 from assistant.core.where import locator
 
 MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may sit between joined sentences
@@ -75,21 +75,45 @@ def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:
 
     Why: a sentence alone often leans on its neighbours (a lead-in, the condition it completes), and
     the right evidence is often the sentence beside the best-ranked one. A walk stops at a gap that
-    could not be joined (more than a short fragment between, or an instruction-like one).
+    could not be joined (more than a short fragment between, or an instruction-like one). A list is read
+    whole around its best line (its lead-in and up to LIST_REACH items either side): an item states its
+    rule through the lead-in ("Report any AI problem ... Examples include:"), and the item asked about
+    is often the best one's sibling.
     """
     same = [unit for unit in pool if unit.passage.chunk.id == best.passage.chunk.id]
     positions = _positions(same)
     at = {positions[id(unit)]: unit for unit in same}
     found: list[Unit] = []
+    in_list = _is_list_item(best) or best.text.rstrip().endswith(":")
     for step in (-1, 1):
         edge = best
-        for offset in range(1, reach + 1):
+        offset = 0
+        while True:
+            offset += 1
             unit = at.get(positions[id(best)] + step * offset)
             if unit is None or not _neighbours(edge, unit, positions):
                 break
+            # a list is read whole around its best line: its lead-in and its items, up to LIST_REACH lines
+            within = offset <= reach or (in_list and offset <= LIST_REACH and (
+                _is_list_item(unit) or (step < 0 and unit.text.rstrip().endswith(":"))))
+            if not within:
+                break
             found.append(unit)
             edge = unit
+            if step < 0 and offset > reach and not _is_list_item(unit):
+                break  # the lead-in starts the list
     return found
+
+
+LIST_REACH = 6  # list lines either side of the best one that its quote may carry
+
+
+def _is_list_item(unit: Unit) -> bool:
+    """Whether the unit is a line of a bulleted or enumerated list."""
+    text = unit.passage.chunk.text
+    line_start = text.rfind("\n", 0, unit.start) + 1
+    marker = LIST_MARKER.match(text, line_start)
+    return marker is not None and unit.start <= marker.end()
 
 
 def group_adjacent(chosen: list[Unit]) -> list[list[Unit]]:

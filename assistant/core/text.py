@@ -39,6 +39,8 @@ INJECTION = re.compile(
     r"\bif you are an? (?:AI|artificial intelligence|language model|LLM|chatbot|automated assistant)\b",
     re.IGNORECASE,
 )
+# The marker a list item's line opens with ("- ", "• ", "(a) ", "3. "): where a quote sits in a list.
+LIST_MARKER = re.compile(r"[ \t]*(?:[-•*–]|\(?[A-Za-z0-9]{1,4}[).])\s+")
 _LIST_LINE = re.compile(r"^\s*(?:[-•–*+>|]|\(?[A-Za-z0-9]{1,3}[.)])\s")
 WRAP_MIN_WIDTH = 40  # text wrapped narrower than this is a list of short lines, not wrapped prose
 WRAP_FULL_SHARE = 0.6  # a line shorter than this share of its paragraph's widest line ends where its author broke it
