@@ -311,7 +311,7 @@ def _gold_mask(question, units):
 
 
 # The baseline's node size when read at about our answers' length: its five default nodes (1,024 tokens) quote
-# 2,300-2,900 words an answer on our sets, ours 110-240; five 128-token nodes quote about 320.
+# 2,300-2,900 words an answer on our sets, ours 110-250; five 128-token nodes quote about 320-350.
 SMALL_NODE_TOKENS = 128
 SMALL_BASELINE = f"llama-index baseline, {SMALL_NODE_TOKENS}-token nodes"
 
