@@ -84,28 +84,30 @@ def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:
     positions = _positions(same)
     at = {positions[id(unit)]: unit for unit in same}
     found: list[Unit] = []
-    in_list = _is_list_item(best) or best.text.rstrip().endswith(":")
+    # a list is read whole around its best line: its lead-in and its items, up to LIST_REACH lines
+    farthest = max(reach, LIST_REACH) if _is_list_item(best) or _is_lead_in(best) else reach
     for step in (-1, 1):
         edge = best
-        offset = 0
-        while True:
-            offset += 1
+        for offset in range(1, farthest + 1):
             unit = at.get(positions[id(best)] + step * offset)
             if unit is None or not _neighbours(edge, unit, positions):
                 break
-            # a list is read whole around its best line: its lead-in and its items, up to LIST_REACH lines
-            within = offset <= reach or (in_list and offset <= LIST_REACH and (
-                _is_list_item(unit) or (step < 0 and unit.text.rstrip().endswith(":"))))
-            if not within:
+            listed = _is_list_item(unit)
+            if offset > reach and not (listed or (step < 0 and _is_lead_in(unit))):
                 break
             found.append(unit)
             edge = unit
-            if step < 0 and offset > reach and not _is_list_item(unit):
-                break  # the lead-in starts the list
+            if offset > reach and not listed:
+                break  # past the reach, only the list's lead-in is not an item, and it starts the list
     return found
 
 
 LIST_REACH = 6  # list lines either side of the best one that its quote may carry
+
+
+def _is_lead_in(unit: Unit) -> bool:
+    """Whether the unit introduces what follows it ("Examples include:")."""
+    return unit.text.rstrip().endswith(":")
 
 
 def _is_list_item(unit: Unit) -> bool:
