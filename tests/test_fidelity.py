@@ -265,6 +265,63 @@ def test_markdown_pipe_rows_are_header_value_records_located_by_table_and_row(co
                           "employee and contractor, wherever they work.")
 
 
+PROSE_TABLE_MD = b"""# Framework
+
+## Govern
+
+| | Table 1: Categories and subcategories for the GOVERN function. |
+|---|---|
+| Categories | Subcategories GOVERN 1.1: Legal requirements involving AI are understood and documented. GOVERN 1.2: The traits of trustworthy AI are built into policies. |
+
+| Table 1: Categories and subcategories for the GOVERN function. (Continued) Categories Subcategories GOVERN 1.7: Processes are in place for decommissioning AI systems safely. | |
+|---|---|
+| GOVERN 2: Accountability structures are in place. | GOVERN 2.2: Staff receive AI risk management training. |
+
+| Owner | Review |
+|---|---|
+| Jane Smith | May 2027 |
+"""
+
+
+def test_a_markdown_table_whose_first_row_is_a_caption_or_prose_is_read_as_paragraphs():
+    # a PDF conversion's framework tables: the caption or a cell of prose sits where column names would,
+    # and was repeated into every row as a column name, each row quoted as one blob cut at 600 characters
+    doc = parse_bytes(PROSE_TABLE_MD, "framework.md")
+    chunks = make_chunks(doc, root="r", source="framework.md", doc_hash="h", label=Label.INTERNAL, target_words=150)
+    quotes = [c.text[s:e] for c in chunks for s, e in quote_spans(c)]
+    assert "GOVERN 1.2: The traits of trustworthy AI are built into policies." in quotes
+    # the caption runs into the first item, as the conversion wrote it, but the item is a quote of its own
+    assert any(q.endswith("GOVERN 1.7: Processes are in place for decommissioning AI systems safely.")
+               and "GOVERN 2" not in q for q in quotes)
+    assert "GOVERN 2.2: Staff receive AI risk management training." in quotes
+    assert doc.text.count("GOVERN 1.7") == 1  # read once, not once per row
+    assert "Column 1" not in doc.text and "|" not in doc.text
+    prose = [c for c in chunks if "GOVERN" in c.text]
+    assert prose and all(c.row is None and c.section == "Govern" for c in prose)
+    # a table with column names is still one record per row, counted as the third table
+    row = next(c for c in chunks if c.row is not None)
+    assert row.text == "Owner: Jane Smith\nReview: May 2027" and locator(row) == "Govern > Table 3 row 2"
+    for chunk in chunks:
+        assert chunk.text == doc.text[chunk.start : chunk.end]
+
+
+def test_a_long_table_row_is_quoted_in_parts_so_its_last_columns_are_quotable():
+    description = "Staff paste customer data into public tools when the approved tool is slow. " * 8
+    csv_text = ("Risk ID,Description,Residual rating,Risk owner,Next review\n"
+                f"R-01,{description},Amber,Caroline Fettes,2026-06-12\nR-02,Short risk,Green,Sam Lee,2026-09-01\n")
+    doc = parse_bytes(csv_text.encode(), "register.csv")
+    chunks = make_chunks(doc, root="r", source="register.csv", doc_hash="h", label=Label.INTERNAL, target_words=150)
+    long_row, short_row = chunks
+    spans = quote_spans(long_row)
+    parts = [long_row.text[s:e] for s, e in spans]
+    assert len(long_row.text) > 600 and len(parts) == 2
+    assert parts[0].startswith("Risk ID: R-01\nDescription: Staff paste")
+    assert parts[1] == "Residual rating: Amber\nRisk owner: Caroline Fettes\nNext review: 2026-06-12"
+    # the parts are whole `Header: value` lines and together quote the whole row
+    assert "\n".join(parts) == long_row.text
+    assert quote_spans(short_row) == [(0, len(short_row.text))]
+
+
 HTML_TABLES = b"""<html><body><h1>Incident procedure</h1>
 <table class="doc-control"><tr><td>Version</td><td>1.4</td></tr></table>
 <h2>Severity levels</h2>

@@ -11,7 +11,7 @@ import re
 from assistant.core.models import Chunk, Label, ParsedDocument, sha256_text
 from assistant.core.text import chunk_spans, is_instruction, sentence_spans
 
-ROW_QUOTE_CHARS = 600
+ROW_QUOTE_CHARS = 600  # a table row longer than this is quoted in parts of about this length
 
 
 def split_pipe_row(line: str) -> list[str]:
@@ -84,8 +84,10 @@ def _embed_text(title: str, trail: tuple[str, ...], text: str, sheet: str | None
 
 
 def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
-    """The quotable units of a chunk, as spans of its text: a table row whole (or its first lines),
-    none for a row that instructs its reader, else each sentence of at least four words.
+    """The quotable units of a chunk, as spans of its text: a table row whole, a long row in parts of
+    whole `Header: value` lines (`_row_parts`), none for a row that
+    instructs its reader, else each sentence of at least four words. A long row was quoted by its first
+    lines only, so a register's later columns (residual rating, owner, review dates) were never quotable.
 
     Ingest embeds exactly these spans and the answerer quotes exactly these, so both agree.
     """
@@ -93,11 +95,23 @@ def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
         text = chunk.text
         if is_instruction(text):
             return []  # a row that reads as an instruction (even past the quoted first lines) is never quoted
-        if len(text) <= ROW_QUOTE_CHARS:
-            return [(0, len(text))]
-        cut = text.rfind("\n", 0, ROW_QUOTE_CHARS)
-        return [(0, cut if cut > 0 else ROW_QUOTE_CHARS)]
+        return _row_parts(text)
     return [(start, end) for start, end in sentence_spans(chunk.text) if len(chunk.text[start:end].split()) >= 4]
+
+
+def _row_parts(text: str) -> list[tuple[int, int]]:
+    """A record's text in parts of about equal length, each cut at the line break nearest its share (a
+    part is whole `Header: value` lines, never a cell cut in two); one part when it is short enough."""
+    count = -(-len(text) // ROW_QUOTE_CHARS)
+    breaks = [i for i, ch in enumerate(text) if ch == "\n"]
+    cuts: list[int] = []
+    for k in range(1, count):
+        later = [i for i in breaks if not cuts or i > cuts[-1]]
+        if later:
+            cuts.append(min(later, key=lambda i: abs(i - k * len(text) / count)))
+    starts = [0, *(cut + 1 for cut in cuts)]
+    ends = [*cuts, len(text)]
+    return list(zip(starts, ends))
 
 
 def embed_spans(chunk: Chunk) -> list[tuple[int, int]] | None:

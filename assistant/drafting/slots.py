@@ -117,6 +117,8 @@ def fill(slot: DraftSlot, units: list) -> Filled:
             chunk = unit.passage.chunk
             if chunk.row is None or (source is not None and chunk.source != source):
                 continue
+            if any(taken.passage.chunk.id == chunk.id for _, taken in filled.values):
+                continue  # a long row is quoted in parts: one row is one record
             cells = match_record(slot, unit.text)
             if cells and all(cell in unit.text for cell in cells):
                 source = chunk.source

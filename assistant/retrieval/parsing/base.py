@@ -6,6 +6,8 @@ the parsers, without a circle.
 
 from __future__ import annotations
 
+import re
+
 from assistant.core.models import Block
 
 
@@ -51,6 +53,16 @@ class TextBuilder:
     def text(self) -> str:
         """The canonical text built so far."""
         return "".join(self._parts)
+
+
+COLUMN_NAME_WORDS = 12  # a header cell longer than this is prose, not a column's name
+_CAPTION = re.compile(r"^(?:table|figure|exhibit)\s+\d+\b", re.I)
+
+
+def names_columns(header: list[str]) -> bool:
+    """Whether a table's first row names its columns: no cell is a caption ("Table 2: ...") or prose
+    (more than COLUMN_NAME_WORDS words). A row of captions or prose is content, and the table is text."""
+    return not any(_CAPTION.match(cell) or len(cell.split()) > COLUMN_NAME_WORDS for cell in header)
 
 
 def record_text(header: list[str], cells: list[str]) -> str:

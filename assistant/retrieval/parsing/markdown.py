@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
 from assistant.core.text import reads_as_clause, reflow, trail_titles, update_trail, wrap_breaks
-from assistant.retrieval.parsing.base import decode_text, record_text
+from assistant.retrieval.parsing.base import decode_text, names_columns, record_text
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -52,6 +52,7 @@ class _Table:
     end: int
     trail: tuple[str, ...]
     records: list[tuple[int, str]] = field(default_factory=list)
+    prose: bool = False  # its first row is no column names: its cells are paragraphs, not records
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
@@ -118,8 +119,11 @@ def _write_tables(text: str, items: list[Block | _Table]) -> tuple[str, list[Blo
         for row, record in item.records:
             if written:
                 position += 2
-            blocks.append(Block(start=position, end=position + len(record), trail=item.trail,
-                                sheet=f"Table {tables}", row=row, record=True))
+            if item.prose:  # a cell of a table laid out as text: a paragraph under the table's headings
+                blocks.append(Block(start=position, end=position + len(record), trail=item.trail))
+            else:
+                blocks.append(Block(start=position, end=position + len(record), trail=item.trail,
+                                    sheet=f"Table {tables}", row=row, record=True))
             written.append(record)
             position += len(record)
         body = "\n\n".join(written)
@@ -157,17 +161,27 @@ def _consume_paragraph(
 
 
 def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list) -> int:
-    """A table: one `Header: value` record per body row (row 1 is the header row)."""
+    """A table: one `Header: value` record per body row (row 1 is the header row).
+
+    A table whose first row names no columns (a caption, or a cell of prose) is text laid out in
+    columns, as a PDF conversion leaves a framework's tables: each non-empty cell is a paragraph, in
+    reading order, so that its sentences are quoted one by one and a caption is not repeated into
+    every row as a column name.
+    """
     header = [_strip_inline(cell) for cell in split_pipe_row(lines[i][1])]
-    table = _Table(start=lines[i][0], end=lines[i + 1][0] + len(lines[i + 1][1]), trail=trail)
+    table = _Table(start=lines[i][0], end=lines[i + 1][0] + len(lines[i + 1][1]), trail=trail,
+                   prose=not names_columns(header))
+    if table.prose:
+        table.records.extend((1, " ".join(cell.split())) for cell in header if cell)
     j = i + 2
     row_number = 1
     while j < len(lines) and lines[j][1].strip().startswith("|"):
         offset, line = lines[j]
         row_number += 1
         cells = split_pipe_row(line)
-        record = record_text(header, cells)
-        if record:
+        if table.prose:
+            table.records.extend((row_number, " ".join(_strip_inline(cell).split())) for cell in cells if cell)
+        elif record := record_text(header, cells):
             table.records.append((row_number, record))
         table.end = offset + len(line.rstrip())
         j += 1
