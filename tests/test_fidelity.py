@@ -265,22 +265,16 @@ def test_markdown_pipe_rows_are_header_value_records_located_by_table_and_row(co
                           "employee and contractor, wherever they work.")
 
 
-PROSE_TABLE_MD = b"""# Framework
-
-## Govern
-
-| | Table 1: Categories and subcategories for the GOVERN function. |
-|---|---|
-| Categories | Subcategories GOVERN 1.1: Legal requirements involving AI are understood and documented. GOVERN 1.2: The traits of trustworthy AI are built into policies. |
-
-| Table 1: Categories and subcategories for the GOVERN function. (Continued) Categories Subcategories GOVERN 1.7: Processes are in place for decommissioning AI systems safely. | |
-|---|---|
-| GOVERN 2: Accountability structures are in place. | GOVERN 2.2: Staff receive AI risk management training. |
-
-| Owner | Review |
-|---|---|
-| Jane Smith | May 2027 |
-"""
+PROSE_TABLE_MD = (
+    b"# Framework\n\n## Govern\n\n"
+    b"| | Table 1: Categories and subcategories for the GOVERN function. |\n|---|---|\n"
+    b"| Categories | Subcategories GOVERN 1.1: Legal requirements involving AI are understood and documented. "
+    b"GOVERN 1.2: The traits of trustworthy AI are built into policies. |\n\n"
+    b"| Table 1: Categories and subcategories for the GOVERN function. (Continued) Categories Subcategories "
+    b"GOVERN 1.7: Processes are in place for decommissioning AI systems safely. | |\n|---|---|\n"
+    b"| GOVERN 2: Accountability structures are in place. | GOVERN 2.2: Staff receive AI risk management training. |\n"
+    b"\n| Owner | Review |\n|---|---|\n| Jane Smith | May 2027 |\n"
+)
 
 
 def test_a_markdown_table_whose_first_row_is_a_caption_or_prose_is_read_as_paragraphs():
