@@ -143,3 +143,32 @@ def test_the_draft_eval_script_runs_on_the_sample(sample_index):
     row = json.loads(ran.stdout)["rows"][0]
     assert row["recall"] >= 0.8 and row["relevant_share"] >= 0.9, row
     assert row["adoptable_share"] == 1.0 and row["furniture"] == 0
+
+
+def test_a_records_slot_reads_a_long_row_whole_though_its_quotes_are_parts():
+    # a long register row is quoted in parts; a records slot wants the risk title (first part) and the
+    # residual rating (last part) of one row, so it reads and cites the whole row, and the row once
+    import numpy as np
+
+    from assistant.answering.candidates import Candidate
+    from assistant.answering.features import Unit
+    from assistant.core.chunks import make_chunks, quote_spans
+    from assistant.core.models import Label
+    from assistant.drafting.kinds import DraftSlot
+    from assistant.drafting.slots import fill
+    from assistant.retrieval.parsing import parse_bytes
+
+    description = "Staff paste customer data into public tools when the approved tool is slow. " * 8
+    csv_text = ("Risk ID,Risk title,Description,Residual rating,Risk owner\n"
+                f"R-01,Customer data in public tools,{description},Amber,Caroline Fettes\n")
+    doc = parse_bytes(csv_text.encode(), "register.csv")
+    (row,) = make_chunks(doc, root="r", source="register.csv", doc_hash="h", label=Label.INTERNAL, target_words=150)
+    candidate = Candidate(chunk=row, vector=np.zeros(3), sentence_vectors=np.zeros((0, 3)))
+    parts = [Unit(candidate, start, end, np.zeros(1), frozenset()) for start, end in quote_spans(row)]
+    assert len(parts) == 2 and "Residual rating" not in parts[0].text
+    slot = DraftSlot(name="residual", ask="residual risk", shape="records",
+                     fields=["^risk title", "^residual (?:band|rating)"], needed="residual ratings",
+                     supports=["A.5.2"])
+    filled = fill(slot, [parts[1], parts[0]])
+    assert [cells for cells, _ in filled.values] == [["Customer data in public tools", "Amber"]]
+    assert filled.values[0][1].text == row.text

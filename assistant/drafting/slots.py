@@ -10,7 +10,7 @@ and is cited with it. The shapes describe English sentence structure, not any on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant.drafting.kinds import DraftSlot
@@ -119,6 +119,8 @@ def fill(slot: DraftSlot, units: list) -> Filled:
                 continue
             if any(taken.passage.chunk.id == chunk.id for _, taken in filled.values):
                 continue  # a long row is quoted in parts: one row is one record
+            if (unit.start, unit.end) != (0, len(chunk.text)):
+                unit = replace(unit, start=0, end=len(chunk.text))  # a record reads (and cites) its whole row
             cells = match_record(slot, unit.text)
             if cells and all(cell in unit.text for cell in cells):
                 source = chunk.source
