@@ -195,3 +195,40 @@ def test_a_sentence_outside_a_list_keeps_its_reach():
     assert answer.citations[0].quote.startswith("- an AI tool that stops") or \
         answer.citations[0].quote.startswith("an AI tool that stops")
     assert "a chatbot giving" not in answer.citations[0].quote
+
+
+FAQ = ("Member enquiries often hold personal details. A resident has sent me a letter in Polish. "
+       "Can I paste it into a free translation tool? No, because it contains their personal information. "
+       "Use the contracted translation service.")
+
+
+def test_a_quote_does_not_end_on_a_documents_question_it_carries_the_answer():
+    # the user's question matches the FAQ's question best; the answer is the sentence after it
+    chunk = _chunk("f", FAQ)
+    ranked = _units(chunk, {1: 0.9, 2: 0.5, 0: 0.2, 3: 0.1, 4: 0.0})
+    answer = compose("q", "staff", ranked[:1], 5, [chunk], context=1, context_pool=ranked)
+    quote = answer.citations[0].quote
+    assert quote.startswith("Member enquiries")
+    assert quote.endswith("No, because it contains their personal information.")
+    assert "contracted translation" not in quote  # one answer sentence, not the paragraph
+    # reach 1 from a sentence that is not followed by a question stays reach 1
+    other = _units(chunk, {3: 0.9, 2: 0.5, 4: 0.2})
+    plain = compose("q", "staff", other[:1], 5, [chunk], context=1, context_pool=other)
+    assert plain.citations[0].quote == FAQ[FAQ.index("Can I paste"):]
+
+
+def test_markdown_emphasis_is_no_part_of_a_quote_and_does_not_hide_a_sentence_end():
+    from assistant.core.chunks import make_chunks
+    from assistant.retrieval.parsing import parse_bytes
+
+    text = (b"# Guide\n\n**A resident has sent me a letter in Polish. Can I paste it into a translator?** No, "
+            b"because it holds personal data. Use the *contracted* service.\n\n4.5 **Openness.** The Council "
+            b"publishes a plain description of every AI system it uses.\n")
+    doc = parse_bytes(text, "guide.md")
+    chunks = make_chunks(doc, root="r", source="guide.md", doc_hash="h", label=Label.INTERNAL, target_words=150)
+    quotes = [c.text[s:e] for c in chunks for s, e in quote_spans(c)]
+    assert "Can I paste it into a translator?" in quotes
+    assert "No, because it holds personal data." in quotes
+    assert "Use the  contracted  service." in quotes  # same offsets: a marker is blanked, shown as one space
+    assert "*" not in doc.text
+    assert any(q.endswith("The Council publishes a plain description of every AI system it uses.") for q in quotes)

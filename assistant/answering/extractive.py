@@ -78,7 +78,8 @@ def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:
     could not be joined (more than a short fragment between, or an instruction-like one). A list is read
     whole around its best line (its lead-in and up to LIST_REACH items either side): an item states its
     rule through the lead-in ("Report any AI problem ... Examples include:"), and the item asked about
-    is often the best one's sibling.
+    is often the best one's sibling. A quote that would end on a question (a document's FAQ entry)
+    carries the sentence after it, the answer, as well.
     """
     same = [unit for unit in pool if unit.passage.chunk.id == best.passage.chunk.id]
     positions = _positions(same)
@@ -88,17 +89,19 @@ def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:
     farthest = max(reach, LIST_REACH) if _is_list_item(best) or _is_lead_in(best) else reach
     for step in (-1, 1):
         edge = best
-        for offset in range(1, farthest + 1):
+        for offset in range(1, farthest + 2):
             unit = at.get(positions[id(best)] + step * offset)
             if unit is None or not _neighbours(edge, unit, positions):
                 break
-            listed = _is_list_item(unit)
-            if offset > reach and not (listed or (step < 0 and _is_lead_in(unit))):
+            listed = _is_list_item(unit) and offset <= farthest
+            lead_in = step < 0 and _is_lead_in(unit) and offset <= farthest
+            answer = step > 0 and _is_question(edge)  # a quote does not end on a question: its answer follows
+            if offset > reach and not (listed or lead_in or answer):
                 break
             found.append(unit)
             edge = unit
             if offset > reach and not listed:
-                break  # past the reach, only the list's lead-in is not an item, and it starts the list
+                break  # past the reach, a list's lead-in starts the list, and an answer ends the quote
     return found
 
 
@@ -108,6 +111,11 @@ LIST_REACH = 6  # list lines either side of the best one that its quote may carr
 def _is_lead_in(unit: Unit) -> bool:
     """Whether the unit introduces what follows it ("Examples include:")."""
     return unit.text.rstrip().endswith(":")
+
+
+def _is_question(unit: Unit) -> bool:
+    """Whether the unit asks (a document's own FAQ entry: "Can I paste it into a free translation tool?")."""
+    return unit.text.rstrip().endswith("?")
 
 
 def _is_list_item(unit: Unit) -> bool:

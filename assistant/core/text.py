@@ -149,16 +149,38 @@ def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> l
 
 def reflow(text: str, breaks: list[int]) -> str:
     """The text with each wrapping line break replaced by a space: same length, same offsets."""
-    if not breaks:
+    return blank(text, breaks)
+
+
+def blank(text: str, positions: list[int]) -> str:
+    """The text with the characters at these (ascending) positions replaced by spaces: same offsets."""
+    if not positions:
         return text
     parts = []
     cursor = 0
-    for position in breaks:
+    for position in positions:
         parts.append(text[cursor:position])
         parts.append(" ")
         cursor = position + 1
     parts.append(text[cursor:])
     return "".join(parts)
+
+
+# Markdown emphasis around a run of text: **strong** or __strong__, and *emphasis* between word edges
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)[^\n]+?(?<=\S)\1|(?<![\w*])\*(?=[^\s*])[^*\n]+?(?<=[^\s*])\*(?![\w*])")
+
+
+def emphasis_marks(text: str, start: int, end: int) -> list[int]:
+    """Positions of the Markdown emphasis markers in text[start:end] ("**Openness.** The Council ...").
+
+    Why: a marker is no word of the quote, and it hid sentence ends: "understand it?** No, because ..."
+    read as one sentence, an FAQ's question glued to its answer.
+    """
+    marks: list[int] = []
+    for match in _EMPHASIS.finditer(text, start, end):
+        width = 2 if match.group(1) else 1
+        marks += [*range(match.start(), match.start() + width), *range(match.end() - width, match.end())]
+    return marks
 
 
 _SENTENCE_BREAK = re.compile(r"[a-z)][.!?]\s+[A-Z]")
