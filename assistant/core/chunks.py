@@ -85,9 +85,9 @@ def _embed_text(title: str, trail: tuple[str, ...], text: str, sheet: str | None
 
 def quote_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """The quotable units of a chunk, as spans of its text: a table row whole, a long row in parts of
-    whole `Header: value` lines (`_row_parts`), none for a row that
-    instructs its reader, else each sentence of at least four words. A long row was quoted by its first
-    lines only, so a register's later columns (residual rating, owner, review dates) were never quotable.
+    whole `Header: value` lines (`_row_parts`), none for a row that instructs its reader, else each
+    sentence of at least four words. A long row was quoted by its first lines only, so a register's
+    later columns (residual rating, owner, review dates) were never quotable.
 
     Ingest embeds exactly these spans and the answerer quotes exactly these, so both agree.
     """
