@@ -232,3 +232,20 @@ def test_markdown_emphasis_is_no_part_of_a_quote_and_does_not_hide_a_sentence_en
     assert "Use the  contracted  service." in quotes  # same offsets: a marker is blanked, shown as one space
     assert "*" not in doc.text
     assert any(q.endswith("The Council publishes a plain description of every AI system it uses.") for q in quotes)
+
+
+def test_a_long_rows_best_part_is_named_as_header_value_pairs():
+    # a long register row is quoted in parts; read in context the quote is the whole row, and the part the
+    # answer rests on is shown as the row is, pairs separated by semicolons
+    from assistant.cli.ask import _render_answer
+
+    fields = [f"Field {i}: " + "words of the register " * 6 for i in range(8)] + ["Risk owner: Caroline Fettes"]
+    text = "\n".join(fields)
+    chunk = _chunk("r", text).model_copy(update={"row": 5, "sheet": "Register", "section": "Register"})
+    ranked = _units(chunk, {1: 0.9, 0: 0.2})
+    assert len(quote_spans(chunk)) == 2
+    answer = compose("q", "staff", ranked[:1], 5, [chunk], context=1, context_pool=ranked)
+    assert answer.citations[0].quote == text
+    rendered = _render_answer(answer)
+    assert 'best-ranked sentence: "Field 4: words' in rendered and "register ; Field" not in rendered
+    assert "; Risk owner: Caroline Fettes" in rendered

@@ -23,7 +23,7 @@ def _render_answer(answer) -> str:
             lines.append(f"  [{c.n}] {c.source}" + (f" ({where})" if where else ""))
             lines.append(f"      \"{display_quote(c.quote, c.section)}\"")
             if c.focus:  # a quote read with its neighbouring sentences: which one the answer rests on
-                lines.append(f"      best-ranked sentence: \"{' '.join(c.focus.split())}\"")
+                lines.append(f"      best-ranked sentence: \"{display_quote(c.focus, c.section)}\"")
     return "\n".join(lines) + "\n"
 
 
