@@ -249,3 +249,18 @@ def test_a_long_rows_best_part_is_named_as_header_value_pairs():
     rendered = _render_answer(answer)
     assert 'best-ranked sentence: "Field 4: words' in rendered and "register ; Field" not in rendered
     assert "; Risk owner: Caroline Fettes" in rendered
+
+
+def test_a_list_without_markers_a_word_list_or_html_items_is_read_whole_too():
+    # Word list paragraphs and HTML <li> items come as lines of their own, joined by single line breaks
+    plain = LIST.replace("\n- ", "\n")
+    chunk = _chunk("w", plain)
+    ranked = _units(chunk, {1: 0.9, 0: 0.2, 2: 0.1, 3: 0.05, 4: 0.0})
+    quote = compose("q", "staff", ranked[:1], 5, [chunk], context=1, context_pool=ranked).citations[0].quote
+    assert quote.startswith("Report these problems") and quote.endswith("stops working without warning;")
+    assert "Training on incidents" not in quote  # a paragraph break ends the list
+    # a sentence of a paragraph, whose line holds other sentences too, keeps its reach
+    prose = _chunk("p")
+    ranked = _units(prose, {1: 0.9, 0: 0.2, 2: 0.1, 3: 0.05})
+    quote = compose("q", "staff", ranked[:1], 5, [prose], context=1, context_pool=ranked).citations[0].quote
+    assert "Keep a copy" not in quote

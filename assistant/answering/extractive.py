@@ -119,11 +119,21 @@ def _is_question(unit: Unit) -> bool:
 
 
 def _is_list_item(unit: Unit) -> bool:
-    """Whether the unit is a line of a bulleted or enumerated list."""
+    """Whether the unit is a line of a bulleted or enumerated list: a line with its marker, or (in a
+    document whose list items come without one, a Word list or an HTML <li>) a line of its own that
+    the lines next to it join with a single line break, not a paragraph break."""
     text = unit.passage.chunk.text
     line_start = text.rfind("\n", 0, unit.start) + 1
     marker = LIST_MARKER.match(text, line_start)
-    return marker is not None and unit.start <= marker.end()
+    if marker is not None:
+        return unit.start <= marker.end()
+    line_end = text.find("\n", unit.end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:unit.start].strip() or text[unit.end:line_end].strip():
+        return False  # one sentence of a longer line
+    after_single = line_start >= 2 and text[line_start - 1] == "\n" and text[line_start - 2] != "\n"
+    before_single = line_end + 1 < len(text) and text[line_end + 1] != "\n"
+    return unit.passage.chunk.row is None and (after_single or before_single)
 
 
 def group_adjacent(chosen: list[Unit]) -> list[list[Unit]]:
