@@ -218,18 +218,20 @@ def test_a_quote_does_not_end_on_a_documents_question_it_carries_the_answer():
 
 
 def test_markdown_emphasis_is_no_part_of_a_quote_and_does_not_hide_a_sentence_end():
-    from assistant.core.chunks import make_chunks
+    from assistant.core.chunks import display_quote, make_chunks
     from assistant.retrieval.parsing import parse_bytes
 
     text = (b"# Guide\n\n**A resident has sent me a letter in Polish. Can I paste it into a translator?** No, "
             b"because it holds personal data. Use the *contracted* service.\n\n4.5 **Openness.** The Council "
-            b"publishes a plain description of every AI system it uses.\n")
+            b"publishes a plain description of every AI system it uses. Then MEASURE or **MANAGE**.\n")
     doc = parse_bytes(text, "guide.md")
     chunks = make_chunks(doc, root="r", source="guide.md", doc_hash="h", label=Label.INTERNAL, target_words=150)
     quotes = [c.text[s:e] for c in chunks for s, e in quote_spans(c)]
     assert "Can I paste it into a translator?" in quotes
     assert "No, because it holds personal data." in quotes
-    assert "Use the  contracted  service." in quotes  # same offsets: a marker is blanked, shown as one space
+    # same length: a marker's width moves before its words as spaces, so punctuation stays against its word
+    assert "Use the   contracted service." in quotes and "Then MEASURE or     MANAGE." in quotes
+    assert display_quote("Then MEASURE or     MANAGE.", None) == "Then MEASURE or MANAGE."
     assert "*" not in doc.text
     assert any(q.endswith("The Council publishes a plain description of every AI system it uses.") for q in quotes)
 

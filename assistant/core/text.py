@@ -149,16 +149,11 @@ def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> l
 
 def reflow(text: str, breaks: list[int]) -> str:
     """The text with each wrapping line break replaced by a space: same length, same offsets."""
-    return blank(text, breaks)
-
-
-def blank(text: str, positions: list[int]) -> str:
-    """The text with the characters at these (ascending) positions replaced by spaces: same offsets."""
-    if not positions:
+    if not breaks:
         return text
     parts = []
     cursor = 0
-    for position in positions:
+    for position in breaks:
         parts.append(text[cursor:position])
         parts.append(" ")
         cursor = position + 1
@@ -170,17 +165,24 @@ def blank(text: str, positions: list[int]) -> str:
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)[^\n]+?(?<=\S)\1|(?<![\w*])\*(?=[^\s*])[^*\n]+?(?<=[^\s*])\*(?![\w*])")
 
 
-def emphasis_marks(text: str, start: int, end: int) -> list[int]:
-    """Positions of the Markdown emphasis markers in text[start:end] ("**Openness.** The Council ...").
+def without_emphasis(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the Markdown emphasis in these spans taken out ("**Openness.** The Council ..."):
+    same length and the same spans, the markers' width moved before the emphasised words as spaces, so
+    "or **MANAGE**." reads "or     MANAGE." and its full stop stays against its word.
 
     Why: a marker is no word of the quote, and it hid sentence ends: "understand it?** No, because ..."
     read as one sentence, an FAQ's question glued to its answer.
     """
-    marks: list[int] = []
-    for match in _EMPHASIS.finditer(text, start, end):
-        width = 2 if match.group(1) else 1
-        marks += [*range(match.start(), match.start() + width), *range(match.end() - width, match.end())]
-    return marks
+    parts: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        for match in _EMPHASIS.finditer(text, start, end):
+            width = 2 if match.group(1) else 1
+            inner = text[match.start() + width : match.end() - width]
+            parts += [text[cursor : match.start()], " " * (2 * width), inner]
+            cursor = match.end()
+    parts.append(text[cursor:])
+    return "".join(parts)
 
 
 _SENTENCE_BREAK = re.compile(r"[a-z)][.!?]\s+[A-Z]")

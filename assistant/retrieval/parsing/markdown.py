@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
 from assistant.core.text import (
-    blank,
-    emphasis_marks,
     reads_as_clause,
     reflow,
     trail_titles,
     update_trail,
+    without_emphasis,
     wrap_breaks,
 )
 from assistant.retrieval.parsing.base import decode_text, names_columns, record_text
@@ -98,7 +97,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             prose.append(blocks[-1])
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
                                                                             markdown=True)])
-    text = blank(text, [offset for block in prose for offset in emphasis_marks(text, block.start, block.end)])
+    text = without_emphasis(text, [(block.start, block.end) for block in prose])
     text, blocks = _write_tables(text, blocks)
     return ParsedDocument(
         title=title or stem,
