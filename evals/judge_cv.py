@@ -16,10 +16,11 @@ from assistant.answering.judge import CANDIDATE_SIGNALS, SIGNALS, fit_judge, sig
 from assistant.cli.eval import _Run, load_sets
 
 CHOICES = {
-    "all ten": CANDIDATE_SIGNALS,
+    "all": CANDIDATE_SIGNALS,
     "without unknown_share and top_answer_type": tuple(s for s in CANDIDATE_SIGNALS
                                                       if s not in ("unknown_share", "top_answer_type")),
     "shipped (judge.SIGNALS)": SIGNALS,
+    "shipped without asked_missing": tuple(s for s in SIGNALS if s != "asked_missing"),
     "shipped + coverage": SIGNALS + ("best_coverage", "union_coverage"),
     "shipped + unknown_share": SIGNALS + ("unknown_share",),
     "shipped + score_gap": SIGNALS + ("score_gap",),

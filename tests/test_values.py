@@ -267,3 +267,49 @@ def test_how_often_is_answered_by_a_frequency_not_by_any_length_of_time(text, sa
     question = "How often do I have to redo the AI Essentials course?"
     assert (missing_values(question, [text]) == []) is says_how_often
     assert missing_values("How long does the AI Essentials course take?", [text]) == []  # any length of time
+
+
+@pytest.mark.parametrize("question, words", [
+    ("Which subprocessors does the supplier use to host the chatbot?", ["subprocessors"]),
+    ("What financial penalty does a vendor face if it trains on our data?", ["financial", "penalty"]),
+    ("What uptime does the vendor guarantee in its contract?", ["uptime"]),
+    ("Which AI company's model is the writing assistant running on?", ["company", "model"]),
+    # the phrase ends at its verb: an auxiliary, a participle, or a verb in -s before its object
+    ("What evidence shows the supplier review was overdue?", ["evidence"]),
+    ("What is the most personal data allowed in a test set?", ["personal", "data"]),
+    ("Which firm supplies the scoring tool, and when was it last checked?", ["firm"]),
+    # words that only qualify, and kinds of value the value kinds read, name nothing of their own
+    ("What's the overall rating the auditors gave?", ["rating"]),
+    ("What's the maximum fine for a breach?", ["fine"]),
+    ("On what date was the chatbot switched off?", []),
+    ("What score triggers a model review?", []),
+    # questions that ask no "what X"
+    ("May I use the image generator for a flyer?", []),
+    ("What am I supposed to tell a customer who asks?", []),
+    ("What do I do if the tool gets it wrong?", []),
+    ("Who approves a new AI system?", []),
+])
+def test_the_words_that_name_what_a_question_asks_for(question, words):
+    from assistant.answering.values import asked_words
+
+    assert asked_words(question) == words
+
+
+def test_the_judge_reads_whether_the_best_units_name_what_was_asked_for():
+    from assistant.answering.candidates import Query
+    from assistant.answering.features import FEATURES
+    from assistant.answering.judge import CANDIDATE_SIGNALS, signals
+
+    class _Unit:
+        def __init__(self, text, tokens):
+            self.text, self.score, self.tokens = text, 1.0, frozenset(tokens)
+            self.features = np.zeros(len(FEATURES), dtype=np.float32)
+
+    query = Query("Which subprocessors does the supplier use for the chatbot?", np.zeros(3), [], np.zeros((1, 3)),
+                  {"supplier": 2.0, "chatbot": 3.0}, "", [], asked=["subprocessor"])
+    index = CANDIDATE_SIGNALS.index("asked_missing")
+    on_topic = [_Unit("The supplier hosts the chatbot in the UK.", {"supplier", "host", "chatbot", "uk"})]
+    named = [_Unit("The supplier's subprocessors are listed in schedule 3.", {"supplier", "subprocessor", "list"})]
+    assert signals(on_topic, query)[index] == 1.0 and signals(named, query)[index] == 0.0
+    plain = Query("Who owns the chatbot?", np.zeros(3), [], np.zeros((1, 3)), {"chatbot": 3.0}, "", [])
+    assert signals(on_topic, plain)[index] == 0.0  # a question that names no asked-for thing misses nothing

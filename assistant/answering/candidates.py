@@ -82,6 +82,7 @@ class Query:
     key_terms: list[str]
     bridge_terms: dict[str, float] = field(default_factory=dict)  # stemmed expansion term -> weight
     unknown: list[str] = field(default_factory=list)  # the question's topic words no indexed chunk uses
+    asked: list[str] = field(default_factory=list)  # stemmed words naming what it asks for (`values.asked_words`)
 
 
 @dataclass

@@ -21,10 +21,12 @@ from assistant.answering.values import missing_values
 
 # Every question-level signal `signals` computes, in order; the model reads the SIGNALS among them.
 CANDIDATE_SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best_coverage", "best_rare_coverage",
-                     "union_coverage", "unknown_share", "top_answer_type", "score_gap", "value_missing")
+                     "union_coverage", "unknown_share", "top_answer_type", "score_gap", "value_missing",
+                     "asked_missing")
 # Chosen by leave-one-organisation-out cross-validation on the calibration splits (`evals/judge_cv.py`):
-# these four caught more unanswerable questions, holding back fewer answerable ones, than all ten.
-SIGNALS = ("top_score", "best_sentence_sim", "best_rare_coverage", "value_missing")
+# these four caught more unanswerable questions, holding back fewer answerable ones, than all ten; `asked_missing`
+# (the thing a "what / which X" question asks for, named in none of the best units) was added later the same way.
+SIGNALS = ("top_score", "best_sentence_sim", "best_rare_coverage", "value_missing", "asked_missing")
 JUDGED_UNITS = 3  # the best units the signals read (those an answer leads with)
 TOPIC_WORDS = 2  # a unit holding one of the question's this many rarest words is on its topic (`values`)
 MAX_HELD_BACK = 0.10  # share of answerable questions the `answered` threshold may hold back
@@ -57,7 +59,9 @@ def signals(units: list[Unit], query: Query | None = None, missing: list[str] | 
     `unknown_share` is the share of the question's topic words that no indexed document uses at all
     (a question about a fee in documents that never mention fees); `value_missing` is 1 when the
     question asks for a specific value (an amount, a contact, a time, a date, a count) that none of
-    the best units states (`missing`, when the caller has worked it out already).
+    the best units states (`missing`, when the caller has worked it out already); `asked_missing` is the
+    share of the words naming what a "what / which X" question asks for ("Which subprocessors ...?") that
+    none of the best units (with their headings) contains: 0 for a question that names no such thing.
     """
     if not units:
         return np.zeros(len(CANDIDATE_SIGNALS), dtype=np.float32)
@@ -70,9 +74,12 @@ def signals(units: list[Unit], query: Query | None = None, missing: list[str] | 
     topics = len(weights) + len(query.unknown) if query is not None else 0
     unknown_share = len(query.unknown) / topics if topics else 0.0
     value_missing = float(bool(missing_value_kinds(units, query) if missing is None else missing))
+    asked = query.asked if query is not None else []
+    asked_missing = sum(term not in union for term in asked) / len(asked) if asked else 0.0
     return np.asarray([units[0].score, top[_INDEX["sentence_sim"]], best[:, _INDEX["sentence_sim"]].max(),
                        best[:, _INDEX["coverage"]].max(), best[:, _INDEX["rare_coverage"]].max(), union_coverage,
-                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0), value_missing], dtype=np.float32)
+                       unknown_share, top[_INDEX["answer_type"]], min(gap, 3.0), value_missing, asked_missing],
+                      dtype=np.float32)
 
 
 def missing_value_kinds(units: list[Unit], query: Query | None) -> list[str]:

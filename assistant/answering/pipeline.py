@@ -7,6 +7,7 @@ output stays on the `Evidence` it returns, so `aims eval --diagnose` can say whe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +30,7 @@ from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
 from assistant.answering.judge import Judge, Verdict, permissive
 from assistant.answering.ranker import prior
 from assistant.answering.thesaurus import Thesaurus
+from assistant.answering.values import asked_words
 
 BRIDGE_WEIGHT = 0.35  # an expansion term's weight beside the question's own (its IDF times this)
 
@@ -119,7 +121,8 @@ class QuestionPipeline:
             expansions = self.thesaurus.expand(question, vector, self.sources.tokenize)
             idf = self.sources.idf([t for t in expansions if t not in weights])
             bridge = {t: idf[t] * BRIDGE_WEIGHT * s for t, s in expansions.items() if t in idf}
-        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown)
+        asked = list(dict.fromkeys(t for tokens in self.sources.tokenize(asked_words(question)) for t in tokens))
+        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown, asked)
 
     def thread_vector(self, thread: ThreadQuery) -> np.ndarray:
         """The question's vector, a follow-up's earlier questions weighed in with less weight."""
@@ -144,17 +147,21 @@ class QuestionPipeline:
     def missing_words(self, question: str, query: Query, units: list[Unit]) -> list[str]:
         """The question's topic words (as asked) that none of the units contains, rarest first.
 
-        Words that no indexed document uses at all come first: the documents cannot state them.
+        The words naming what a "what / which X" question asks for come first ("Which subprocessors ...?":
+        the detail not found), then words that no indexed document uses at all: the documents cannot state them.
         """
         found = set().union(*(u.tokens for u in units)) if units else set()
         words = [w.strip(".,;:!?\"'()") for w in question.split()]
         words = [w for w in dict.fromkeys(words) if w]
         stems = self.sources.tokenize(words)
+        asked = set(asked_words(question))
         top = max(query.weights.values(), default=1.0) + 1.0
         missing: dict[str, float] = {}
         for word, stem in zip(words, stems):
             for token in stem:
                 weight = top if token in query.unknown else query.weights.get(token)
+                if weight is not None and re.sub(r"'s$", "", word.lower()) in asked:
+                    weight = top + 1.0
                 if weight is not None and token not in found and word not in missing:
                     missing[word] = weight
         return [w for w, _ in sorted(missing.items(), key=lambda kv: -kv[1])][:3]

@@ -207,3 +207,54 @@ def missing_values(question: str, texts: list[str], on_topic: list[bool] | None 
     return [kind for kind in asked_values(question)
             if not any(kind.stated(question, text) and (near or not kind.topical)
                        for text, near in zip(texts, topical))]
+
+
+# What a "what / which X ..." question names as the thing it asks for ("What uptime does the supplier
+# guarantee?" asks for an uptime; "Which subprocessors does it use?" for subprocessors). The phrase after
+# the question word ends at its verb, a pronoun or a preposition; articles, words that only qualify
+# ("overall", "maximum", "latest") and words that name a kind of value the kinds above already read
+# ("date", "number", "score") are no part of it.
+_ASKED_PHRASE = re.compile(r"\b(?:what|which|whose)(?:'s| is| are| was| were)?\s+((?:[\w'-]+\s+){0,6}[\w'-]*)", re.I)
+_ASKED_END = frozenset(
+    "is are was were be been being does do did will would can could should must may might has have had am "
+    "use uses used need needs going get gets give gives "
+    "i we you they he she it me us them there this that these those "
+    "i'm i've i'd we're we've we'd you're you've they're they've it's "
+    "of to for in on at by with from about into after before under over during as if when than and or but".split())
+_ASKED_SKIP = frozenset(
+    "the a an our my your their its his her "
+    "kind type sort sorts kinds types one ones thing things way ways exactly actually really currently now still "
+    "just also new other else exact specific particular main ai "
+    "most least highest lowest biggest largest smallest maximum minimum max min latest earliest absolute first "
+    "last best worst overall "
+    "date dates day days deadline time times hours hour number numbers amount amounts percentage percent rate "
+    "rates figure figures score scores value values".split())
+_DETERMINERS = frozenset("the a an it its our their his her this that these those".split())
+
+
+def asked_words(question: str) -> list[str]:
+    """The words that name what a "what / which ... ?" question asks for, lower-cased ([] for other questions).
+
+    "Which subprocessors does Kittiwake use?" -> subprocessors; "What financial penalty does a supplier
+    face?" -> financial, penalty. The phrase stops at its verb: an auxiliary, a participle ("What is the
+    most data allowed ..."), or a word in -s that a determiner or a name follows ("What evidence shows
+    the ...", "Which company supplies FraudLens ...").
+    """
+    words: list[str] = []
+    for match in _ASKED_PHRASE.finditer(question):
+        phrase = match.group(1).split()
+        taken = 0
+        for index, raw in enumerate(phrase):
+            word = re.sub(r"'s$", "", raw.lower()).strip("'?,.;:!\"()")
+            if not word or word in _ASKED_END or (taken and word in _DETERMINERS):
+                break  # its verb, a pronoun or a preposition; or a determiner after its noun ("the rating the ...")
+            if index > 0 and len(word) > 4 and word.endswith("ed"):
+                break  # a participle: the verb of the question
+            if (index > 0 and word.endswith("s") and not word.endswith("ss") and index + 1 < len(phrase)
+                    and (phrase[index + 1].lower() in _DETERMINERS or phrase[index + 1][:1].isupper())):
+                break  # "What evidence shows the ...": a verb in -s before its object
+            if word not in _ASKED_SKIP:
+                taken += 1
+                if word not in words:
+                    words.append(word)
+    return words
