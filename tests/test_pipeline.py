@@ -211,6 +211,13 @@ def test_the_words_a_partial_answer_says_are_missing_are_topics_not_how_it_asks(
     assert "auditors" in found.missing and "many" not in found.missing
 
 
+def test_a_partial_answer_names_first_the_thing_a_question_asked_for(sources):
+    """"Which insurer ...?" asks for an insurer: that is the detail not found, ahead of the question's rarer words."""
+    pipeline = QuestionPipeline(sources, prior(), permissive())
+    found = pipeline.evidence("For quantum suppliers, which insurer covers procurement?", ["public"])
+    assert found.query.asked and found.missing[0] == "insurer"
+
+
 @pytest.mark.parametrize("question", ["How long do we keep chat transcripts?",
                                       "How soon and how often are chat transcripts checked?",
                                       "How much do chat transcripts cost, and how many are kept?",
