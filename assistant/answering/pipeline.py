@@ -7,7 +7,6 @@ output stays on the `Evidence` it returns, so `aims eval --diagnose` can say whe
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -154,13 +153,12 @@ class QuestionPipeline:
         words = [w.strip(".,;:!?\"'()") for w in question.split()]
         words = [w for w in dict.fromkeys(words) if w]
         stems = self.sources.tokenize(words)
-        asked = set(asked_words(question))
         top = max(query.weights.values(), default=1.0) + 1.0
         missing: dict[str, float] = {}
         for word, stem in zip(words, stems):
             for token in stem:
                 weight = top if token in query.unknown else query.weights.get(token)
-                if weight is not None and re.sub(r"'s$", "", word.lower()) in asked:
+                if weight is not None and token in query.asked:
                     weight = top + 1.0
                 if weight is not None and token not in found and word not in missing:
                     missing[word] = weight
