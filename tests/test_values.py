@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from assistant.answering.extractive import partial_lead
+from assistant.answering.features import FEATURES
 from assistant.answering.values import asked_values, missing_values
+
+
+class _Unit:
+    """A ranked unit as the judge reads it: its text, score, stemmed tokens and (zero) features."""
+
+    def __init__(self, text: str, tokens=()):
+        self.text, self.score, self.tokens = text, 1.0, frozenset(tokens)
+        self.features = np.zeros(len(FEATURES), dtype=np.float32)
 
 
 @pytest.mark.parametrize("question, kinds", [
@@ -109,13 +118,7 @@ def test_a_partial_answer_names_the_kind_of_value_it_could_not_find():
 
 def test_the_judge_reads_value_missing_from_the_best_units():
     from assistant.answering.candidates import Query
-    from assistant.answering.features import FEATURES
     from assistant.answering.judge import CANDIDATE_SIGNALS, signals
-
-    class _Unit:  # the judge reads only these members of a ranked unit
-        def __init__(self, text):
-            self.text, self.score, self.tokens = text, 1.0, frozenset()
-            self.features = np.zeros(len(FEATURES), dtype=np.float32)
 
     query = Query("What's the email address for the data protection team?", np.zeros(3), [], np.zeros((1, 3)),
                   {}, "", [])
@@ -160,13 +163,7 @@ def test_a_website_named_in_passing_is_not_a_request_for_its_address():
 
 def test_the_judge_counts_an_amount_only_in_a_best_unit_holding_a_rare_question_word():
     from assistant.answering.candidates import Query
-    from assistant.answering.features import FEATURES
     from assistant.answering.judge import CANDIDATE_SIGNALS, signals
-
-    class _Unit:
-        def __init__(self, text, tokens):
-            self.text, self.score, self.tokens = text, 1.0, frozenset(tokens)
-            self.features = np.zeros(len(FEATURES), dtype=np.float32)
 
     query = Query("How much do we pay for the scribe licences?", np.zeros(3), [], np.zeros((1, 3)),
                   {"scribe": 5.0, "licenc": 4.0, "pay": 1.0}, "", [])
@@ -297,13 +294,7 @@ def test_the_words_that_name_what_a_question_asks_for(question, words):
 
 def test_the_judge_reads_whether_the_best_units_name_what_was_asked_for():
     from assistant.answering.candidates import Query
-    from assistant.answering.features import FEATURES
     from assistant.answering.judge import CANDIDATE_SIGNALS, signals
-
-    class _Unit:
-        def __init__(self, text, tokens):
-            self.text, self.score, self.tokens = text, 1.0, frozenset(tokens)
-            self.features = np.zeros(len(FEATURES), dtype=np.float32)
 
     query = Query("Which subprocessors does the supplier use for the chatbot?", np.zeros(3), [], np.zeros((1, 3)),
                   {"supplier": 2.0, "chatbot": 3.0}, "", [], asked=["subprocessor"])
