@@ -10,9 +10,13 @@ from assistant.evaluation import (
     citation_hits,
     format_stage_table,
     format_table,
+    format_uncertainty,
     gate,
+    paired,
     score,
+    sign_test,
     stage_table,
+    wilson,
     words_shown,
 )
 
@@ -50,6 +54,42 @@ def test_an_answer_is_scored_with_the_words_of_evidence_it_shows():
     assert results["ours"]["hit@1"] == results["baseline"]["hit@1"] == 1.0
     assert results["ours"]["words"] == 5 and results["baseline"]["words"] == 305  # over answerable questions only
     assert format_table(results).splitlines()[0].endswith("| leaks | words |")
+
+
+def test_a_share_of_a_few_dozen_questions_is_reported_with_its_interval():
+    assert wilson(0, 10) == (0.0, 0.278)  # none of ten is still consistent with up to about a quarter
+    assert wilson(5, 10) == (0.237, 0.763)
+    assert wilson(19, 36) == (0.37, 0.68)  # a test split's hit@1: 0.528, give or take 0.15
+    assert wilson(0, 0) is None
+    low, high = wilson(190, 360)
+    assert 0.47 < low < 0.528 < high < 0.58  # ten times the questions, a third of the width
+
+
+def test_two_systems_are_compared_question_by_question_with_a_sign_test():
+    assert sign_test(8, 1) == 0.0391  # 2 * (1 + 8) / 2**9: unlikely were they equal
+    assert sign_test(9, 6) == 0.6072 and sign_test(0, 0) == 1.0 and sign_test(3, 3) == 1.0
+    ours = {"ranks": {"a": 1, "b": 1, "c": None, "d": 2, "e": 3}}
+    other = {"ranks": {"a": 1, "b": None, "c": 1, "d": None, "e": 1, "f": 1}}  # f: a question ours was not asked
+    compared = paired(ours, other)
+    assert compared["hit@1"] == {"ours_only": 1, "other_only": 2, "p": 1.0}  # b / c, e
+    assert compared["hit@any"] == {"ours_only": 2, "other_only": 1, "p": 1.0}  # b, d / c
+
+
+def test_the_scores_carry_their_intervals_and_the_table_shows_them():
+    checker = LeakChecker({"policy.md": "public"}, {}, {"staff": ["public"]})
+    right = Answer(question="q", role="staff", answer="x", grounded=True,
+                   citations=[_cite("policy.md", "Report incidents within 24 hours.")])
+    wrong = Answer(question="q", role="staff", answer="x", grounded=True, citations=[_cite("policy.md", "Other.")])
+    questions = [_question().model_copy(update={"id": f"q{i}"}) for i in range(4)]
+    ours = score({f"q{i}": right if i < 3 else wrong for i in range(4)}, questions, checker)
+    theirs = score({f"q{i}": right if i == 3 else wrong for i in range(4)}, questions, checker)
+    assert ours["hit@1"] == 0.75 and ours["hit@1_ci"] == wilson(3, 4) and ours["refusal_ci"] is None
+    assert ours["ranks"] == {"q0": 1, "q1": 1, "q2": 1, "q3": None}
+    table = format_uncertainty({"ours": ours, "baseline": theirs}, {"baseline": paired(ours, theirs)})
+    rows = table.splitlines()
+    assert rows[0].startswith("| system | hit@1 (95 % interval) |")
+    assert rows[2].startswith("| ours | 0.750 (0.30-0.95) | 0.750 (0.30-0.95) | n/a |")
+    assert rows[3].endswith("| 3 / 1 (p 0.625) | 3 / 1 (p 0.625) |")
 
 
 def test_the_stage_table_says_where_gold_is_lost():
@@ -130,3 +170,24 @@ def test_the_small_node_baseline_quotes_about_a_tenth_of_the_default_s_words(tmp
     assert len(default.citations) == len(small.citations) == 5
     assert words_shown(small) * 4 < words_shown(default)
     assert all(len(c.quote.split()) <= SMALL_NODE_TOKENS for c in small.citations)  # a token is at most a word
+
+
+def test_aims_eval_prints_each_baseline_against_ours_on_the_same_split(capsys):
+    from assistant.cli.eval import _paired_with_ours, _print
+
+    def figures(ranks: dict) -> dict:
+        return {"hit@1": 0.5, "hit@any": 0.5, "hit@1_ci": (0.1, 0.9), "hit@any_ci": (0.1, 0.9), "ranks": ranks}
+
+    results = {"aims-assistant": figures({"a": 1, "b": 1}), "aims-assistant (test split)": figures({"b": 1}),
+               "llama-index baseline": figures({"a": None, "b": 1}),
+               "llama-index baseline (test split)": figures({"b": None})}
+    compared = _paired_with_ours(results)
+    assert compared["llama-index baseline"]["hit@1"]["ours_only"] == 1  # a, over all questions
+    assert compared["llama-index baseline (test split)"]["hit@1"]["ours_only"] == 1  # b, against our test split
+    assert set(compared) == {"llama-index baseline", "llama-index baseline (test split)"}
+    payload = {"sets": {"org": {"questions": 2, "results": results, "paired": compared}}, "targets_checked": True,
+               "targets_missed": []}
+    _print(payload)
+    printed = capsys.readouterr().out
+    assert "How sure these figures are" in printed
+    assert "| llama-index baseline (test split) | 0.500 (0.10-0.90) |" in printed and "1 / 0 (p 1.000)" in printed

@@ -26,8 +26,10 @@ from assistant.evaluation import (
     citation_hits,
     format_stage_table,
     format_table,
+    format_uncertainty,
     gate,
     load_questions,
+    paired,
     score,
     stage_table,
 )
@@ -217,7 +219,19 @@ def _measure(run: _Run, args) -> dict:
         results[SMALL_BASELINE] = score(small_answers, selected, checker)
         if args.split == "all" and test_only:
             results[f"{SMALL_BASELINE} (test split)"] = score(small_answers, test_only, checker)
+    out["paired"] = _paired_with_ours(results)
     return out
+
+
+def _paired_with_ours(results: dict) -> dict:
+    """Each baseline against ours on the same questions (all of them, or the test split's), question by question."""
+    compared = {}
+    for name, metrics in results.items():
+        if name.startswith("aims-assistant"):
+            continue
+        ours = results["aims-assistant (test split)" if name.endswith("(test split)") else "aims-assistant"]
+        compared[name] = paired(ours, metrics)
+    return compared
 
 
 def llm_choice_counts(traced) -> dict:
@@ -342,6 +356,9 @@ def _print(payload: dict) -> None:
     for name, result in payload["sets"].items():
         out.write(f"## {name}: {result['questions']} questions\n\n")
         out.write(format_table(result["results"]) + "\n\n")
+        out.write("How sure these figures are (Wilson 95 % intervals; each baseline against ours on the same "
+                  "questions, with the exact sign test's p-value):\n\n")
+        out.write(format_uncertainty(result["results"], result.get("paired", {})) + "\n\n")
         if "llm_choice" in result:
             counts = ", ".join(f"{n} {kind}" for kind, n in result["llm_choice"].items())
             out.write(f"LLM choice of evidence: {counts}; {result['seconds_per_question']} s a question\n\n")
