@@ -39,6 +39,24 @@ def test_a_hit_needs_the_gold_document_and_an_overlapping_quote():
     assert citation_hits(_cite("a.pdf", "anything", page=3), Gold(source="a.pdf", quote="x", page=3))
 
 
+def test_a_sibling_clause_with_other_figures_is_no_hit():
+    # the EU AI Act's clauses share their wording and differ in the number that answers the question
+    death = Gold(source="act.html", quote="but not later than 10 days after the date on which the provider or, where "
+                                          "applicable, the deployer becomes aware of the serious incident")
+    other = ("The report shall be made immediately, and in any event not later than 15 days after the provider or, "
+             "where applicable, the deployer becomes aware of the serious incident.")
+    assert not citation_hits(_cite("act.html", other), death)
+    assert citation_hits(_cite("act.html", other.replace("15 days", "10 days")), death)
+    bans = Gold(source="act.html", quote="Chapters I and II shall apply from 2 February 2025")
+    assert not citation_hits(_cite("act.html", "Chapter III and Chapter XII and Article 78 shall apply from 2 August "
+                                               "2025, with the exception of Article 101;"), bans)
+    assert citation_hits(_cite("act.html", "(a) Chapters I and II shall apply from 2 February 2025;"), bans)
+    # words and figures alike: the figures written the same way in both still hit ("£191,000" and "£191,000")
+    funding = Gold(source="review.md", quote="Additional resources of £191,000 for 2027 are approved")
+    assert citation_hits(_cite("review.md", "MR-2026-D3: Additional resources of £191,000 for 2027 are approved, "
+                                            "as set out in section 6."), funding)
+
+
 def test_an_answer_is_scored_with_the_words_of_evidence_it_shows():
     # the baseline quotes whole nodes: a hit among many words is not the same as a hit among few
     short = Answer(question="q", role="staff", answer="x", grounded=True,
