@@ -155,8 +155,8 @@ def words_shown(answer: Answer) -> int:
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
     """The Wilson score interval (95 % by default) of a share of n; None when n is 0.
 
-    Why: a test split holds 33 to 40 answerable questions and 10 to 22 unanswerable ones, so a figure
-    moves by 0.03 to 0.10 a question; the interval says which gaps to a target or a baseline are real.
+    Why: a test split holds 33 to 40 answerable questions and 10 to 27 unanswerable ones, so a figure
+    moves by 0.025 to 0.10 a question; the interval says which gaps to a target or a baseline are real.
     """
     if n <= 0:
         return None
