@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from assistant.core.models import Answer, Citation
+from assistant.core.stats import wilson_bounds
 
 # Issue 12's targets, on each set's test split: organisation sets, and the reference-text set.
 TARGETS = {"organisation": {"hit@1": 0.65, "hit@any": 0.85}, "reference": {"hit@any": 0.70},
@@ -160,10 +161,8 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | Non
     """
     if n <= 0:
         return None
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5 / (1 + z * z / n)
-    return round(max(0.0, centre - half), 3), round(min(1.0, centre + half), 3)
+    low, high = wilson_bounds(successes, n, z)
+    return round(max(0.0, low), 3), round(min(1.0, high), 3)
 
 
 def sign_test(wins: int, losses: int) -> float:
@@ -201,13 +200,13 @@ def _metrics(rows: list[dict]) -> dict:
     return {
         "questions": len(rows),
         "answerable": n,
-        "hit@1": sum(r["rank"] == 1 for r in answerable) / n if n else None,
-        "hit@any": sum(r["rank"] is not None for r in answerable) / n if n else None,
+        "hit@1": hits_1 / n if n else None,
+        "hit@any": hits_any / n if n else None,
         "mrr": sum(1 / r["rank"] for r in answerable if r["rank"]) / n if n else None,
-        "false_refusals": sum(not r["grounded"] for r in answerable),
-        "false_refusal_rate": sum(not r["grounded"] for r in answerable) / n if n else None,
+        "false_refusals": held_back,
+        "false_refusal_rate": held_back / n if n else None,
         "unanswerable": len(unanswerable),
-        "refusal": sum(not r["grounded"] for r in unanswerable) / len(unanswerable) if unanswerable else None,
+        "refusal": refused / len(unanswerable) if unanswerable else None,
         "partial": sum(r["status"] == "partial" for r in rows),
         "none": sum(r["status"] == "none" for r in rows),
         "leaks": sum(bool(r["leaks"]) for r in rows),

@@ -18,6 +18,7 @@ import numpy as np
 from assistant.answering.candidates import Query, rarest_terms
 from assistant.answering.features import FEATURES, Unit, coverage
 from assistant.answering.values import missing_values
+from assistant.core.stats import wilson_bounds
 
 # Every question-level signal `signals` computes, in order; the model reads the SIGNALS among them.
 CANDIDATE_SIGNALS = ("top_score", "top_sentence_sim", "best_sentence_sim", "best_coverage", "best_rare_coverage",
@@ -213,9 +214,7 @@ def allowed_below(n: int, share: float, confidence: float = CONFIDENCE) -> int:
     z = NormalDist().inv_cdf(confidence)
     best = 0
     for k in range(n + 1):
-        p = k / n
-        upper = (p + z * z / (2 * n) + z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5) / (1 + z * z / n)
-        if upper > share:
+        if wilson_bounds(k, n, z)[1] > share:
             break
         best = k
     return best
