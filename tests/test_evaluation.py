@@ -209,3 +209,36 @@ def test_aims_eval_prints_each_baseline_against_ours_on_the_same_split(capsys):
     printed = capsys.readouterr().out
     assert "How sure these figures are" in printed
     assert "| llama-index baseline (test split) | 0.500 (0.10-0.90) |" in printed and "1 / 0 (p 1.000)" in printed
+
+
+def test_aims_eval_measures_only_the_questions_its_ids_choose_and_reads_no_floors_on_them(tmp_path, capsys):
+    import json
+
+    from assistant.cli.main import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policy.md").write_text("# AI incidents\n\nReport every AI incident to the service desk within 24 "
+                                      "hours.\n\n# Training\n\nAll staff complete the AI basics course each year.\n")
+    rows = [{"id": qid, "question": text, "role": "staff", "category": "staff", "answerable": True,
+             "gold": [{"source": "policy.md", "quote": quote, "page": None}], "must_not_contain": [],
+             "split": "test"}
+            for qid, text, quote in (("old-1", "How fast must I report an AI incident?", "within 24 hours"),
+                                     ("new-n001", "How often is the AI basics course?", "each year"),
+                                     ("new-n002", "Who gets AI incident reports?", "the service desk"))]
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    adhoc = ["eval", "--questions", str(questions), "--corpus", str(corpus), "--no-baseline",
+             "--work-dir", str(tmp_path / "work")]
+
+    assert main([*adhoc, "--ids", "*-n0*", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    (measured,) = payload["sets"].values()
+    assert measured["questions"] == 2  # the batch, not old-1
+    assert payload["targets_checked"] is False and payload["regressions"] == []
+    assert main([*adhoc, "--ids", "old-1", "--ids", "new-n002", "--json"]) == 0
+    assert next(iter(json.loads(capsys.readouterr().out)["sets"].values()))["questions"] == 2
+    assert main([*adhoc, "--ids", "old-*"]) == 0
+    assert "not checked on a calibration-only run or a subset chosen with --ids" in capsys.readouterr().out
+    assert main([*adhoc, "--ids", "old-*", "--gate"]) == 2  # a gate reads whole test splits
+    assert "does not go with --ids" in capsys.readouterr().err
