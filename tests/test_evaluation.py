@@ -240,5 +240,7 @@ def test_aims_eval_measures_only_the_questions_its_ids_choose_and_reads_no_floor
     assert next(iter(json.loads(capsys.readouterr().out)["sets"].values()))["questions"] == 2
     assert main([*adhoc, "--ids", "old-*"]) == 0
     assert "not checked on a calibration-only run or a subset chosen with --ids" in capsys.readouterr().out
+    assert main([*adhoc, "--ids", "none-*"]) == 0
+    assert "no question chosen" in capsys.readouterr().out
     assert main([*adhoc, "--ids", "old-*", "--gate"]) == 2  # a gate reads whole test splits
     assert "does not go with --ids" in capsys.readouterr().err

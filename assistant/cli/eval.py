@@ -180,6 +180,8 @@ def read_against_targets(sets: dict, split: str, floors: dict) -> tuple[list[str
     regressions, missed = [], []
     for name, result in sets.items():
         results = result["results"]
+        if not results:  # no question of this set was measured
+            continue
         reg, miss = gate(name, results.get("aims-assistant (test split)", results["aims-assistant"]),
                          results.get("llama-index baseline (test split)"), floors.get(name, {}))
         regressions += reg
@@ -202,6 +204,8 @@ def _measure(run: _Run, args) -> dict:
     """Scores (all questions and the test split), the stage table, and the baseline's scores for one set."""
     assistant = run.assistant
     selected = [q for q in run.questions if (args.split == "all" or q.split == args.split) and chosen_id(q.id, args)]
+    if not selected:  # `--ids` chose none of this set's questions: nothing to measure, not a row of zeros
+        return {"questions": 0, "results": {}}
     texts = assistant.document_texts()
     checker = LeakChecker({s: label for s, (label, _) in texts.items()},
                           {s: text for s, (_, text) in texts.items()}, assistant.settings.role_labels)
@@ -367,6 +371,9 @@ def _fit_margin(gathered, ranker) -> float:
 def _print(payload: dict) -> None:
     out = sys.stdout
     for name, result in payload["sets"].items():
+        if not result["questions"]:
+            out.write(f"## {name}: no question chosen\n\n")
+            continue
         out.write(f"## {name}: {result['questions']} questions\n\n")
         out.write(format_table(result["results"]) + "\n\n")
         out.write("How sure these figures are (Wilson 95 % intervals; each baseline against ours on the same "
