@@ -244,3 +244,41 @@ def test_aims_eval_measures_only_the_questions_its_ids_choose_and_reads_no_floor
     assert "no question chosen" in capsys.readouterr().out
     assert main([*adhoc, "--ids", "old-*", "--gate"]) == 2  # a gate reads whole test splits
     assert "does not go with --ids" in capsys.readouterr().err
+
+
+def test_the_citation_margin_grid_grows_while_hit_at_any_rises_at_its_top(monkeypatch):
+    """A refit can put the ranker's scores on a scale many times the prior's: the margin fit must not stop
+    at the grid's edge, and it composes answers as `aims ask` does (with the context it reads around the quote)."""
+    from types import SimpleNamespace
+
+    from assistant.answering import extractive
+    from assistant.cli import eval as ev
+
+    composed = []
+
+    needs = {"a": 3.0, "b": 6.0, "c": 12.0}  # the margin at which each question's gold joins its citations
+
+    def scripted(question, role, units, k, searched, *, margin, context, context_pool):
+        """Cites the gold once the margin reaches the question's need, as a ranker on a tenfold scale would."""
+        composed.append((margin, context))
+        quote = "Report incidents within 24 hours" if margin >= needs[question] else "Something else entirely"
+        return Answer(question=question, role=role, answer="x", grounded=True, citations=[_cite("policy.md", quote)])
+
+    monkeypatch.setattr(extractive, "compose", scripted)
+    gathered = [(_question().model_copy(update={"id": name, "question": name}),
+                 SimpleNamespace(units=["unit"], searched=[])) for name in needs]
+    ranker = SimpleNamespace(margin=0.25)
+    assert ev._fit_margin(gathered, ranker, context=1) == 12.0  # the grid grew 3 -> 6 -> 12 -> 24, and 12 suffices
+    assert max(margin for margin, _ in composed) == 24.0
+    assert {context for _, context in composed} == {1}
+    composed.clear()
+
+    def saturating(question, role, units, k, searched, *, margin, context, context_pool):
+        composed.append((margin, context))
+        quote = "Report incidents within 24 hours" if margin >= needs[question] / 10 else "Something else entirely"
+        return Answer(question=question, role=role, answer="x", grounded=True, citations=[_cite("policy.md", quote)])
+
+    monkeypatch.setattr(extractive, "compose", saturating)
+    assert ev._fit_margin(gathered, ranker) == 1.5  # gold at 0.3, 0.6 and 1.2: chosen within the first grid
+    assert max(margin for margin, _ in composed) == 3.0  # which did not grow
+

@@ -314,7 +314,8 @@ def _calibrate(runs: list[_Run], target: Path) -> dict:
     ranker, ranker_summary = fit(groups)
     for _, _, evidence in gathered:
         evidence.units[:] = ranker.rank(evidence.units)
-    ranker.margin = _fit_margin([(q, e) for _, q, e in gathered], ranker)
+    context = runs[0].assistant.answerer.context if runs else 0
+    ranker.margin = _fit_margin([(q, e) for _, q, e in gathered], ranker, context)
     judge, judge_summary = fit_judge([(signals(e.units, e.query), q.answerable) for _, q, e in gathered])
     for run in runs:  # the figures that follow are measured with the new fit
         run.assistant.pipeline.ranker = ranker
@@ -346,24 +347,38 @@ def _gold_mask(question, units):
 SMALL_NODE_TOKENS = 128
 SMALL_BASELINE = f"llama-index baseline, {SMALL_NODE_TOKENS}-token nodes"
 
-MARGINS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+MARGINS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)  # the first grid; it grows (doubling) while hit@any rises at its top
+MAX_MARGINS = 12
 
 
-def _fit_margin(gathered, ranker) -> float:
-    """The smallest citation margin whose calibration hit@any is within 0.01 of the best margin's."""
+def _fit_margin(gathered, ranker, context: int = 0) -> float:
+    """The smallest citation margin whose calibration hit@any is within 0.01 of the best margin's.
+
+    Answers are composed as `aims ask` composes them (the best quote read with `context` sentences either
+    side). The margin is in the ranker's score units, whose scale a refit changes (the fit's weights may be
+    many times the prior's), so the grid is doubled at its top while hit@any still rises there: "the best"
+    is then the best any margin reaches, not the best of a grid that ended too soon for the fit's scale.
+    """
     from assistant.answering.extractive import compose
 
     answerable = [(q, e) for q, e in gathered if q.answerable and e.units]
     if not answerable:
         return ranker.margin
-    rates = {}
-    for margin in MARGINS:
-        hits = 0
-        for question, evidence in answerable:
-            answer = compose(question.question, question.role, evidence.units, EVAL_K, evidence.searched,
-                             margin=margin)
-            hits += any(citation_hits(c, g) for c in answer.citations for g in question.gold)
-        rates[margin] = hits / len(answerable)
+    rates: dict[float, float] = {}
+    margins = list(MARGINS)
+    while True:
+        for margin in margins:
+            if margin in rates:
+                continue
+            hits = 0
+            for question, evidence in answerable:
+                answer = compose(question.question, question.role, evidence.units, EVAL_K, evidence.searched,
+                                 margin=margin, context=context, context_pool=evidence.units)
+                hits += any(citation_hits(c, g) for c in answer.citations for g in question.gold)
+            rates[margin] = hits / len(answerable)
+        if rates[margins[-1]] <= rates[margins[-2]] or len(margins) >= MAX_MARGINS:
+            break  # hit@any has stopped rising at the grid's top: a wider margin cites nothing more
+        margins.append(margins[-1] * 2)
     best = max(rates.values())
     return min(m for m, rate in rates.items() if rate >= best - 0.01)
 
