@@ -252,7 +252,7 @@ def test_the_citation_margin_grid_grows_while_hit_at_any_rises_at_its_top(monkey
     from types import SimpleNamespace
 
     from assistant.answering import extractive
-    from assistant.cli import eval as ev
+    from assistant.cli import eval_fit as ev
 
     composed = []
 
