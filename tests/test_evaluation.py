@@ -242,6 +242,9 @@ def test_aims_eval_measures_only_the_questions_its_ids_choose_and_reads_no_floor
     assert "not checked on a calibration-only run or a subset chosen with --ids" in capsys.readouterr().out
     assert main([*adhoc, "--ids", "none-*"]) == 0
     assert "no question chosen" in capsys.readouterr().out
+    assert main([*adhoc, "--ids", "none-*", "--json"]) == 0
+    (nothing,) = json.loads(capsys.readouterr().out)["sets"].values()
+    assert nothing == {"questions": 0, "results": {}}
     assert main([*adhoc, "--ids", "old-*", "--gate"]) == 2  # a gate reads whole test splits
     assert "does not go with --ids" in capsys.readouterr().err
 
@@ -271,6 +274,12 @@ def test_the_citation_margin_grid_grows_while_hit_at_any_rises_at_its_top(monkey
     assert ev._fit_margin(gathered, ranker, context=1) == 12.0  # the grid grew 3 -> 6 -> 12 -> 24, and 12 suffices
     assert max(margin for margin, _ in composed) == 24.0
     assert {context for _, context in composed} == {1}
+    composed.clear()
+    pools = []
+    monkeypatch.setattr(extractive, "compose", lambda *a, context_pool, **kw: pools.append(context_pool) or
+                        scripted(*a, context_pool=context_pool, **kw))
+    ev._fit_margin(gathered, ranker, context=1)
+    assert pools and all(pool == ["unit"] for pool in pools)  # the quote's context is read among the evidence's units
     composed.clear()
 
     def saturating(question, role, units, k, searched, *, margin, context, context_pool):

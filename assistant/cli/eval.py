@@ -97,8 +97,6 @@ def _selected_sets(args) -> list[EvalSet]:
     return present
 
 
-
-
 class _Run:
     """One set, ingested into a scratch data dir, with its questions."""
 
@@ -203,7 +201,7 @@ def _measure(run: _Run, args) -> dict:
     """Scores (all questions and the test split), the stage table, and the baseline's scores for one set."""
     assistant = run.assistant
     selected = [q for q in run.questions if (args.split == "all" or q.split == args.split) and chosen_id(q.id, args)]
-    if not selected:  # `--ids` chose none of this set's questions: nothing to measure, not a row of zeros
+    if not selected:  # none of this set's questions is on the split or chosen by `--ids`: no row of zeros
         return {"questions": 0, "results": {}}
     texts = assistant.document_texts()
     checker = LeakChecker({s: label for s, (label, _) in texts.items()},
@@ -277,6 +275,7 @@ def _stage_row(question, answer, evidence) -> dict:
 # 2,300-2,900 words an answer on our sets, ours 110-250; five 128-token nodes quote about 320-350.
 SMALL_NODE_TOKENS = 128
 SMALL_BASELINE = f"llama-index baseline, {SMALL_NODE_TOKENS}-token nodes"
+
 
 def _print(payload: dict) -> None:
     out = sys.stdout

@@ -117,8 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--corpus", metavar="DIR", help="the ad-hoc set's corpus (default: corpus/sample)")
     evaluate.add_argument("--split", choices=["all", "test", "calibration"], default="all")
     evaluate.add_argument("--ids", action="append", default=[], metavar="GLOB",
-                          help="only questions whose id matches GLOB (repeatable; for example '*-n0*' for a batch); "
-                          "no targets or floors are read on such a subset")
+                          help="measure only questions whose id matches GLOB (repeatable; for example '*-n0*' for a "
+                          "batch); no targets or floors are read on such a subset, and --calibrate still fits on "
+                          "every calibration question")
     evaluate.add_argument("--calibrate", action="store_true",
                           help="fit the ranker and the judge on every set's calibration split and save them")
     evaluate.add_argument("--out", metavar="FILE.json", help="with --calibrate: where to save the fit "
