@@ -105,20 +105,19 @@ def _fit_margin(gathered, ranker, context: int = 0) -> float:
     answerable = [(q, e) for q, e in gathered if q.answerable and e.units]
     if not answerable:
         return ranker.margin
-    rates: dict[float, float] = {}
-    margins = list(MARGINS)
-    while True:
-        for margin in margins:
-            if margin in rates:
-                continue
-            hits = 0
-            for question, evidence in answerable:
-                answer = compose(question.question, question.role, evidence.units, EVAL_K, evidence.searched,
-                                 margin=margin, context=context, context_pool=evidence.units)
-                hits += any(citation_hits(c, g) for c in answer.citations for g in question.gold)
-            rates[margin] = hits / len(answerable)
-        if rates[margins[-1]] <= rates[margins[-2]] or len(margins) >= MAX_MARGINS:
-            break  # hit@any has stopped rising at the grid's top: a wider margin cites nothing more
-        margins.append(margins[-1] * 2)
+
+    def hit_rate(margin: float) -> float:
+        hits = 0
+        for question, evidence in answerable:
+            answer = compose(question.question, question.role, evidence.units, EVAL_K, evidence.searched,
+                             margin=margin, context=context, context_pool=evidence.units)
+            hits += any(citation_hits(c, g) for c in answer.citations for g in question.gold)
+        return hits / len(answerable)
+
+    rates = {margin: hit_rate(margin) for margin in MARGINS}
+    previous, top = MARGINS[-2], MARGINS[-1]
+    while rates[top] > rates[previous] and len(rates) < MAX_MARGINS:  # still rising at the grid's top: widen it
+        previous, top = top, top * 2
+        rates[top] = hit_rate(top)
     best = max(rates.values())
     return min(m for m, rate in rates.items() if rate >= best - 0.01)
