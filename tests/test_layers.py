@@ -16,7 +16,7 @@ LOWER = ("retrieval", "answering", "drafting", "checklist")
 FACADE = ("service", "service_team", "service_drafts", "freshness", "parts", "contract")
 FRONT = ("tui", "cli", "bench")
 SHARED_LEAVES = ("resources",)  # finds shipped files; stdlib only, so every layer may use it
-ONLY_RETRIEVAL = ("llama_index", "chromadb", "sentence_transformers", "torch")
+ONLY_RETRIEVAL = ("llama_index", "llama_cpp", "chromadb", "sentence_transformers", "torch")
 ONLY_TUI = ("textual",)
 # The memory benchmark imports llama-index itself so that its import counts in the "stores opened" phase.
 MEASURED_IMPORTS = {("assistant.bench.scale", "llama_index")}

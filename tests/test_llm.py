@@ -164,3 +164,54 @@ def test_llm_backends_are_a_registry_and_the_setting_reads_it():
 
     assert list(BACKENDS) == ["ollama", "openai", "gguf"]
     assert Settings.model_fields["llm"].annotation.__args__ == ("none", *BACKENDS)
+
+
+class _ScriptedLlama:
+    """Stands in for `llama_cpp.Llama`: records the chat it is sent and streams a scripted reply in pieces."""
+
+    def __init__(self, pieces):
+        self.pieces, self.calls = pieces, []
+
+    def create_chat_completion(self, messages, **options):
+        self.calls.append((messages, options))
+        return iter([{"choices": [{"delta": {"role": "assistant"}}]}]
+                    + [{"choices": [{"delta": {"content": piece}}]} for piece in self.pieces])
+
+
+def test_gguf_model_is_prompted_through_its_own_chat_template():
+    """The GGUF backend sends system and user as chat messages (llama.cpp applies the file's template)."""
+    from assistant.retrieval.llms import GGUFChatModel
+
+    fake = _ScriptedLlama(["3", ", ", "1"])
+    model = GGUFChatModel(fake, "gguf scripted.gguf")
+    assert "".join(model.stream("pick evidence", "Question: ...")) == "3, 1"
+    messages, options = fake.calls[0]
+    assert messages == [{"role": "system", "content": "pick evidence"}, {"role": "user", "content": "Question: ..."}]
+    assert options["temperature"] == 0.0 and options["stream"] is True
+
+
+def test_gguf_failure_while_streaming_is_llm_unavailable():
+    from assistant.core.models import LLMUnavailable
+    from assistant.retrieval.llms import GGUFChatModel
+
+    class Broken(_ScriptedLlama):
+        def create_chat_completion(self, messages, **options):
+            raise RuntimeError("llama_decode returned -3")
+
+    with pytest.raises(LLMUnavailable, match="llama_decode"):
+        list(GGUFChatModel(Broken([]), "gguf broken.gguf").stream("s", "u"))
+
+
+def test_gguf_backend_reports_a_missing_or_unreadable_file(tmp_path):
+    """No file, or a file llama.cpp cannot load, is LLMUnavailable with the reason (answers stay extractive)."""
+    pytest.importorskip("llama_cpp")
+    from assistant.config import Settings
+    from assistant.core.models import LLMUnavailable
+    from assistant.retrieval.llms import build_chat_model
+
+    with pytest.raises(LLMUnavailable, match="no GGUF model file"):
+        build_chat_model(Settings(llm="gguf", llm_gguf_path=tmp_path / "absent.gguf"))
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(LLMUnavailable, match="junk.gguf"):
+        build_chat_model(Settings(llm="gguf", llm_gguf_path=junk))

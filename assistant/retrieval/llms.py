@@ -79,10 +79,41 @@ def _openai(settings) -> ChatModel:
 @backend("gguf")
 def _gguf(settings) -> ChatModel:
     try:
-        from llama_index.llms.llama_cpp import LlamaCPP
+        from llama_cpp import Llama
     except ImportError as exc:
         raise LLMUnavailable("llm = gguf needs the optional extra: pip install 'aims-assistant[gguf]'") from exc
     if not settings.llm_gguf_path or not settings.llm_gguf_path.exists():
         raise LLMUnavailable(f"no GGUF model file at {settings.llm_gguf_path}")
-    llm = LlamaCPP(model_path=str(settings.llm_gguf_path), temperature=0.0, max_new_tokens=512, verbose=False)
-    return ChatModel(llm, f"gguf {settings.llm_gguf_path.name}")
+    try:
+        llm = Llama(model_path=str(settings.llm_gguf_path), n_ctx=GGUF_CONTEXT, n_threads=os.cpu_count() or 1,
+                    verbose=False)
+    except (ValueError, RuntimeError) as exc:  # not a GGUF file, or one llama.cpp cannot load
+        raise LLMUnavailable(f"{settings.llm_gguf_path.name}: {exc}") from exc
+    return GGUFChatModel(llm, f"gguf {settings.llm_gguf_path.name}")
+
+
+GGUF_CONTEXT = 4096  # tokens: the choice prompt (8 sentences) and the prose prompt (6 passages) fit
+
+
+class GGUFChatModel(ChatModel):
+    """A local GGUF model, prompted through the chat template the file carries.
+
+    llama-index's `LlamaCPP` wraps every model's messages in one generic "system: / user:" text, which
+    an instruction-tuned model was not trained on; llama.cpp's chat completion applies the template
+    stored in the GGUF (ChatML for Qwen, Gemma's turns for Gemma), as the model expects.
+    """
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        """Yield the reply's text as it arrives (greedy: the same question gets the same reply)."""
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        try:
+            for part in self.llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=GGUF_REPLY,
+                                                        stream=True):
+                piece = part["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer without the LLM
+            raise LLMUnavailable(f"{self.name}: {type(exc).__name__}: {exc}") from exc
+
+
+GGUF_REPLY = 512  # tokens a reply may run to (a choice is a few; prose a paragraph or two)
