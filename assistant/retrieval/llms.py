@@ -76,6 +76,10 @@ def _openai(settings) -> ChatModel:
     return ChatModel(llm, f"openai-compatible {settings.llm_model} at {settings.llm_base_url}")
 
 
+GGUF_CONTEXT = 4096  # tokens: the choice prompt (8 sentences) and the prose prompt (6 passages) fit
+GGUF_REPLY = 512  # tokens a reply may run to (a choice is a few; prose a paragraph or two)
+
+
 @backend("gguf")
 def _gguf(settings) -> ChatModel:
     try:
@@ -92,15 +96,13 @@ def _gguf(settings) -> ChatModel:
     return GGUFChatModel(llm, f"gguf {settings.llm_gguf_path.name}")
 
 
-GGUF_CONTEXT = 4096  # tokens: the choice prompt (8 sentences) and the prose prompt (6 passages) fit
-
-
 class GGUFChatModel(ChatModel):
     """A local GGUF model, prompted through the chat template the file carries.
 
     llama-index's `LlamaCPP` wraps every model's messages in one generic "system: / user:" text, which
     an instruction-tuned model was not trained on; llama.cpp's chat completion applies the template
-    stored in the GGUF (ChatML for Qwen, Gemma's turns for Gemma), as the model expects.
+    stored in the GGUF (ChatML for Qwen, Gemma's turns for an instruction-tuned Gemma), as the model
+    expects; a file that carries none (a base model's) gets llama.cpp's fallback, Llama 2's layout.
     """
 
     def stream(self, system: str, user: str) -> Iterator[str]:
@@ -114,6 +116,3 @@ class GGUFChatModel(ChatModel):
                     yield piece
         except Exception as exc:  # noqa: BLE001 - any failure means: answer without the LLM
             raise LLMUnavailable(f"{self.name}: {type(exc).__name__}: {exc}") from exc
-
-
-GGUF_REPLY = 512  # tokens a reply may run to (a choice is a few; prose a paragraph or two)
