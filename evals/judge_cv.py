@@ -1,15 +1,19 @@
 """Leave-one-organisation-out cross-validation of the judge's signal choice, on calibration splits only.
 
-Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30]
+Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB]
 For each candidate set of signals, the judge is fitted (model and `answered` threshold) on the
 calibration questions of all sets but one and applied to the held-out set's; the caught share of
 unanswerable questions and the held-back share of answerable ones are pooled over the held-out sets.
-This is how `judge.SIGNALS` was chosen; no test split is read.
+This is how `judge.SIGNALS` was chosen; no test split is read. The shipped signals are also fitted
+with each weight held to its sign (`judge.SIGN`), and, with `--batch`, the same folds are counted
+apart for the questions whose id matches GLOB (for example '*-n0*', a batch no choice was made on)
+and for the others.
 """
 
 from __future__ import annotations
 
 import argparse
+from fnmatch import fnmatch
 from types import SimpleNamespace
 
 from assistant.answering.judge import CANDIDATE_SIGNALS, SIGNALS, fit_judge, signals
@@ -20,6 +24,7 @@ CHOICES = {
     "without unknown_share and top_answer_type": tuple(s for s in CANDIDATE_SIGNALS
                                                       if s not in ("unknown_share", "top_answer_type")),
     "shipped (judge.SIGNALS)": SIGNALS,
+    "shipped, signed (judge.SIGN)": SIGNALS,
     "shipped without asked_missing": tuple(s for s in SIGNALS if s != "asked_missing"),
     "shipped + coverage": SIGNALS + ("best_coverage", "union_coverage"),
     "shipped + unknown_share": SIGNALS + ("unknown_share",),
@@ -27,8 +32,8 @@ CHOICES = {
 }
 
 
-def gather(work_dir: str) -> list[tuple[str, bool, object]]:
-    """(set, answerable, every candidate signal) for each calibration question of every present set."""
+def gather(work_dir: str) -> list[tuple[str, bool, object, str]]:
+    """(set, answerable, every candidate signal, id) for each calibration question of every present set."""
     rows, embedder = [], None
     for spec in load_sets():
         if not all(path.exists() for path in spec.paths()):
@@ -40,39 +45,48 @@ def gather(work_dir: str) -> list[tuple[str, bool, object]]:
             if question.split == "calibration":
                 _, evidence = run.assistant.ask_traced(question.question, role=question.role)
                 if evidence is not None:
-                    rows.append((spec.name, question.answerable, signals(evidence.units, evidence.query)))
+                    rows.append((spec.name, question.answerable, signals(evidence.units, evidence.query), question.id))
         run.assistant.close()
     return rows
 
 
-def held_out(rows, names: tuple[str, ...], l2: float) -> tuple[float, float]:
-    """(unanswerable caught, answerable held back), each pooled over the held-out sets."""
-    caught = held = unanswerable = answerable = 0
-    for out in sorted({name for name, _, _ in rows}):
-        judge, _ = fit_judge([(values, a) for name, a, values in rows if name != out], l2=l2, names=names)
-        for name, is_answerable, values in rows:
+def held_out(rows, names: tuple[str, ...], l2: float, signed: bool = False, batch: str | None = None) -> dict:
+    """{group: (unanswerable caught, answerable held back, unanswerable, answerable)}, pooled over the
+    held-out sets; the groups are "all" and, with `batch`, the questions whose id matches it and the others."""
+    counts: dict[str, list[int]] = {}
+    for out in sorted({row[0] for row in rows}):
+        judge, _ = fit_judge([(values, a) for name, a, values, _ in rows if name != out], l2=l2, names=names,
+                             signed=signed)
+        for name, is_answerable, values, qid in rows:
             if name != out:
                 continue
             answered = judge.probability(values) >= judge.answered
-            answerable += is_answerable
-            unanswerable += not is_answerable
-            held += is_answerable and not answered
-            caught += (not is_answerable) and not answered
-    return caught / max(unanswerable, 1), held / max(answerable, 1)
+            groups = ["all"] if batch is None else ["all", f"ids {batch}" if fnmatch(qid, batch) else "other ids"]
+            for group in groups:
+                tally = counts.setdefault(group, [0, 0, 0, 0])
+                tally[0] += (not is_answerable) and not answered
+                tally[1] += is_answerable and not answered
+                tally[2] += not is_answerable
+                tally[3] += is_answerable
+    return {group: tuple(tally) for group, tally in counts.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work-dir", required=True, help="the sets' indexes, as `aims eval --work-dir` keeps them")
     parser.add_argument("--l2", default="0.1,3,30")
+    parser.add_argument("--batch", help="also count apart the questions whose id matches this glob")
     args = parser.parse_args()
     rows = gather(args.work_dir)
     print(f"{len(rows)} calibration questions of {len({r[0] for r in rows})} sets")
-    print("| signals | l2 | unanswerable caught | answerable held back |\n|---|---|---|---|")
+    print("| signals | l2 | questions | unanswerable caught | answerable held back |\n|---|---|---|---|---|")
     for label, names in CHOICES.items():
         for l2 in (float(v) for v in args.l2.split(",")):
-            caught, held = held_out(rows, names, l2)
-            print(f"| {label} | {l2:g} | {caught:.3f} | {held:.3f} |")
+            groups = held_out(rows, names, l2, "signed" in label, args.batch)
+            for group, (caught, held, unanswerable, answerable) in groups.items():
+                print(f"| {label} | {l2:g} | {group} "
+                      f"| {caught / max(unanswerable, 1):.3f} ({caught} of {unanswerable}) "
+                      f"| {held / max(answerable, 1):.3f} ({held} of {answerable}) |")
 
 
 if __name__ == "__main__":

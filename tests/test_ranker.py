@@ -73,6 +73,27 @@ def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():
     assert abs(again.probability(rows[0][0]) - judge.probability(rows[0][0])) < 1e-3
 
 
+def test_a_signed_judge_keeps_each_weight_on_its_signals_side():
+    """A signal that, given the others, points the wrong way (a higher top score going with unanswerable
+    questions) gets a negative weight in the free fit and none in the signed one; the others keep theirs."""
+    from assistant.answering.judge import SIGN
+
+    rng = np.random.default_rng(5)
+    top, sim = CANDIDATE_SIGNALS.index("top_score"), CANDIDATE_SIGNALS.index("best_sentence_sim")
+    rows = []
+    for n in range(120):
+        answerable = n % 3 != 0
+        values = rng.normal(0.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32)
+        values[sim] += 1.5 if answerable else -1.5
+        values[top] += -1.0 if answerable else 1.0
+        rows.append((values, answerable))
+    names = ("top_score", "best_sentence_sim")
+    free, _ = fit_judge(rows, names=names)
+    signed, _ = fit_judge(rows, names=names, signed=True)
+    assert SIGN["top_score"] == 1 and free.weights[0] < 0 and signed.weights[0] == 0
+    assert free.weights[1] > 0 and signed.weights[1] > 0
+
+
 def test_a_question_whose_topic_words_no_document_uses_has_no_evidence():
     from assistant.answering.candidates import Candidate, Query
     from assistant.answering.features import Unit

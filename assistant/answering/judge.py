@@ -37,6 +37,12 @@ MAX_NONE = 0.02  # share of answerable questions the `none` threshold may drop t
 # splits' answerable questions, so the share allowed on calibration is the largest whose one-sided
 # Wilson upper bound at this confidence is within the limit (about 7 % of 173 questions for 10 %).
 CONFIDENCE = 0.90
+# The direction each signal should push the confidence in: more similarity, score or coverage never
+# against answering, a value or asked-for word missing never for it. `fit_judge(signed=True)` holds each
+# weight to its sign (tried, and a tie on held-out sets: `evals/judge_cv.py`; the shipped fit is free).
+SIGN = {"top_score": 1, "top_sentence_sim": 1, "best_sentence_sim": 1, "best_coverage": 1, "best_rare_coverage": 1,
+        "union_coverage": 1, "unknown_share": -1, "top_answer_type": 1, "score_gap": 1, "value_missing": -1,
+        "asked_missing": -1}
 _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "rare_coverage", "text_coverage",
                                                   "answer_type")}
 
@@ -169,10 +175,11 @@ def judge_from(calibration: dict) -> Judge:
 
 
 def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000,
-              names: tuple[str, ...] = SIGNALS) -> tuple[Judge, dict]:
+              names: tuple[str, ...] = SIGNALS, signed: bool = False) -> tuple[Judge, dict]:
     """Fit the model on (signals, answerable) per calibration question, then its thresholds.
 
-    Each row holds every candidate signal (`signals`); the model reads those in `names`.
+    Each row holds every candidate signal (`signals`); the model reads those in `names`. `signed`
+    holds each weight to its signal's SIGN (a weight that would cross zero stays at zero).
 
     `answered` is the highest threshold that holds back at most MAX_HELD_BACK of the answerable
     questions; `related` the highest that drops at most MAX_NONE of them to "no evidence"; both with
@@ -185,6 +192,7 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
     scale[scale < 1e-6] = 1.0
     z = (x - mean) / scale
     w, b = np.zeros(x.shape[1]), 0.0
+    signs = np.asarray([SIGN[name] for name in names], dtype=np.float64)
     positive_weight = (1 - y.mean()) / max(y.mean(), 1e-6)  # balance the classes
     sample_weight = np.where(y > 0, positive_weight, 1.0)
     for _ in range(steps):
@@ -192,6 +200,8 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
         err = (p - y) * sample_weight / sample_weight.sum()
         w -= 0.5 * (z.T @ err + 2 * l2 * w / len(y))
         b -= 0.5 * err.sum()
+        if signed:
+            w = np.where(w * signs < 0, 0.0, w)
     judge = Judge(w.astype(np.float32), float(b), mean.astype(np.float32), scale.astype(np.float32), 0.0, 0.0,
                   tuple(names))
     probabilities = np.asarray([judge.probability(r) for r, _ in rows])
