@@ -90,6 +90,7 @@ def test_a_signed_judge_keeps_each_weight_on_its_signals_side():
     names = ("top_score", "best_sentence_sim")
     free, _ = fit_judge(rows, names=names)
     signed, _ = fit_judge(rows, names=names, signed=True)
+    assert set(SIGN) == set(CANDIDATE_SIGNALS)  # every signal the judge may read has a direction
     assert SIGN["top_score"] == 1 and free.weights[0] < 0 and signed.weights[0] == 0
     assert free.weights[1] > 0 and signed.weights[1] > 0
 
