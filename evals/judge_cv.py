@@ -19,12 +19,13 @@ from types import SimpleNamespace
 from assistant.answering.judge import CANDIDATE_SIGNALS, SIGNALS, fit_judge, signals
 from assistant.cli.eval import _Run, load_sets
 
+SIGNED = "shipped, signed (judge.SIGN)"  # the one choice fitted with each weight held to its sign
 CHOICES = {
     "all": CANDIDATE_SIGNALS,
     "without unknown_share and top_answer_type": tuple(s for s in CANDIDATE_SIGNALS
                                                       if s not in ("unknown_share", "top_answer_type")),
     "shipped (judge.SIGNALS)": SIGNALS,
-    "shipped, signed (judge.SIGN)": SIGNALS,
+    SIGNED: SIGNALS,
     "shipped without asked_missing": tuple(s for s in SIGNALS if s != "asked_missing"),
     "shipped + coverage": SIGNALS + ("best_coverage", "union_coverage"),
     "shipped + unknown_share": SIGNALS + ("unknown_share",),
@@ -82,7 +83,7 @@ def main() -> None:
     print("| signals | l2 | questions | unanswerable caught | answerable held back |\n|---|---|---|---|---|")
     for label, names in CHOICES.items():
         for l2 in (float(v) for v in args.l2.split(",")):
-            groups = held_out(rows, names, l2, "signed" in label, args.batch)
+            groups = held_out(rows, names, l2, label == SIGNED, args.batch)
             for group, (caught, held, unanswerable, answerable) in groups.items():
                 print(f"| {label} | {l2:g} | {group} "
                       f"| {caught / max(unanswerable, 1):.3f} ({caught} of {unanswerable}) "
