@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     llm_api_key: str = Field(default="", description="API key for the OpenAI-compatible server (or OPENAI_API_KEY).")
     llm_gguf_path: Path | None = Field(default=None, description="A local GGUF model file (needs the gguf extra).")
+    llm_gguf_chat_format: str | None = Field(
+        default=None, description="The chat layout of a GGUF file that carries no chat template (llama.cpp's "
+                                  "names: chatml, gemma, llama-3, mistral-instruct, ...); the file's own otherwise.")
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the LLM.")
     llm_passages: int = Field(default=6, ge=1, le=20, description="Numbered passages given to the LLM as evidence.")
     llm_choose_evidence: bool = Field(

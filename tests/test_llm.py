@@ -215,3 +215,27 @@ def test_gguf_backend_reports_a_missing_or_unreadable_file(tmp_path):
     junk.write_bytes(b"not a model")
     with pytest.raises(LLMUnavailable, match="junk.gguf"):
         build_chat_model(Settings(llm="gguf", llm_gguf_path=junk))
+
+
+def test_a_gguf_without_a_chat_template_is_refused_with_the_reason():
+    """A base model's file (no template) is refused, unless the user names the layout it was trained on."""
+    from assistant.retrieval.llms import chat_layout_problem
+
+    assert chat_layout_problem({"general.architecture": "qwen2", "tokenizer.chat_template": "{% for m in messages %}"},
+                               None) is None
+    problem = chat_layout_problem({"general.architecture": "gemma3"}, None)
+    assert "no chat template" in problem and "AIMS_LLM_GGUF_CHAT_FORMAT" in problem
+    assert chat_layout_problem({"general.architecture": "gemma3"}, "gemma") is None
+
+
+def test_gguf_backend_refuses_an_unknown_chat_format_before_loading(tmp_path):
+    """A misspelt layout name is reported with the names llama.cpp knows, before the model is read."""
+    pytest.importorskip("llama_cpp")
+    from assistant.config import Settings
+    from assistant.core.models import LLMUnavailable
+    from assistant.retrieval.llms import build_chat_model
+
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"not read")
+    with pytest.raises(LLMUnavailable, match=r"unknown chat format 'chat-ml'.*chatml"):
+        build_chat_model(Settings(llm="gguf", llm_gguf_path=model, llm_gguf_chat_format="chat-ml"))
