@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,78 @@ def test_incremental_add_unchanged_change_delete_rename(corpus, tmp_path, make_a
     assert renamed.chunks_embedded == 0 and not renamed.added and not renamed.removed
     _consistent(assistant)
     assert {d.source for d in assistant.status().documents} == {"release.md", "staff-guidance.txt"}
+
+
+def _filed(assistant):
+    """(folder, source) of every indexed document: one pair per file when nothing is indexed twice."""
+    return sorted((Path(d.root).name, d.source) for d in assistant.status().documents)
+
+
+def test_a_folder_inside_an_indexed_folder_is_filed_under_it(corpus, tmp_path, make_assistant):
+    """Ingesting a sub-folder (or one file in it) of an indexed folder updates that folder's copies, never
+    a second copy that would go stale and still be quoted; only the sub-folder's part is brought up to date."""
+    (corpus / "policies").mkdir()
+    (corpus / "policies" / "vendors.md").write_text(DOC_B)
+    (corpus / "policies" / "guidance.txt").write_text(DOC_C)
+    assistant = make_assistant(tmp_path / "home")
+    assistant.ingest([corpus])
+    whole = _filed(assistant)
+
+    again = assistant.ingest([corpus / "policies"])
+    assert again.roots == [str(corpus.resolve())] and again.added == [] and again.chunks_embedded == 0
+    assert sorted(again.unchanged) == ["policies/guidance.txt", "policies/vendors.md"]
+    assert _filed(assistant) == whole
+
+    (corpus / "policies" / "vendors.md").write_text(DOC_B.replace("security questionnaire", "privacy review"))
+    (corpus / "policies" / "guidance.txt").unlink()
+    part = assistant.ingest([corpus / "policies"])
+    assert part.updated == ["policies/vendors.md"] and part.removed == ["policies/guidance.txt"]
+    assert {source for _, source in _filed(assistant)} == {"release.md", "vendors.md", "guidance.txt",
+                                                            "policies/vendors.md"}  # the rest untouched
+    texts = [c.text for c in assistant.manifest.chunks_by_id(sorted(_consistent(assistant))).values()]
+    assert not any("security questionnaire" in t for t in texts if "policies" in t)
+
+    (corpus / "policies" / "guidance.txt").write_text(DOC_C)
+    one = assistant.ingest([corpus / "policies" / "guidance.txt"])
+    assert one.added == ["policies/guidance.txt"] and one.chunks_embedded == 0  # its vectors were cached
+    assert len(_filed(assistant)) == 5 and len({folder for folder, _ in _filed(assistant)}) == 1
+    _consistent(assistant)
+
+
+def test_an_indexed_folder_inside_a_new_one_moves_into_it(corpus, tmp_path, make_assistant):
+    """Ingesting the folder around an indexed one files its documents once, under the outer folder,
+    re-using their vectors; a file the outer walk does not reach (a hidden folder) keeps its place."""
+    inner = corpus / "policies"
+    inner.mkdir()
+    (inner / "vendors.md").write_text(DOC_B)
+    hidden = corpus / ".drafts"
+    hidden.mkdir()
+    (hidden / "guidance.txt").write_text(DOC_C)
+    assistant = make_assistant(tmp_path / "home")
+    assistant.ingest([inner, hidden])
+    outer = assistant.ingest([corpus])
+    assert [(r.old, r.new) for r in outer.renamed] == [(f"{inner.resolve()}/vendors.md", "policies/vendors.md")]
+    assert outer.removed == [] and sorted(outer.added) == ["guidance.txt", "release.md", "vendors.md"]
+    assert _filed(assistant) == [(".drafts", "guidance.txt"), ("corpus", "guidance.txt"),
+                                 ("corpus", "policies/vendors.md"), ("corpus", "release.md"), ("corpus", "vendors.md")]
+    _consistent(assistant)
+    assert assistant.ingest([corpus]).renamed == []  # settled: nothing moves twice
+
+
+def test_a_labels_file_that_would_be_ignored_is_never_ignored_silently(corpus, tmp_path, make_assistant):
+    """A sub-folder with its own labels file is not filed under an indexed folder (its rules would be
+    dropped: fail closed), and a labels file below the top of an ingested folder is reported as not read."""
+    inner = corpus / "minutes"
+    inner.mkdir()
+    (inner / "board.md").write_text(DOC_B)
+    (inner / "aims-labels.toml").write_text('[labels]\n"*" = "restricted"\n')
+    assistant = make_assistant(tmp_path / "home")
+    first = assistant.ingest([corpus])
+    assert [(f.source, "not read" in f.reason) for f in first.skipped] == [("minutes/aims-labels.toml", True)]
+    before = _filed(assistant)
+    refused = assistant.ingest([inner])
+    assert refused.exit_code == 3 and "own aims-labels.toml would be ignored" in refused.failed[0].reason
+    assert _filed(assistant) == before
 
 
 def test_touched_file_and_labels_change(corpus, tmp_path, make_assistant):

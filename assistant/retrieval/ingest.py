@@ -76,6 +76,21 @@ class _Walk:
     skipped: list[FileFailure] = field(default_factory=list)
 
 
+@dataclass
+class _Plan:
+    """One path to ingest: the folder its documents are filed under, its files, and how far it reaches.
+
+    `scope` is "" when the whole folder was walked (a document it no longer holds is removed), or the
+    sub-folder prefix ("policies/") when a folder inside an already indexed one was asked for: only that
+    part is brought up to date. `single` is a lone file: nothing is removed.
+    """
+
+    folder: str
+    walk: _Walk
+    single: bool
+    scope: str = ""
+
+
 class Ingestor:
     """Brings the index up to date with one or more corpus folders (or single files)."""
 
@@ -107,9 +122,9 @@ class Ingestor:
             self._prepare()
             try:
                 plans = [self._plan_root(Path(p)) for p in paths]
-                self._files_total = sum(len(walk.files) for _, walk, _ in plans)
-                for root, walk, single in plans:
-                    self._ingest_root(root, walk, single)
+                self._files_total = sum(len(plan.walk.files) for plan in plans)
+                for plan in plans:
+                    self._ingest_root(plan)
                 self._flush()
                 self._detect_renames()
             finally:  # an error ends the run too: what it committed is whole, and replicas must see it
@@ -156,18 +171,68 @@ class Ingestor:
             self.vectors.delete(sorted(orphans))
         self.manifest.set_meta("ingest_state", "running")
 
-    def _plan_root(self, path: Path) -> tuple[str, _Walk, bool]:
+    def _plan_root(self, path: Path) -> _Plan:
+        """What one path asks for; a path inside a folder already indexed is filed under that folder.
+
+        Otherwise the same file would be indexed twice (as "policies/ai-policy.pdf" of the corpus and as
+        "ai-policy.pdf" of its sub-folder), and the copy not re-ingested would go stale and still be quoted.
+        """
         path = path.expanduser()
         if path.is_dir():
-            root = str(path.resolve())
-            return root, self._walk(Path(root)), False
-        root = str(path.resolve().parent) if path.exists() else str(path.absolute().parent)
+            folder = str(path.resolve())
+            outer = self._indexed_folder_above(folder)
+            if outer is None:
+                return _Plan(folder, self._walk(Path(folder)), False)
+            sub = Path(folder).relative_to(outer).as_posix()
+            refused = self._own_labels_refusal(Path(folder), outer, str(path))
+            if refused:
+                return _Plan(outer, _Walk(failed=[refused]), True)
+            inner = self._walk(Path(folder))
+            walk = _Walk(files=[(f"{sub}/{rel}", p) for rel, p in inner.files],
+                         failed=inner.failed, skipped=[f.model_copy(update={"source": f"{sub}/{f.source}"})
+                                                       for f in inner.skipped])
+            return _Plan(outer, walk, False, scope=f"{sub}/")
+        folder = str(path.resolve().parent) if path.exists() else str(path.absolute().parent)
         walk = _Walk()
-        if path.exists() or path.is_symlink():
-            walk.files.append((path.name, path))
-        else:
+        if not (path.exists() or path.is_symlink()):
             walk.failed.append(FileFailure(source=str(path), reason="no such file or folder"))
-        return root, walk, True
+            return _Plan(folder, walk, True)
+        outer = self._indexed_folder_above(folder)
+        if outer is None:
+            walk.files.append((path.name, path))
+            return _Plan(folder, walk, True)
+        refused = self._own_labels_refusal(Path(folder), outer, str(path))
+        if refused:
+            walk.failed.append(refused)
+        else:
+            walk.files.append((f"{Path(folder).relative_to(outer).as_posix()}/{path.name}", path))
+        return _Plan(outer, walk, True)
+
+    def _indexed_folders(self) -> list[str]:
+        """The folders this client has documents filed under (without the team prefix), outermost first."""
+        roots = {doc.root for doc in self.manifest.documents()}
+        folders = [root[len(self.root_prefix):] for root in roots if root.startswith(self.root_prefix)]
+        return sorted((f for f in folders if os.path.isabs(f)), key=lambda f: (len(Path(f).parts), f))
+
+    def _indexed_folder_above(self, folder: str) -> str | None:
+        """The outermost indexed folder that holds this folder (not the folder itself), or None."""
+        for known in self._indexed_folders():
+            if known != folder and Path(folder).is_relative_to(known):
+                return known
+        return None
+
+    def _own_labels_refusal(self, folder: Path, outer: str, asked: str) -> FileFailure | None:
+        """A failure when the folder has a labels file of its own, which filing under `outer` would ignore.
+
+        The outer folder's labels file governs every file filed under it; quietly dropping the inner
+        file's rules could show staff a document it marks confidential, so this fails closed.
+        """
+        if not (folder / self.labels_file).exists():
+            return None
+        return FileFailure(source=asked, reason=(
+            f"it lies inside {outer}, already indexed, where only the {self.labels_file} at the top is read, so "
+            f"its own {self.labels_file} would be ignored; not ingested (move its rules into {outer}'s labels "
+            "file, or use another data dir)"))
 
     def _walk(self, root: Path) -> _Walk:
         """Every candidate file under root; symlinked folders are followed once, loops are refused."""
@@ -183,10 +248,16 @@ class Ingestor:
             seen_dirs.add((st.st_dev, st.st_ino))
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
-                if name.startswith(".") or name == self.labels_file:
+                if name.startswith("."):
                     continue
                 path = Path(dirpath) / name
                 rel = path.relative_to(root).as_posix()
+                if name == self.labels_file:
+                    if Path(dirpath) != root:  # said, not silently dropped: its rules do not apply
+                        walk.skipped.append(FileFailure(source=rel, reason=(
+                            "a labels file below the top of the ingested folder is not read, so its rules do "
+                            "not apply here; move them into the top folder's labels file")))
+                    continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     reason = f"unsupported file type {path.suffix or '(none)'}"
                     walk.skipped.append(FileFailure(source=rel, reason=reason))
@@ -195,7 +266,8 @@ class Ingestor:
         return walk
 
     # --- one root ----------------------------------------------------------------------------------
-    def _ingest_root(self, folder: str, walk: _Walk, single: bool) -> None:
+    def _ingest_root(self, plan: _Plan) -> None:
+        folder, walk, single = plan.folder, plan.walk, plan.single
         root = self.root_prefix + folder  # what the documents are filed under
         self.report.roots.append(root)
         self.report.failed.extend(walk.failed)
@@ -206,7 +278,10 @@ class Ingestor:
             # Fail closed: without its labels a confidential file could be shown to staff.
             self.report.failed.append(FileFailure(source=self.labels_file, reason=f"{exc}; folder not ingested"))
             return
-        known = self.manifest.document_state(root)
+        known = {source: state for source, state in self.manifest.document_state(root).items()
+                 if source.startswith(plan.scope)}
+        inner_folders = [] if single or plan.scope else [f for f in self._indexed_folders()
+                                                          if f != folder and Path(f).is_relative_to(folder)]
         present: set[str] = set()
         failed_now: set[str] = set()
         for source, path in _small_first(walk.files):
@@ -222,22 +297,50 @@ class Ingestor:
             self.progress(self._files_done, self._files_total, self.report.chunks_embedded, source)
         if not single:
             self._flush()
-            for source in sorted(set(known) - present):
+            gone = sorted(set(known) - present)
+            for source in gone:
                 self._removed_by_hash[known[source][0]] = source
-                if self.team is not None:
-                    self._begin_write()
-                    self.team.remove(root, source, self.manifest.chunk_ids(root, source))
-                    with self.manifest.lock("sync"):
-                        ids = self.manifest.remove_document(root, source)
-                else:
-                    ids = self.manifest.remove_document(root, source)
-                    if ids:
-                        self.vectors.delete(ids)
                 self.report.removed.append(source)
-                self.report.chunks_removed += len(ids)
-            if self.team is not None and set(known) - present:
+                self.report.chunks_removed += len(self._remove_document(root, source))
+            for inner in inner_folders:  # its files are now filed under this folder: the inner copies go
+                gone.extend(self._retire_inner_copies(inner, folder, present - failed_now))
+            if self.team is not None and gone:
                 self.team.bump()
-            self.manifest.clear_failures(root, keep=failed_now)
+            self.manifest.clear_failures(root, keep=failed_now, scope=plan.scope)
+
+    def _retire_inner_copies(self, inner: str, folder: str, filed: set[str]) -> list[str]:
+        """Remove the documents of an indexed folder inside `folder` that are now filed under `folder`.
+
+        A copy just added under `folder` is reported as renamed (inner path to its new name); one that was
+        already there as removed, by its inner path. A file the walk did not reach (a hidden folder) stays.
+        """
+        sub = Path(inner).relative_to(folder).as_posix()
+        retired = []
+        for source in sorted(self.manifest.document_state(self.root_prefix + inner)):
+            refiled = f"{sub}/{source}"
+            if refiled not in filed:
+                continue
+            self.report.chunks_removed += len(self._remove_document(self.root_prefix + inner, source))
+            old_path = f"{inner}/{source}"
+            if refiled in self.report.added:
+                self.report.added.remove(refiled)
+                self.report.renamed.append(Rename(old=old_path, new=refiled))
+            else:
+                self.report.removed.append(old_path)
+            retired.append(old_path)
+        return retired
+
+    def _remove_document(self, root: str, source: str) -> list[str]:
+        """Take one document out of the index (the team's server first, in team mode); its chunk ids."""
+        if self.team is not None:
+            self._begin_write()
+            self.team.remove(root, source, self.manifest.chunk_ids(root, source))
+            with self.manifest.lock("sync"):
+                return self.manifest.remove_document(root, source)
+        ids = self.manifest.remove_document(root, source)
+        if ids:
+            self.vectors.delete(ids)
+        return ids
 
     def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
         """The root's label patterns, and the fingerprint of how its files are read (labels file and READING)."""

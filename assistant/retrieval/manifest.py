@@ -249,12 +249,12 @@ class Manifest:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO failures VALUES(?,?,?,?)", (root, source, reason, now_iso()))
 
-    def clear_failures(self, root: str, keep: set[str]) -> None:
-        """Forget failures of a root's files that no longer fail (or no longer exist)."""
+    def clear_failures(self, root: str, keep: set[str], scope: str = "") -> None:
+        """Forget failures of a root's files (under `scope`, a sub-folder prefix) that no longer fail."""
         rows = self.db.execute("SELECT source FROM failures WHERE root=?", (root,)).fetchall()
         with self.db:
             for (source,) in rows:
-                if source not in keep:
+                if source not in keep and source.startswith(scope):
                     self.db.execute("DELETE FROM failures WHERE root=? AND source=?", (root, source))
 
     def failures(self) -> list[FileFailure]:
