@@ -156,6 +156,18 @@ def test_an_indexed_folder_inside_a_new_one_moves_into_it(corpus, tmp_path, make
     assert assistant.ingest([corpus]).renamed == []  # settled: nothing moves twice
 
 
+def test_a_folder_and_its_sub_folder_in_one_run_are_filed_once(corpus, tmp_path, make_assistant):
+    (corpus / "policies").mkdir()
+    (corpus / "policies" / "vendors.md").write_text(DOC_B)
+    for order in ([corpus, corpus / "policies"], [corpus / "policies", corpus]):
+        assistant = make_assistant(tmp_path / f"home-{len(order[0].parts)}")
+        report = assistant.ingest(order)
+        assert report.exit_code == 0
+        assert _filed(assistant) == [("corpus", "guidance.txt"), ("corpus", "policies/vendors.md"),
+                                     ("corpus", "release.md"), ("corpus", "vendors.md")]
+        _consistent(assistant)
+
+
 def test_a_labels_file_that_would_be_ignored_is_never_ignored_silently(corpus, tmp_path, make_assistant):
     """A sub-folder with its own labels file is not filed under an indexed folder (its rules would be
     dropped: fail closed), and a labels file below the top of an ingested folder is reported as not read."""

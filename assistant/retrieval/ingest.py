@@ -113,6 +113,7 @@ class Ingestor:
         self._files_total = 0
         self._chunks_queued = 0
         self._removed_by_hash: dict[str, str] = {}
+        self._planned_folders: list[str] = []  # whole folders this run will ingest, in the order asked
         self._writing = False  # team mode: whether this run has recorded its intent to write
 
     def run(self, paths: list[Path]) -> IngestReport:
@@ -182,6 +183,7 @@ class Ingestor:
             folder = str(path.resolve())
             outer = self._indexed_folder_above(folder)
             if outer is None:
+                self._planned_folders.append(folder)
                 return _Plan(folder, self._walk(Path(folder)), False)
             sub = Path(folder).relative_to(outer).as_posix()
             refused = self._own_labels_refusal(Path(folder), outer, str(path))
@@ -211,7 +213,8 @@ class Ingestor:
     def _indexed_folders(self) -> list[str]:
         """The folders this client has documents filed under (without the team prefix), outermost first."""
         roots = {doc.root for doc in self.manifest.documents()}
-        folders = [root[len(self.root_prefix):] for root in roots if root.startswith(self.root_prefix)]
+        folders = {root[len(self.root_prefix):] for root in roots if root.startswith(self.root_prefix)}
+        folders |= set(self._planned_folders)  # `aims ingest corpus corpus/policies` files policies once too
         return sorted((f for f in folders if os.path.isabs(f)), key=lambda f: (len(Path(f).parts), f))
 
     def _indexed_folder_above(self, folder: str) -> str | None:
