@@ -75,6 +75,11 @@ class _Walk:
     failed: list[FileFailure] = field(default_factory=list)
     skipped: list[FileFailure] = field(default_factory=list)
 
+    def under(self, sub: str) -> _Walk:
+        """The same walk with every source named from the folder `sub` levels above ("policies/x.pdf")."""
+        return _Walk(files=[(f"{sub}/{rel}", path) for rel, path in self.files], failed=self.failed,
+                     skipped=[f.model_copy(update={"source": f"{sub}/{f.source}"}) for f in self.skipped])
+
 
 @dataclass
 class _Plan:
@@ -179,36 +184,26 @@ class Ingestor:
         "ai-policy.pdf" of its sub-folder), and the copy not re-ingested would go stale and still be quoted.
         """
         path = path.expanduser()
-        if path.is_dir():
+        single = not path.is_dir()
+        if not single:
             folder = str(path.resolve())
-            outer = self._indexed_folder_above(folder)
-            if outer is None:
-                self._planned_folders.append(folder)
-                return _Plan(folder, self._walk(Path(folder)), False)
-            sub = Path(folder).relative_to(outer).as_posix()
+        elif path.exists() or path.is_symlink():
+            folder = str(path.resolve().parent)
+        else:
+            missing = FileFailure(source=str(path), reason="no such file or folder")
+            return _Plan(str(path.absolute().parent), _Walk(failed=[missing]), True)
+        outer = self._indexed_folder_above(folder)
+        if outer is not None:
             refused = self._own_labels_refusal(Path(folder), outer, str(path))
             if refused:
                 return _Plan(outer, _Walk(failed=[refused]), True)
-            inner = self._walk(Path(folder))
-            walk = _Walk(files=[(f"{sub}/{rel}", p) for rel, p in inner.files],
-                         failed=inner.failed, skipped=[f.model_copy(update={"source": f"{sub}/{f.source}"})
-                                                       for f in inner.skipped])
-            return _Plan(outer, walk, False, scope=f"{sub}/")
-        folder = str(path.resolve().parent) if path.exists() else str(path.absolute().parent)
-        walk = _Walk()
-        if not (path.exists() or path.is_symlink()):
-            walk.failed.append(FileFailure(source=str(path), reason="no such file or folder"))
-            return _Plan(folder, walk, True)
-        outer = self._indexed_folder_above(folder)
+        walk = _Walk(files=[(path.name, path)]) if single else self._walk(Path(folder))
         if outer is None:
-            walk.files.append((path.name, path))
-            return _Plan(folder, walk, True)
-        refused = self._own_labels_refusal(Path(folder), outer, str(path))
-        if refused:
-            walk.failed.append(refused)
-        else:
-            walk.files.append((f"{Path(folder).relative_to(outer).as_posix()}/{path.name}", path))
-        return _Plan(outer, walk, True)
+            if not single:
+                self._planned_folders.append(folder)
+            return _Plan(folder, walk, single)
+        sub = Path(folder).relative_to(outer).as_posix()
+        return _Plan(outer, walk.under(sub), single, scope="" if single else f"{sub}/")
 
     def _indexed_folders(self) -> list[str]:
         """The folders this client has documents filed under (without the team prefix), outermost first."""

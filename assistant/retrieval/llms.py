@@ -88,13 +88,14 @@ def _gguf(settings) -> ChatModel:
         raise LLMUnavailable("llm = gguf needs the optional extra: pip install 'aims-assistant[gguf]'") from exc
     if not settings.llm_gguf_path or not settings.llm_gguf_path.exists():
         raise LLMUnavailable(f"no GGUF model file at {settings.llm_gguf_path}")
-    from llama_cpp.llama_chat_format import LlamaChatCompletionHandlerRegistry
+    from llama_cpp.llama_chat_format import LlamaChatCompletionHandlerNotFoundException, get_chat_completion_handler
 
     name, chat_format = settings.llm_gguf_path.name, settings.llm_gguf_chat_format
-    known = set(LlamaChatCompletionHandlerRegistry()._chat_handlers)  # llama.cpp's named layouts
-    if chat_format and chat_format not in known:
-        raise LLMUnavailable(f"{name}: unknown chat format {chat_format!r} (llama.cpp knows: "
-                             f"{', '.join(sorted(known))})")
+    if chat_format:
+        try:
+            get_chat_completion_handler(chat_format)  # its error lists the names llama.cpp knows
+        except LlamaChatCompletionHandlerNotFoundException as exc:
+            raise LLMUnavailable(f"{name}: unknown chat format {chat_format!r} ({exc})") from exc
     try:
         llm = Llama(model_path=str(settings.llm_gguf_path), n_ctx=GGUF_CONTEXT, n_threads=os.cpu_count() or 1,
                     chat_format=chat_format, verbose=False)
