@@ -129,7 +129,8 @@ class Settings(BaseSettings):
         default=0.45, ge=0, le=1, description="Similarity at which an answer lists a clause or control as related."
     )
     labels_file: str = Field(
-        default="aims-labels.toml", description="Name of the labels file at a corpus root (glob = label)."
+        default="aims-labels.toml",
+        description="Name of the labels file (glob = label) at a corpus root or in any of its sub-folders.",
     )
     theme: str = Field(
         default="textual-dark", min_length=1,

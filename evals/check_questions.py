@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from assistant.core.labels import load_label_patterns, resolve_label
+from assistant.core.labels import load_label_patterns, resolve_label, top_rules
 from assistant.retrieval.parsing import parse_bytes
 
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def load_corpus(corpus: Path) -> dict[str, tuple[str, str]]:
             continue
         doc = parse_bytes(path.read_bytes(), path.name)
         origin = "front matter" if doc.format == "markdown" else "document metadata"
-        label, _ = resolve_label(path.name, patterns, doc.metadata_label, origin, doc.header_text)
+        label, _ = resolve_label(path.name, top_rules(patterns), doc.metadata_label, origin, doc.header_text)
         docs[path.name] = (squash(doc.text), label.value)
     return docs
 

@@ -187,20 +187,80 @@ def test_a_folder_and_its_sub_folder_in_one_run_are_filed_once(corpus, tmp_path,
         _consistent(assistant)
 
 
-def test_a_labels_file_that_would_be_ignored_is_never_ignored_silently(corpus, tmp_path, make_assistant):
-    """A sub-folder with its own labels file is not filed under an indexed folder (its rules would be
-    dropped: fail closed), and a labels file below the top of an ingested folder is reported as not read."""
-    inner = corpus / "minutes"
-    inner.mkdir()
-    (inner / "board.md").write_text(DOC_B)
-    (inner / "aims-labels.toml").write_text('[labels]\n"*" = "restricted"\n')
+BOARD = """# Board Minutes
+
+The board approved the redundancy plan for the claims team and the new pay bands.
+"""
+
+
+def _labels_of(assistant):
+    return {d.source: (d.label.value, d.label_origin) for d in assistant.status().documents}
+
+
+def _sources_reached(assistant, role, question):
+    """The documents a role's search reaches for a question (its candidates, which every later stage draws on)."""
+    return {c.source for c in assistant.evidence(question, assistant.labels_for(role)).searched}
+
+
+def test_a_sub_folders_labels_file_governs_its_documents(corpus, tmp_path, make_assistant):
+    """A labels file below the top applies to its folder (globs relative to it), also when only that
+    sub-folder is ingested; it can restrict further but never lower a label the top file gives."""
+    minutes = corpus / "minutes"
+    (minutes / "hr").mkdir(parents=True)
+    (minutes / "board.md").write_text(BOARD)
+    (minutes / "hr" / "pay.md").write_text(BOARD.replace("Board", "Pay"))
+    (minutes / "aims-labels.toml").write_text('[labels]\n"*" = "restricted"\n')
+    (corpus / "aims-labels.toml").write_text('[labels]\n"vendors.md" = "confidential"\n"minutes/*" = "public"\n')
     assistant = make_assistant(tmp_path / "home")
     first = assistant.ingest([corpus])
-    assert [(f.source, "not read" in f.reason) for f in first.skipped] == [("minutes/aims-labels.toml", True)]
-    before = _filed(assistant)
-    refused = assistant.ingest([inner])
-    assert refused.exit_code == 3 and "own aims-labels.toml would be ignored" in refused.failed[0].reason
-    assert _filed(assistant) == before
+    assert first.exit_code == 0 and not first.skipped
+    assert _labels_of(assistant) == {
+        "guidance.txt": ("internal", "default"), "release.md": ("internal", "front matter"),
+        "vendors.md": ("confidential", "labels file"),
+        "minutes/board.md": ("restricted", "labels file in minutes/"),
+        "minutes/hr/pay.md": ("restricted", "labels file in minutes/")}
+    _consistent(assistant)
+    minuted = {"minutes/board.md", "minutes/hr/pay.md"}
+    assert minuted <= _sources_reached(assistant, "auditor", "board redundancy plan pay bands")
+    assert not minuted & _sources_reached(assistant, "staff", "board redundancy plan pay bands")
+
+    # Only what the changed file governs is read again; its vectors move collection, none re-embedded.
+    (minutes / "aims-labels.toml").write_text('[labels]\n"hr/*" = "confidential"\n')
+    changed = assistant.ingest([corpus])
+    assert sorted(changed.updated) == ["minutes/board.md", "minutes/hr/pay.md"] and changed.chunks_embedded == 0
+    assert sorted(changed.unchanged) == ["guidance.txt", "release.md", "vendors.md"]
+    labels = _labels_of(assistant)
+    assert labels["minutes/hr/pay.md"] == ("confidential", "labels file in minutes/")
+    assert labels["minutes/board.md"] == ("public", "labels file")  # nothing below restricts it now
+    _consistent(assistant)
+
+    # The sub-folder alone, filed under the indexed folder, is read under both files' rules.
+    (minutes / "aims-labels.toml").write_text('[labels]\n"*" = "restricted"\n')
+    alone = assistant.ingest([minutes])
+    assert alone.exit_code == 0 and sorted(alone.updated) == ["minutes/board.md", "minutes/hr/pay.md"]
+    assert _labels_of(assistant)["minutes/board.md"] == ("restricted", "labels file in minutes/")
+    assert _filed(assistant)[0][0] == "corpus" and len(_filed(assistant)) == 5
+    _consistent(assistant)
+
+
+def test_a_broken_labels_file_in_a_sub_folder_stops_only_what_it_governs(corpus, tmp_path, make_assistant):
+    """Its folder's files are not indexed under rules that are not all known, and each says why; the rest is."""
+    minutes = corpus / "minutes"
+    minutes.mkdir()
+    (minutes / "board.md").write_text(BOARD)
+    (minutes / "aims-labels.toml").write_text('[labels]\n"*" = "secret"\n')
+    assistant = make_assistant(tmp_path / "home")
+    report = assistant.ingest([corpus])
+    assert report.exit_code == 3 and sorted(report.added) == ["guidance.txt", "release.md", "vendors.md"]
+    assert [f.source for f in report.failed] == ["minutes/board.md"]
+    assert "labels file minutes/aims-labels.toml" in report.failed[0].reason
+    assert "unknown label 'secret'" in report.failed[0].reason
+    (minutes / "aims-labels.toml").write_text('[labels]\n"*" = "confidential"\n')
+    mended = assistant.ingest([corpus])
+    assert mended.exit_code == 0 and mended.added == ["minutes/board.md"] and not mended.failed
+    assert _labels_of(assistant)["minutes/board.md"] == ("confidential", "labels file in minutes/")
+    assert not assistant.status().failures
+    _consistent(assistant)
 
 
 def test_touched_file_and_labels_change(corpus, tmp_path, make_assistant):

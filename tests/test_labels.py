@@ -6,7 +6,15 @@ import io
 
 import pytest
 
-from assistant.core.labels import LabelsFileError, label_from_marker, load_label_patterns, resolve_label
+from assistant.core.labels import (
+    LabelRules,
+    LabelsFileError,
+    label_from_marker,
+    label_from_rules,
+    load_label_patterns,
+    resolve_label,
+    top_rules,
+)
 from assistant.core.models import Label
 from assistant.retrieval.parsing import parse_bytes
 
@@ -14,7 +22,7 @@ from assistant.retrieval.parsing import parse_bytes
 def _label(source, data, patterns=()):
     doc = parse_bytes(data, source)
     origin = "front matter" if doc.format == "markdown" else "document metadata"
-    return resolve_label(source, list(patterns), doc.metadata_label, origin, doc.header_text)
+    return resolve_label(source, top_rules(patterns), doc.metadata_label, origin, doc.header_text)
 
 
 def test_rule_order_on_markdown():
@@ -100,3 +108,16 @@ def test_sample_organisation_labels(sample_index):
     assert labels["ai-policy.pdf"] == ("public", "document metadata")
     assert labels["aims-scope-statement.md"] == ("internal", "front matter")
     assert labels["ai-system-inventory.csv"] == ("internal", "default")
+
+
+def test_labels_files_in_sub_folders_can_only_restrict_further():
+    """A sub-folder's globs are relative to it; across files the most sensitive match wins."""
+    top = LabelRules("", (("minutes/*", Label.CONFIDENTIAL), ("*.csv", Label.PUBLIC)))
+    minutes = LabelRules("minutes/", (("board.md", Label.PUBLIC), ("hr/*", Label.RESTRICTED)))
+    rules = [top, minutes]
+    assert label_from_rules("minutes/board.md", rules) == (Label.CONFIDENTIAL, "labels file")
+    assert label_from_rules("minutes/hr/pay.md", rules) == (Label.RESTRICTED, "labels file in minutes/")
+    assert label_from_rules("minutes/hr/pay.csv", [top, minutes]) == (Label.RESTRICTED, "labels file in minutes/")
+    assert label_from_rules("report.csv", rules) == (Label.PUBLIC, "labels file")
+    assert label_from_rules("other/board.md", [minutes]) is None  # not below minutes/: its rules do not reach
+    assert label_from_rules("notes.md", rules) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.core.models import Label
@@ -25,7 +26,7 @@ _SHOUTED_MARKER = re.compile(r"(?<![A-Za-z])(CONFIDENTIAL|RESTRICTED)(?![A-Za-z]
 
 
 class LabelsFileError(ValueError):
-    """The labels file at a corpus root cannot be read; ingest reports it and stops that root."""
+    """A labels file cannot be read; ingest reports it and reads none of the files it governs."""
 
 
 def highest_label(labels) -> Label:
@@ -63,17 +64,26 @@ def load_label_patterns(path: Path) -> list[tuple[str, Label]]:
     The file is TOML with a `[labels]` table: `"minutes/*" = "confidential"`.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise LabelsFileError(f"labels file {path.name} is not valid TOML: {exc}") from exc
+    return parse_label_patterns(text, path.name)
+
+
+def parse_label_patterns(text: str, name: str) -> list[tuple[str, Label]]:
+    """The (glob, label) pairs of a labels file's text; `name` is how an error names the file."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LabelsFileError(f"labels file {name} is not valid TOML: {exc}") from exc
     table = data.get("labels", {})
     if not isinstance(table, dict):
-        raise LabelsFileError(f"labels file {path.name}: [labels] must be a table of glob = label")
+        raise LabelsFileError(f"labels file {name}: [labels] must be a table of glob = label")
     patterns = []
     for glob, value in table.items():
         label = parse_label(str(value))
         if label is None:
-            raise LabelsFileError(f"labels file {path.name}: {glob!r} has unknown label {value!r}")
+            raise LabelsFileError(f"labels file {name}: {glob!r} has unknown label {value!r}")
         patterns.append((glob, label))
     return patterns
 
@@ -85,6 +95,44 @@ def label_from_patterns(source: str, patterns: list[tuple[str, Label]]) -> Label
         if fnmatch.fnmatchcase(source, glob) or fnmatch.fnmatchcase(name, glob):
             return label
     return None
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """The rules of one labels file, and the sub-folder it sits in ("" at the top, "minutes/" below it).
+
+    Its globs match paths relative to that sub-folder, so a labels file moved with its folder still means
+    what it said.
+    """
+
+    folder: str
+    patterns: tuple[tuple[str, Label], ...]
+
+    @property
+    def origin(self) -> str:
+        """Where a label it gives came from, as `aims status` shows it."""
+        return f"labels file in {self.folder}" if self.folder else "labels file"
+
+
+def top_rules(patterns) -> list[LabelRules]:
+    """The rules of a labels file at the top of a corpus (none when there is no such file)."""
+    return [LabelRules("", tuple(patterns))] if patterns else []
+
+
+def label_from_rules(source: str, rules: list[LabelRules]) -> tuple[Label, str] | None:
+    """The most sensitive label any labels file above the document gives it, and which file gave it.
+
+    Within one file the first matching glob wins; across files the most sensitive label does, so a labels
+    file in a sub-folder can restrict its documents further but never show staff what one above restricts.
+    """
+    best: tuple[Label, str] | None = None
+    for rule in rules:
+        if not source.startswith(rule.folder):
+            continue
+        label = label_from_patterns(source[len(rule.folder):], list(rule.patterns))
+        if label is not None and (best is None or label.rank > best[0].rank):
+            best = (label, rule.origin)
+    return best
 
 
 def label_from_marker(text: str) -> Label | None:
@@ -102,18 +150,19 @@ def label_from_marker(text: str) -> Label | None:
 
 def resolve_label(
     source: str,
-    patterns: list[tuple[str, Label]],
+    rules: list[LabelRules],
     metadata_label: str | None,
     metadata_origin: str,
     marker_text: str,
 ) -> tuple[Label, str]:
     """The document's label and where it came from, applying the rules in order.
 
-    Order: labels file, front matter or file metadata, a marker in the text, then internal.
+    Order: the labels files above it (the most sensitive match), front matter or file metadata, a marker
+    in the text, then internal.
     """
-    label = label_from_patterns(source, patterns)
-    if label is not None:
-        return label, "labels file"
+    from_file = label_from_rules(source, rules)
+    if from_file is not None:
+        return from_file
     label = parse_label(metadata_label)
     if label is not None:
         return label, metadata_origin

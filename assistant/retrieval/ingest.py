@@ -25,17 +25,17 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core.chunks import embed_spans, make_chunks
-from assistant.core.labels import LabelsFileError, load_label_patterns, resolve_label
+from assistant.core.labels import LabelsFileError, resolve_label
 from assistant.core.models import (
     Chunk,
     DocumentRecord,
     FileFailure,
     IngestReport,
-    Label,
     Rename,
     sha256_bytes,
 )
 from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.folder_labels import FolderLabels
 from assistant.retrieval.manifest import Manifest, now_iso
 from assistant.retrieval.memory import release_free_memory
 from assistant.retrieval.parsing import READING, SUPPORTED_SUFFIXES, ParseError, parse_bytes
@@ -193,10 +193,6 @@ class Ingestor:
             missing = FileFailure(source=str(path), reason="no such file or folder")
             return _Plan(str(path.absolute().parent), _Walk(failed=[missing]), True)
         outer = self._indexed_folder_above(folder)
-        if outer is not None:
-            refused = self._own_labels_refusal(Path(folder), outer, str(path))
-            if refused:
-                return _Plan(outer, _Walk(failed=[refused]), True)
         walk = _Walk(files=[(path.name, path)]) if single else self._walk(Path(folder))
         if outer is None:
             if not single:
@@ -219,19 +215,6 @@ class Ingestor:
                 return known
         return None
 
-    def _own_labels_refusal(self, folder: Path, outer: str, asked: str) -> FileFailure | None:
-        """A failure when the folder has a labels file of its own, which filing under `outer` would ignore.
-
-        The outer folder's labels file governs every file filed under it; quietly dropping the inner
-        file's rules could show staff a document it marks confidential, so this fails closed.
-        """
-        if not (folder / self.labels_file).exists():
-            return None
-        return FileFailure(source=asked, reason=(
-            f"it lies inside {outer}, already indexed, where only the {self.labels_file} at the top is read, so "
-            f"its own {self.labels_file} would be ignored; not ingested (move its rules into {outer}'s labels "
-            "file, or use another data dir)"))
-
     def _walk(self, root: Path) -> _Walk:
         """Every candidate file under root; symlinked folders are followed once, loops are refused."""
         walk = _Walk()
@@ -250,11 +233,7 @@ class Ingestor:
                     continue
                 path = Path(dirpath) / name
                 rel = path.relative_to(root).as_posix()
-                if name == self.labels_file:
-                    if Path(dirpath) != root:  # said, not silently dropped: its rules do not apply
-                        walk.skipped.append(FileFailure(source=rel, reason=(
-                            "a labels file below the top of the ingested folder is not read, so its rules do "
-                            "not apply here; move them into the top folder's labels file")))
+                if name == self.labels_file:  # read by FolderLabels for the files it governs
                     continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     reason = f"unsupported file type {path.suffix or '(none)'}"
@@ -271,7 +250,7 @@ class Ingestor:
         self.report.failed.extend(walk.failed)
         self.report.skipped.extend(walk.skipped)
         try:
-            patterns, labels_fp = self._labels(Path(folder))
+            labels = FolderLabels(Path(folder), self.labels_file)
         except LabelsFileError as exc:
             # Fail closed: without its labels a confidential file could be shown to staff.
             self.report.failed.append(FileFailure(source=self.labels_file, reason=f"{exc}; folder not ingested"))
@@ -286,7 +265,7 @@ class Ingestor:
             if _size(path) >= LARGE_FILE_BYTES:
                 self._flush()  # what is queued goes in before a large file's long embedding starts
             present.add(source)
-            reason = self._ingest_file(root, source, path, patterns, labels_fp, known.get(source))
+            reason = self._ingest_file(root, source, path, labels, known.get(source))
             if reason:
                 failed_now.add(source)
                 self.report.failed.append(FileFailure(source=source, reason=reason))
@@ -340,15 +319,13 @@ class Ingestor:
             self.vectors.delete(ids)
         return ids
 
-    def _labels(self, root: Path) -> tuple[list[tuple[str, Label]], str]:
-        """The root's label patterns, and the fingerprint of how its files are read (labels file and READING)."""
-        path = root / self.labels_file
-        if not path.exists():
-            return [], f"r{READING}"
-        return load_label_patterns(path), f"r{READING}:{sha256_bytes(path.read_bytes())[:16]}"
-
-    def _ingest_file(self, root: str, source: str, path: Path, patterns, labels_fp: str, known) -> str | None:
+    def _ingest_file(self, root: str, source: str, path: Path, labels: FolderLabels, known) -> str | None:
         """Queue one file if new or changed; returns a failure reason, or None."""
+        try:
+            rules, labels_digests = labels.for_source(source)
+        except LabelsFileError as exc:  # fail closed: not indexed under rules that are not all known
+            return f"{exc}; the files it governs are not ingested"
+        labels_fp = f"r{READING}{labels_digests}"  # how it is read: a parser or labels change reads it again
         try:
             st = path.stat()
         except OSError as exc:
@@ -378,7 +355,7 @@ class Ingestor:
             extracted = len(parsed.text) / 1048576
             return f"too much text ({extracted:.1f} MB extracted; the limit is {self._limit_mb()} MB, AIMS_MAX_FILE_MB)"
         origin = "front matter" if parsed.format == "markdown" else "document metadata"
-        label, label_origin = resolve_label(source, patterns, parsed.metadata_label, origin, parsed.header_text)
+        label, label_origin = resolve_label(source, rules, parsed.metadata_label, origin, parsed.header_text)
         chunks = make_chunks(parsed, root=root, source=source, doc_hash=doc_hash, label=label,
                              target_words=self.chunk_words)
         record = DocumentRecord(root=root, source=source, doc_hash=doc_hash, size=st.st_size, mtime_ns=st.st_mtime_ns,
