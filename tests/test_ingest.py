@@ -159,14 +159,14 @@ def test_an_indexed_folder_inside_a_new_one_moves_into_it(corpus, tmp_path, make
 def test_duplicates_an_older_version_left_are_removed_at_the_next_ingest(corpus, tmp_path, make_assistant,
                                                                          monkeypatch):
     """A data dir where a sub-folder was indexed as a folder of its own (as before) loses that copy."""
-    from assistant.retrieval.ingest import Ingestor
+    from assistant.retrieval.ingest_plan import Planner
 
     (corpus / "policies").mkdir()
     (corpus / "policies" / "vendors.md").write_text(DOC_B)
     assistant = make_assistant(tmp_path / "home")
     assistant.ingest([corpus])
     with monkeypatch.context() as old_behaviour:
-        old_behaviour.setattr(Ingestor, "_indexed_folder_above", lambda self, folder: None)
+        old_behaviour.setattr(Planner, "indexed_folder_above", lambda self, folder: None)
         assistant.ingest([corpus / "policies"])
     assert ("policies", "vendors.md") in _filed(assistant)  # the duplicate an older version made
     cleaned = assistant.ingest([corpus])

@@ -15,11 +15,10 @@ crashed run's leftovers are swept by the same client's next run (or by anyone af
 from __future__ import annotations
 
 import errno
-import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +35,10 @@ from assistant.core.models import (
 )
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.folder_labels import FolderLabels
+from assistant.retrieval.ingest_plan import Plan, Planner
 from assistant.retrieval.manifest import Manifest, now_iso
 from assistant.retrieval.memory import release_free_memory
-from assistant.retrieval.parsing import READING, SUPPORTED_SUFFIXES, ParseError, parse_bytes
+from assistant.retrieval.parsing import READING, ParseError, parse_bytes
 from assistant.retrieval.team import TeamStore
 from assistant.retrieval.vectors import VectorIndex
 
@@ -67,35 +67,6 @@ class _Pending:
     old_hash: str | None = None
 
 
-@dataclass
-class _Walk:
-    """The files found under a root, and what could not even be looked at."""
-
-    files: list[tuple[str, Path]] = field(default_factory=list)
-    failed: list[FileFailure] = field(default_factory=list)
-    skipped: list[FileFailure] = field(default_factory=list)
-
-    def under(self, sub: str) -> _Walk:
-        """The same walk with every source named from the folder `sub` levels above ("policies/x.pdf")."""
-        return _Walk(files=[(f"{sub}/{rel}", path) for rel, path in self.files], failed=self.failed,
-                     skipped=[f.model_copy(update={"source": f"{sub}/{f.source}"}) for f in self.skipped])
-
-
-@dataclass
-class _Plan:
-    """One path to ingest: the folder its documents are filed under, its files, and how far it reaches.
-
-    `scope` is "" when the whole folder was walked (a document it no longer holds is removed), or the
-    sub-folder prefix ("policies/") when a folder inside an already indexed one was asked for: only that
-    part is brought up to date. `single` is a lone file: nothing is removed.
-    """
-
-    folder: str
-    walk: _Walk
-    single: bool
-    scope: str = ""
-
-
 class Ingestor:
     """Brings the index up to date with one or more corpus folders (or single files)."""
 
@@ -118,7 +89,7 @@ class Ingestor:
         self._files_total = 0
         self._chunks_queued = 0
         self._removed_by_hash: dict[str, str] = {}
-        self._planned_folders: list[str] = []  # whole folders this run will ingest, in the order asked
+        self.planner = Planner(manifest, root_prefix, labels_file)
         self._writing = False  # team mode: whether this run has recorded its intent to write
 
     def run(self, paths: list[Path]) -> IngestReport:
@@ -127,7 +98,7 @@ class Ingestor:
         with self.manifest.lock("ingest"):
             self._prepare()
             try:
-                plans = [self._plan_root(Path(p)) for p in paths]
+                plans = [self.planner.plan(Path(p)) for p in paths]
                 self._files_total = sum(len(plan.walk.files) for plan in plans)
                 for plan in plans:
                     self._ingest_root(plan)
@@ -177,73 +148,8 @@ class Ingestor:
             self.vectors.delete(sorted(orphans))
         self.manifest.set_meta("ingest_state", "running")
 
-    def _plan_root(self, path: Path) -> _Plan:
-        """What one path asks for; a path inside a folder already indexed is filed under that folder.
-
-        Otherwise the same file would be indexed twice (as "policies/ai-policy.pdf" of the corpus and as
-        "ai-policy.pdf" of its sub-folder), and the copy not re-ingested would go stale and still be quoted.
-        """
-        path = path.expanduser()
-        single = not path.is_dir()
-        if not single:
-            folder = str(path.resolve())
-        elif path.exists() or path.is_symlink():
-            folder = str(path.resolve().parent)
-        else:
-            missing = FileFailure(source=str(path), reason="no such file or folder")
-            return _Plan(str(path.absolute().parent), _Walk(failed=[missing]), True)
-        outer = self._indexed_folder_above(folder)
-        walk = _Walk(files=[(path.name, path)]) if single else self._walk(Path(folder))
-        if outer is None:
-            if not single:
-                self._planned_folders.append(folder)
-            return _Plan(folder, walk, single)
-        sub = Path(folder).relative_to(outer).as_posix()
-        return _Plan(outer, walk.under(sub), single, scope="" if single else f"{sub}/")
-
-    def _indexed_folders(self) -> list[str]:
-        """The folders this client has documents filed under (without the team prefix), outermost first."""
-        roots = {doc.root for doc in self.manifest.documents()}
-        folders = {root[len(self.root_prefix):] for root in roots if root.startswith(self.root_prefix)}
-        folders |= set(self._planned_folders)  # `aims ingest corpus corpus/policies` files policies once too
-        return sorted((f for f in folders if os.path.isabs(f)), key=lambda f: (len(Path(f).parts), f))
-
-    def _indexed_folder_above(self, folder: str) -> str | None:
-        """The outermost indexed folder that holds this folder (not the folder itself), or None."""
-        for known in self._indexed_folders():
-            if known != folder and Path(folder).is_relative_to(known):
-                return known
-        return None
-
-    def _walk(self, root: Path) -> _Walk:
-        """Every candidate file under root; symlinked folders are followed once, loops are refused."""
-        walk = _Walk()
-        seen_dirs: set[tuple[int, int]] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
-            st = os.stat(dirpath)
-            if (st.st_dev, st.st_ino) in seen_dirs:
-                dirnames[:] = []
-                rel = Path(dirpath).relative_to(root).as_posix()
-                walk.skipped.append(FileFailure(source=rel, reason="folder already visited (symlink loop)"))
-                continue
-            seen_dirs.add((st.st_dev, st.st_ino))
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                path = Path(dirpath) / name
-                rel = path.relative_to(root).as_posix()
-                if name == self.labels_file:  # read by FolderLabels for the files it governs
-                    continue
-                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    reason = f"unsupported file type {path.suffix or '(none)'}"
-                    walk.skipped.append(FileFailure(source=rel, reason=reason))
-                    continue
-                walk.files.append((rel, path))
-        return walk
-
     # --- one root ----------------------------------------------------------------------------------
-    def _ingest_root(self, plan: _Plan) -> None:
+    def _ingest_root(self, plan: Plan) -> None:
         folder, walk, single = plan.folder, plan.walk, plan.single
         root = self.root_prefix + folder  # what the documents are filed under
         self.report.roots.append(root)
@@ -257,7 +163,7 @@ class Ingestor:
             return
         known = {source: state for source, state in self.manifest.document_state(root).items()
                  if source.startswith(plan.scope)}
-        inner_folders = [] if single or plan.scope else [f for f in self._indexed_folders()
+        inner_folders = [] if single or plan.scope else [f for f in self.planner.indexed_folders()
                                                           if f != folder and Path(f).is_relative_to(folder)]
         present: set[str] = set()
         failed_now: set[str] = set()

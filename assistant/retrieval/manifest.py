@@ -100,6 +100,10 @@ class Manifest:
                 "chunk_count", "ingested_at")
         return [DocumentRecord(**dict(zip(keys, row))) for row in rows]
 
+    def roots(self) -> set[str]:
+        """The roots (folders, or "CLIENT:/folder" in team mode) that documents are filed under."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT root FROM documents")}
+
     def document_state(self, root: str) -> dict[str, tuple[str, int, int, str]]:
         """source -> (doc_hash, size, mtime_ns, labels fingerprint) for one root: the change detector."""
         rows = self.db.execute(
