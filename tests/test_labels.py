@@ -121,3 +121,22 @@ def test_labels_files_in_sub_folders_can_only_restrict_further():
     assert label_from_rules("report.csv", rules) == (Label.PUBLIC, "labels file")
     assert label_from_rules("other/board.md", [minutes]) is None  # not below minutes/: its rules do not reach
     assert label_from_rules("notes.md", rules) is None
+
+
+def test_folder_labels_fingerprints_each_file_above_a_document(tmp_path):
+    """The top file's digest is the one indexes were stored with before sub-folders had rules (so nothing
+    is read again on upgrade); a sub-folder's digest covers where it sits, since its globs are relative."""
+    from assistant.core.models import sha256_bytes
+    from assistant.retrieval.folder_labels import FolderLabels
+
+    top_text = b'[labels]\n"*.csv" = "confidential"\n'
+    (tmp_path / "aims-labels.toml").write_bytes(top_text)
+    (tmp_path / "hr").mkdir()
+    (tmp_path / "hr" / "aims-labels.toml").write_bytes(top_text)
+    labels = FolderLabels(tmp_path, "aims-labels.toml")
+    top_rules_, top_fp = labels.for_source("notes.md")
+    assert top_fp == f":{sha256_bytes(top_text)[:16]}" and [r.folder for r in top_rules_] == [""]
+    rules, fingerprint = labels.for_source("hr/pay/sheet.csv")
+    assert [r.folder for r in rules] == ["", "hr/"] and fingerprint.startswith(top_fp + ":")
+    assert fingerprint != top_fp + top_fp  # the same bytes one folder down are another rule
+    assert FolderLabels(tmp_path / "hr" / "..", "absent.toml").for_source("hr/x.md") == ([], "")
