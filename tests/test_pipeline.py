@@ -192,6 +192,22 @@ def test_evidence_holding_a_rarer_word_asked_about_is_shown_as_partial_not_none(
     assert answer.status == "partial" and not answer.grounded and answer.citations
 
 
+def test_a_partial_answer_says_the_documents_discuss_it_only_when_its_quotes_share_the_rarest_words(sources):
+    """Quotes that share only a common word ("policy") with a question about parking do not discuss it:
+    the lead names what they do not mention instead of claiming what no quote supports."""
+    judge = permissive()
+    judge.answered, judge.related = 2.0, 0.0  # every answer with evidence is partial
+    answerer = _answerer(sources, judge)
+    answer, found = answerer.answer(answerer.thread("What is the parking policy for visitors?"), "staff", ["public"])
+    assert answer.status == "partial" and answer.citations and not found.discussed
+    assert answer.answer.startswith("The closest passages in the documents available to the staff role do not "
+                                    "mention 'parking' or 'visitors', so none of them answers this as asked.")
+    assert "discuss" not in answer.answer
+    answer, found = answerer.answer(answerer.thread("Does procurement report incidents to the Board?"), "staff",
+                                    ["public"])
+    assert found.discussed and answer.answer.startswith("The documents available to the staff role discuss this")
+
+
 def test_one_thread_is_passed_down_and_its_vector_is_remembered(sources):
     answerer = _answerer(sources)
     thread = answerer.thread("and who keeps its register?", ["Who approves the AI policy?"])

@@ -88,7 +88,7 @@ class Answerer:
         margin = float("inf") if found.chosen else self.pipeline.ranker.margin  # every chosen sentence joins
         answer = compose(thread.question, role, units, k or self.top_k, found.searched, status=status,
                          missing=found.missing, margin=margin, missing_values=found.verdict.missing_values,
-                         context=self.context, context_pool=found.units)
+                         context=self.context, context_pool=found.units, discussed=found.discussed)
         answer.notes.extend(notes)
         if status == "answered" and llm_usable and self.prose:
             written = self.generate(thread.question, role, found.units, answer, on_token, asked=thread.prompt_question)

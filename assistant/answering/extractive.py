@@ -20,7 +20,7 @@ MAX_JOINED_GAP = 60  # characters of unquoted text (a short lead-in) that may si
 def compose(question: str, role: str, units: list[Unit], k: int, searched: list[Chunk], *,
             status: str = "answered", missing: list[str] | None = None, margin: float = 0.25,
             missing_values: list[str] | None = None, context: int = 0,
-            context_pool: list[Unit] | None = None) -> Answer:
+            context_pool: list[Unit] | None = None, discussed: bool = True) -> Answer:
     """An answer of up to k quoted units, most relevant first: answered, partial (closest quotes), or none.
 
     After the best unit, others join while within `margin` of its ranker score (two at least when k allows);
@@ -46,17 +46,23 @@ def compose(question: str, role: str, units: list[Unit], k: int, searched: list[
                    if not any(unit.overlaps(other) for other in chosen)]
     answer = _render(question, role, table_order(group_adjacent(chosen)))
     if status == "partial":
-        lead = partial_lead(role, missing or [], missing_values or [])
+        lead = partial_lead(role, missing or [], missing_values or [], discussed)
         answer = answer.model_copy(update={"answer": f"{lead}\n{answer.answer}", "grounded": False,
                                            "status": "partial"})
     return answer
 
 
-def partial_lead(role: str, missing: list[str], missing_values: list[str] | None = None) -> str:
+def partial_lead(role: str, missing: list[str], missing_values: list[str] | None = None,
+                 discussed: bool = True) -> str:
     """The plain statement that opens a partial answer: what was not found, then that the quotes are the closest.
 
     A kind of value asked for and not stated ("a phone number, email or web address") is named first.
+    "The documents discuss this" is said only when the quotes share the question's rarest words
+    (`discussed`); otherwise the lead says which of its words the closest passages do not mention.
     """
+    if not discussed and missing:
+        return (f"The closest passages in the documents available to the {role} role do not mention "
+                f"{_either(missing)}, so none of them answers this as asked. They are quoted below in case they help.")
     if missing_values:
         what = f"nothing in them states {' or '.join(missing_values)}"
         if missing:
@@ -68,6 +74,12 @@ def partial_lead(role: str, missing: list[str], missing_values: list[str] | None
         what = "none of them clearly states what was asked"
     return (f"The documents available to the {role} role discuss this, but {what}. "
             "The closest passages are quoted below; they do not answer the question as asked.")
+
+
+def _either(words: list[str]) -> str:
+    """'a', 'a' or 'b', 'a', 'b' or 'c'."""
+    quoted = [f"'{word}'" for word in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def context_units(best: Unit, pool: list[Unit], reach: int) -> list[Unit]:

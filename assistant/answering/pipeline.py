@@ -26,7 +26,7 @@ from assistant.answering.candidates import (
 )
 from assistant.answering.features import Unit, answer_types, describe
 from assistant.answering.followup import CONTEXT_TOKEN_WEIGHT, ThreadQuery
-from assistant.answering.judge import Judge, Verdict, permissive
+from assistant.answering.judge import TOPIC_WORDS, Judge, Verdict, permissive
 from assistant.answering.ranker import prior
 from assistant.answering.thesaurus import Thesaurus
 from assistant.answering.values import asked_words
@@ -43,6 +43,7 @@ class Evidence:
     units: list[Unit]  # ranked, best first
     verdict: Verdict
     missing: list[str] = field(default_factory=list)  # question words no top unit contains, rarest first
+    discussed: bool = True  # a top unit holds one of the question's rarest topic words (`discusses`)
     chosen: int | None = None  # with an LLM: how many of the first units it chose as stating the answer
     llm_choice: str | None = None  # with an LLM: chose | none | unreadable | unavailable; None when not asked
 
@@ -141,7 +142,8 @@ class QuestionPipeline:
         if "parts" in self.stages:
             units = cover_parts(units, len(query.part_texts))
         verdict = self.judge.verdict(units, query)
-        return Evidence(query, candidates, units, verdict, self.missing_words(question, query, units[:3]))
+        return Evidence(query, candidates, units, verdict, self.missing_words(question, query, units[:3]),
+                        discussed=discusses(query, units[:3]))
 
     def missing_words(self, question: str, query: Query, units: list[Unit]) -> list[str]:
         """The question's topic words (as asked) that none of the units contains, rarest first.
@@ -163,3 +165,16 @@ class QuestionPipeline:
                 if weight is not None and token not in found and word not in missing:
                     missing[word] = weight
         return [w for w, _ in sorted(missing.items(), key=lambda kv: -kv[1])][:3]
+
+
+def discusses(query: Query, units: list[Unit]) -> bool:
+    """Whether the units hold one of the question's TOPIC_WORDS rarest topic words (words no document uses first).
+
+    Why: a partial answer says the documents discuss the question only when its closest quotes share its
+    most specific words; "What is the parking policy for visitors?" answered by quotes that share only
+    "policy" is not discussed, and saying so would be a claim no quote supports.
+    """
+    rarest = set((list(query.unknown) + rarest_terms(query.weights, TOPIC_WORDS))[:TOPIC_WORDS])
+    if not rarest or not units:
+        return bool(units)
+    return bool(rarest & set().union(*(u.tokens for u in units)))
