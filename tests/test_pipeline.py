@@ -99,9 +99,11 @@ class MemorySources:
     def tokenize(self, texts):
         return [_words(t) for t in texts]
 
-    def idf(self, tokens):
+    def idf(self, tokens, labels=None):
         docs = [set(_words(c.text)) for c in self.by_id.values()]
-        return {t: math.log(1 + len(docs) / n) for t in tokens if (n := sum(t in d for d in docs))}
+        seen = [set(_words(c.text)) for c in self.by_id.values() if labels is None or c.label.value in labels]
+        return {t: math.log(1 + len(docs) / n) for t in tokens
+                if (n := sum(t in d for d in docs)) and any(t in d for d in seen)}
 
 
 @pytest.fixture()
@@ -201,7 +203,8 @@ def test_a_partial_answer_says_the_documents_discuss_it_only_when_its_quotes_sha
     answer, found = answerer.answer(answerer.thread("What is the parking policy for visitors?"), "staff", ["public"])
     assert answer.status == "partial" and answer.citations and not found.discussed
     assert answer.answer.startswith("The closest passages in the documents available to the staff role do not "
-                                    "mention 'parking' or 'visitors', so none of them answers this as asked.")
+                                    "mention 'parking' or 'visitors'. They are quoted below; they do not answer the "
+                                    "question as asked.")
     assert "discuss" not in answer.answer
     answer, found = answerer.answer(answerer.thread("Does procurement report incidents to the Board?"), "staff",
                                     ["public"])

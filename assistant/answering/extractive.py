@@ -62,7 +62,7 @@ def partial_lead(role: str, missing: list[str], missing_values: list[str] | None
     """
     if not discussed and missing:
         return (f"The closest passages in the documents available to the {role} role do not mention "
-                f"{_either(missing)}, so none of them answers this as asked. They are quoted below in case they help.")
+                f"{_either(missing)}. They are quoted below; they do not answer the question as asked.")
     if missing_values:
         what = f"nothing in them states {' or '.join(missing_values)}"
         if missing:

@@ -100,26 +100,29 @@ class QuestionPipeline:
         self.thesaurus = thesaurus
 
     def query(self, question: str, context: list[str] | None = None, vector: np.ndarray | None = None,
-              thread: ThreadQuery | None = None) -> Query:
-        """What to search for a question (and a follow-up's context): vectors, parts, weighted terms."""
+              thread: ThreadQuery | None = None, labels: list[str] | None = None) -> Query:
+        """What to search for a question (and a follow-up's context): vectors, parts, weighted terms.
+
+        With `labels`, a word only documents outside them use counts as unknown, as if no document used it.
+        """
         thread = thread or ThreadQuery(question, list(context or []))
         if vector is None:
             vector = self.thread_vector(thread)
         parts = split_parts(question)
         part_vectors = self.sources.encode(parts) if len(parts) > 1 else vector[None, :]
         terms = list(dict.fromkeys(content_terms(self.sources.tokenize, question)))
-        weights = self.sources.idf(terms)
+        weights = self.sources.idf(terms, labels)
         unknown = [t for t in terms if t not in weights]
         if thread.context:
             replaced = {t for tokens in self.sources.tokenize(thread.replaced_names) for t in tokens}
             extra = [t for t in content_terms(self.sources.tokenize, " ".join(thread.context))
                      if t not in weights and t not in replaced]
-            weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in self.sources.idf(extra).items()}
+            weights |= {t: w * CONTEXT_TOKEN_WEIGHT for t, w in self.sources.idf(extra, labels).items()}
         key_terms = rarest_terms(weights, KEY_TERMS)
         bridge: dict[str, float] = {}
         if self.thesaurus is not None:
             expansions = self.thesaurus.expand(question, vector, self.sources.tokenize)
-            idf = self.sources.idf([t for t in expansions if t not in weights])
+            idf = self.sources.idf([t for t in expansions if t not in weights], labels)
             bridge = {t: idf[t] * BRIDGE_WEIGHT * s for t, s in expansions.items() if t in idf}
         asked = list(dict.fromkeys(t for tokens in self.sources.tokenize(asked_words(question)) for t in tokens))
         return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown, asked)
@@ -135,7 +138,7 @@ class QuestionPipeline:
     def evidence(self, question: str, labels: list[str], context: list[str] | None = None,
                  vector: np.ndarray | None = None, thread: ThreadQuery | None = None) -> Evidence:
         """Every stage for one question among the labels a role may see (`thread`: the follow-up already built)."""
-        query = self.query(question, context, vector, thread)
+        query = self.query(question, context, vector, thread, labels)
         candidates = gather(query, self.sources, labels, self.pool, self.stages)
         types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
         units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))

@@ -137,10 +137,24 @@ class LexicalIndex:
             weights[token] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
         return weights
 
-    def known(self, tokens: list[str]) -> set[str]:
-        """The stemmed tokens that some indexed chunk uses (the others can never be matched)."""
+    def known(self, tokens: list[str], labels: list[str] | None = None) -> set[str]:
+        """The stemmed tokens that some indexed chunk uses (with one of `labels`, when given).
+
+        The others can never be matched (for those labels): a role's searches score only its chunks.
+        """
         vocab = self.retriever.vocab_dict if len(self) else {}
-        return {token for token in tokens if token in vocab}
+        present = [token for token in tokens if token in vocab]
+        if labels is None or not present:
+            return set(present)
+        wanted = np.asarray([n for n, name in enumerate(self.label_names) if name in set(labels)], dtype=np.uint8)
+        indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
+        found = set()
+        for token in present:
+            token_id = vocab[token]
+            docs = np.asarray(indices[indptr[token_id]:indptr[token_id + 1]])
+            if np.isin(self.label_codes[docs], wanted).any():
+                found.add(token)
+        return found
 
     def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.

@@ -55,8 +55,12 @@ class IndexSources:
         """Stemmed, stop-worded tokens, as BM25 indexes them."""
         return tokenize(texts)
 
-    def idf(self, tokens: list[str]) -> dict[str, float]:
-        """IDF of the stemmed tokens that the indexed chunks use; tokens no chunk uses are left out."""
+    def idf(self, tokens: list[str], labels: list[str] | None = None) -> dict[str, float]:
+        """IDF (over the whole index) of the stemmed tokens that chunks with one of `labels` use (any chunk when None).
+
+        A token only documents a role may not see use is left out, as if no document used it, so how a
+        role's answer reads never depends on whether those documents use the words it asked about.
+        """
         index = self.lexical_index
-        known = index.known(tokens)
+        known = index.known(tokens, labels)
         return index.idf([t for t in tokens if t in known])
