@@ -64,19 +64,19 @@ def load_label_patterns(path: Path) -> list[tuple[str, Label]]:
     The file is TOML with a `[labels]` table: `"minutes/*" = "confidential"`.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise LabelsFileError(f"labels file {path.name} is not valid TOML: {exc}") from exc
-    return parse_label_patterns(text, path.name)
+    return parse_label_patterns(data, path.name)
 
 
-def parse_label_patterns(text: str, name: str) -> list[tuple[str, Label]]:
-    """The (glob, label) pairs of a labels file's text; `name` is how an error names the file."""
+def parse_label_patterns(data: bytes, name: str) -> list[tuple[str, Label]]:
+    """The (glob, label) pairs of a labels file's bytes; `name` is how an error names the file."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        table_data = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LabelsFileError(f"labels file {name} is not valid TOML: {exc}") from exc
-    table = data.get("labels", {})
+    table = table_data.get("labels", {})
     if not isinstance(table, dict):
         raise LabelsFileError(f"labels file {name}: [labels] must be a table of glob = label")
     patterns = []

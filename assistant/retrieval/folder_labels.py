@@ -56,11 +56,9 @@ class FolderLabels:
         name = f"{folder}{self.file_name}"
         try:
             data = path.read_bytes()
-            patterns = parse_label_patterns(data.decode("utf-8"), name)
+            patterns = parse_label_patterns(data, name)
         except OSError as exc:
             return LabelsFileError(f"labels file {name} cannot be read: {exc.strerror or exc}")
-        except UnicodeDecodeError as exc:
-            return LabelsFileError(f"labels file {name} is not valid TOML: {exc}")
         except LabelsFileError as exc:
             return exc
         # The top file's fingerprint is the one documents were stored with before sub-folders had rules, so an

@@ -146,7 +146,7 @@ class LexicalIndex:
         present = [token for token in tokens if token in vocab]
         if labels is None or not present:
             return set(present)
-        wanted = np.asarray([n for n, name in enumerate(self.label_names) if name in set(labels)], dtype=np.uint8)
+        wanted = self._codes_of(labels)
         indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
         found = set()
         for token in present:
@@ -155,6 +155,11 @@ class LexicalIndex:
             if np.isin(self.label_codes[docs], wanted).any():
                 found.add(token)
         return found
+
+    def _codes_of(self, labels: list[str]) -> list[int]:
+        """The codes `label_codes` uses for those of `labels` that some chunk carries."""
+        allowed = set(labels)
+        return [code for code, name in enumerate(self.label_names) if name in allowed]
 
     def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.
@@ -168,8 +173,7 @@ class LexicalIndex:
         tokens = [token for token in tokens if token in vocab]
         if not tokens:
             return []
-        wanted = [n for n, name in enumerate(self.label_names) if name in set(labels)]
-        mask = np.isin(self.label_codes, wanted).astype(np.float32)
+        mask = np.isin(self.label_codes, self._codes_of(labels)).astype(np.float32)
         k = min(k, int(mask.sum()))
         if k <= 0:
             return []
