@@ -243,23 +243,62 @@ def test_a_sub_folders_labels_file_governs_its_documents(corpus, tmp_path, make_
     _consistent(assistant)
 
 
-def test_a_broken_labels_file_in_a_sub_folder_stops_only_what_it_governs(corpus, tmp_path, make_assistant):
-    """Its folder's files are not indexed under rules that are not all known, and each says why; the rest is."""
+def test_a_broken_labels_file_holds_what_it_governs_as_restricted(corpus, tmp_path, make_assistant):
+    """An invalid labels file in a sub-folder: the files it governs are indexed, or kept, as restricted, each
+    reported with the reason, until it is fixed; nothing else is touched, and neither breaking nor fixing it
+    embeds anything again. A label it gave before is never left standing while the file is invalid."""
     minutes = corpus / "minutes"
     minutes.mkdir()
     (minutes / "board.md").write_text(BOARD)
-    (minutes / "aims-labels.toml").write_text('[labels]\n"*" = "secret"\n')
+    rules = minutes / "aims-labels.toml"
+    rules.write_text('[labels]\n"*" = "secret"\n')
+    question = "board redundancy plan pay bands"
     assistant = make_assistant(tmp_path / "home")
     report = assistant.ingest([corpus])
-    assert report.exit_code == 3 and sorted(report.added) == ["guidance.txt", "release.md", "vendors.md"]
-    assert [f.source for f in report.failed] == ["minutes/board.md"]
-    assert "labels file minutes/aims-labels.toml" in report.failed[0].reason
-    assert "unknown label 'secret'" in report.failed[0].reason
-    (minutes / "aims-labels.toml").write_text('[labels]\n"*" = "confidential"\n')
+    assert report.exit_code == 3 and not report.failed
+    assert sorted(report.added) == ["guidance.txt", "minutes/board.md", "release.md", "vendors.md"]
+    assert [f.source for f in report.withheld] == ["minutes/board.md"]
+    reason = report.withheld[0].reason
+    assert "labels file minutes/aims-labels.toml" in reason and "unknown label 'secret'" in reason
+    assert reason.endswith("held as restricted until it is fixed")
+    withheld = ("restricted", "withheld: labels file minutes/aims-labels.toml is invalid")
+    assert _labels_of(assistant)["minutes/board.md"] == withheld
+    assert _labels_of(assistant)["guidance.txt"] == ("internal", "default")
+    assert "minutes/board.md" in _sources_reached(assistant, "auditor", question)
+    assert "minutes/board.md" not in _sources_reached(assistant, "staff", question)
+    again = assistant.ingest([corpus])  # still invalid: still reported, nothing read again
+    assert len(again.unchanged) == 4 and [f.source for f in again.withheld] == ["minutes/board.md"]
+    assert again.exit_code == 3 and again.chunks_embedded == 0
+
+    rules.write_text('[labels]\n"*" = "public"\n')
     mended = assistant.ingest([corpus])
-    assert mended.exit_code == 0 and mended.added == ["minutes/board.md"] and not mended.failed
-    assert _labels_of(assistant)["minutes/board.md"] == ("confidential", "labels file in minutes/")
-    assert not assistant.status().failures
+    assert mended.exit_code == 0 and mended.updated == ["minutes/board.md"] and mended.chunks_embedded == 0
+    assert not mended.withheld and not assistant.status().failures
+    assert _labels_of(assistant)["minutes/board.md"] == ("public", "labels file in minutes/")
+    assert "minutes/board.md" in _sources_reached(assistant, "staff", question)
+    _consistent(assistant)
+
+    # Broken again while the document is indexed as public: it does not stay public.
+    rules.write_text('[labels]\n"*" = "secret"\n')
+    broken = assistant.ingest([corpus])
+    assert broken.updated == ["minutes/board.md"] and broken.chunks_embedded == 0 and broken.exit_code == 3
+    assert _labels_of(assistant)["minutes/board.md"] == withheld
+    assert "minutes/board.md" not in _sources_reached(assistant, "staff", question)
+    _consistent(assistant)
+
+    # Fixed to public, then broken while the document itself can no longer be read: its last good version is
+    # kept (a failed file loses nothing) and held as restricted with it.
+    rules.write_text('[labels]\n"*" = "public"\n')
+    assistant.ingest([corpus])
+    rules.write_text("[labels\n")
+    (minutes / "board.md").write_bytes(b"\x00\x89PNG\x00\x00" * 500)
+    both = assistant.ingest([corpus])
+    assert [f.source for f in both.failed] == ["minutes/board.md"] and "binary" in both.failed[0].reason
+    assert [f.source for f in both.withheld] == ["minutes/board.md"] and not both.updated
+    assert "not valid TOML" in both.withheld[0].reason
+    assert _labels_of(assistant)["minutes/board.md"] == withheld
+    assert "minutes/board.md" in _sources_reached(assistant, "auditor", question)
+    assert "minutes/board.md" not in _sources_reached(assistant, "staff", question)
     _consistent(assistant)
 
 
@@ -332,11 +371,24 @@ def test_a_file_read_differently_gets_new_vectors_under_its_old_chunk_ids(corpus
             assert np.allclose(vector, cached[chunks[stored.id].chunk_hash][0], atol=1e-5), stored.id
 
 
-def test_broken_labels_file_fails_closed(corpus, tmp_path, make_assistant):
+def test_broken_top_labels_file_fails_closed(corpus, tmp_path, make_assistant):
+    """The whole folder is held as restricted: indexed, so the fix embeds nothing, and shown to no role that
+    may not see restricted documents."""
     (corpus / "aims-labels.toml").write_text("[labels\n")
-    report = make_assistant(tmp_path / "home").ingest([corpus])
-    assert report.exit_code == 3 and not report.added
-    assert "not valid TOML" in report.failed[0].reason
+    assistant = make_assistant(tmp_path / "home")
+    report = assistant.ingest([corpus])
+    assert report.exit_code == 3 and not report.failed
+    assert sorted(f.source for f in report.withheld) == ["guidance.txt", "release.md", "vendors.md"]
+    assert all("labels file aims-labels.toml is not valid TOML" in f.reason for f in report.withheld)
+    assert {label for label, _ in _labels_of(assistant).values()} == {"restricted"}
+    assert not _sources_reached(assistant, "staff", "vendor questionnaire chatbot model release")
+    assert not _sources_reached(assistant, "implementer", "vendor questionnaire chatbot model release")
+    (corpus / "aims-labels.toml").write_text('[labels]\n"vendors.md" = "confidential"\n')
+    mended = assistant.ingest([corpus])
+    assert mended.exit_code == 0 and len(mended.updated) == 3 and mended.chunks_embedded == 0
+    assert _labels_of(assistant)["vendors.md"] == ("confidential", "labels file")
+    assert _labels_of(assistant)["release.md"] == ("internal", "front matter")
+    _consistent(assistant)
 
 
 def _encrypted_pdf() -> bytes:

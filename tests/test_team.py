@@ -179,6 +179,40 @@ def test_a_stale_copy_catches_up_and_a_current_one_costs_one_read(fresh_chroma, 
         bravo.close()
 
 
+def test_a_broken_labels_file_withholds_its_documents_on_every_machine(fresh_chroma, tmp_path, embedder):
+    """A labels file edited with a mistake holds what it governs as restricted on the server, so another
+    machine's staff stop reaching it too; the fix restores it; nothing is embedded again either way."""
+    corpus = tmp_path / "corpus"
+    _write(corpus, {"board.md": BOARD, "canteen.md": CANTEEN, "aims-labels.toml": '[labels]\n"*.md" = "public"\n'})
+    alpha = _machine(tmp_path / "alpha", fresh_chroma, "alpha", embedder)
+    bravo = _machine(tmp_path / "bravo", fresh_chroma, "bravo", embedder)
+
+    def reached(role):
+        found = bravo.evidence("When does the review board meet?", bravo.labels_for(role)).searched
+        return {c.source for c in found}
+
+    try:
+        alpha.ingest([corpus])
+        bravo.refresh()
+        assert "board.md" in reached("staff")
+        (corpus / "aims-labels.toml").write_text('[labels]\n"*.md" = "pubic"\n')
+        broken = alpha.ingest([corpus])
+        assert broken.exit_code == 3 and sorted(broken.updated) == ["board.md", "canteen.md"]
+        assert broken.chunks_embedded == 0 and len(broken.withheld) == 2
+        bravo.refresh()
+        assert {d.label.value for d in bravo.status().documents} == {"restricted"}
+        assert not reached("staff") and "board.md" in reached("auditor")
+        assert _server_ids(alpha) == _committed_ids(alpha) == alpha.manifest.all_chunk_ids()
+        (corpus / "aims-labels.toml").write_text('[labels]\n"*.md" = "public"\n')
+        mended = alpha.ingest([corpus])
+        assert mended.exit_code == 0 and mended.chunks_embedded == 0
+        bravo.refresh()
+        assert "board.md" in reached("staff") and _docs(bravo) == _docs(alpha)
+    finally:
+        alpha.close()
+        bravo.close()
+
+
 def test_a_client_changes_only_the_folders_it_ingested(fresh_chroma, tmp_path, embedder):
     shared = tmp_path / "shared"  # the same path on both "machines"
     _write(shared, {"board.md": BOARD, "canteen.md": CANTEEN})

@@ -35,7 +35,8 @@ def _print_ingest(report) -> None:
     out = sys.stdout
     out.write(
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
-        f"renamed {len(report.renamed)}, unchanged {len(report.unchanged)}, failed {len(report.failed)}\n"
+        f"renamed {len(report.renamed)}, unchanged {len(report.unchanged)}, failed {len(report.failed)}"
+        + (f", withheld {len(report.withheld)}" if report.withheld else "") + "\n"
         f"chunks: {report.chunks_added} added, {report.chunks_removed} removed, {report.chunks_total} in the index "
         f"({report.chunks_embedded} embedded) in {report.seconds:.1f}s\n"
     )
@@ -43,6 +44,8 @@ def _print_ingest(report) -> None:
         out.write(f"  renamed {rename.old} -> {rename.new}\n")
     for failure in report.failed:
         out.write(f"  FAILED {failure.source}: {failure.reason}\n")
+    for held in report.withheld:
+        out.write(f"  WITHHELD {held.source}: {held.reason}\n")
     for skipped in report.skipped:
         out.write(f"  skipped {skipped.source}: {skipped.reason}\n")
 

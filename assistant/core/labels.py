@@ -26,7 +26,14 @@ _SHOUTED_MARKER = re.compile(r"(?<![A-Za-z])(CONFIDENTIAL|RESTRICTED)(?![A-Za-z]
 
 
 class LabelsFileError(ValueError):
-    """A labels file cannot be read; ingest reports it and reads none of the files it governs."""
+    """A labels file cannot be read; ingest holds every file it governs as restricted until it is fixed.
+
+    `file` names the labels file (its path within the ingested folder), so a document can say which one.
+    """
+
+    def __init__(self, message: str, file: str = "") -> None:
+        super().__init__(message)
+        self.file = file
 
 
 def highest_label(labels) -> Label:
@@ -66,7 +73,7 @@ def load_label_patterns(path: Path) -> list[tuple[str, Label]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise LabelsFileError(f"labels file {path.name} is not valid TOML: {exc}") from exc
+        raise LabelsFileError(f"labels file {path.name} is not valid TOML: {exc}", path.name) from exc
     return parse_label_patterns(data, path.name)
 
 
@@ -75,15 +82,15 @@ def parse_label_patterns(data: bytes, name: str) -> list[tuple[str, Label]]:
     try:
         table_data = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LabelsFileError(f"labels file {name} is not valid TOML: {exc}") from exc
+        raise LabelsFileError(f"labels file {name} is not valid TOML: {exc}", name) from exc
     table = table_data.get("labels", {})
     if not isinstance(table, dict):
-        raise LabelsFileError(f"labels file {name}: [labels] must be a table of glob = label")
+        raise LabelsFileError(f"labels file {name}: [labels] must be a table of glob = label", name)
     patterns = []
     for glob, value in table.items():
         label = parse_label(str(value))
         if label is None:
-            raise LabelsFileError(f"labels file {name}: {glob!r} has unknown label {value!r}")
+            raise LabelsFileError(f"labels file {name}: {glob!r} has unknown label {value!r}", name)
         patterns.append((glob, label))
     return patterns
 

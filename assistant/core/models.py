@@ -148,6 +148,8 @@ class IngestReport(BaseModel):
     unchanged: list[str] = []
     failed: list[FileFailure] = []
     skipped: list[FileFailure] = Field(default=[], description="Files of a kind the assistant does not read.")
+    withheld: list[FileFailure] = Field(
+        default=[], description="Files held as restricted because a labels file that governs them is invalid.")
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_total: int = 0
@@ -156,8 +158,8 @@ class IngestReport(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        """0 when every file went in, 3 when some failed (the CLI's contract)."""
-        return 3 if self.failed else 0
+        """0 when every file went in as labelled, 3 when some failed or were withheld (the CLI's contract)."""
+        return 3 if self.failed or self.withheld else 0
 
 
 def sha256_text(text: str) -> str:

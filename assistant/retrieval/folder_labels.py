@@ -15,15 +15,14 @@ from assistant.core.models import sha256_bytes
 class FolderLabels:
     """The labels rules and fingerprint for each document of one folder, each labels file read once.
 
-    The top folder's labels file is read at once (an invalid one stops the whole folder); a sub-folder's
-    when a document below it is first asked about (an invalid one stops the documents below it).
+    Each labels file is read when a document below it is first asked about; an invalid one is reported for
+    every document it governs (ingest then holds them as restricted), never skipped.
     """
 
     def __init__(self, top: Path, file_name: str) -> None:
         self.top = top
         self.file_name = file_name
         self._read: dict[str, tuple[LabelRules, str] | LabelsFileError | None] = {}
-        self._entry("")  # raises LabelsFileError: the folder is not ingested without its top rules
 
     def for_source(self, source: str) -> tuple[list[LabelRules], str]:
         """The rules of every labels file above `source` (a path within the top folder), and their fingerprint.
@@ -58,7 +57,7 @@ class FolderLabels:
             data = path.read_bytes()
             patterns = parse_label_patterns(data, name)
         except OSError as exc:
-            return LabelsFileError(f"labels file {name} cannot be read: {exc.strerror or exc}")
+            return LabelsFileError(f"labels file {name} cannot be read: {exc.strerror or exc}", name)
         except LabelsFileError as exc:
             return exc
         # The top file's fingerprint is the one documents were stored with before sub-folders had rules, so an

@@ -30,6 +30,7 @@ from assistant.core.models import (
     DocumentRecord,
     FileFailure,
     IngestReport,
+    Label,
     Rename,
     sha256_bytes,
 )
@@ -51,6 +52,7 @@ has sent to the model so far (embedded or about to be), so its ETA can count chu
 
 EMBED_BATCH_CHUNKS = 512
 LARGE_FILE_BYTES = 1024 * 1024  # files this large are ingested after the rest of their folder
+_WITHHELD = ":withheld"  # the labels part of the fingerprint of a file held as restricted: no labels file gives it
 
 
 @dataclass
@@ -155,12 +157,7 @@ class Ingestor:
         self.report.roots.append(root)
         self.report.failed.extend(walk.failed)
         self.report.skipped.extend(walk.skipped)
-        try:
-            labels = FolderLabels(Path(folder), self.labels_file)
-        except LabelsFileError as exc:
-            # Fail closed: without its labels a confidential file could be shown to staff.
-            self.report.failed.append(FileFailure(source=self.labels_file, reason=f"{exc}; folder not ingested"))
-            return
+        labels = FolderLabels(Path(folder), self.labels_file)
         known = {source: state for source, state in self.manifest.document_state(root).items()
                  if source.startswith(plan.scope)}
         inner_folders = [] if single or plan.scope else [f for f in self.planner.indexed_folders()
@@ -229,9 +226,37 @@ class Ingestor:
         """Queue one file if new or changed; returns a failure reason, or None."""
         try:
             rules, labels_digests = labels.for_source(source)
-        except LabelsFileError as exc:  # fail closed: not indexed under rules that are not all known
-            return f"{exc}; the files it governs are not ingested"
+        except LabelsFileError as exc:
+            # Fail closed: without all its rules a confidential file could be shown to staff, and keeping its
+            # old label would keep showing what the edited file may restrict. It is held as restricted (no rule
+            # is more sensitive) under a fingerprint no valid file gives, so the fix reads it again.
+            rules, labels_digests = None, _WITHHELD
+            held = FileFailure(source=source, reason=f"{exc}; held as restricted until it is fixed")
+            self.report.withheld.append(held)
+            withheld = f"withheld: labels file {exc.file or self.labels_file} is invalid"
         labels_fp = f"r{READING}{labels_digests}"  # how it is read: a parser or labels change reads it again
+        if rules is not None:
+            return self._read_file(root, source, path, rules, labels_fp, known)
+        reason = self._read_file(root, source, path, None, labels_fp, known, withheld)
+        if reason and known:  # its last good version stays, and is held as restricted too
+            self._withhold_stored(root, source, labels_fp, withheld)
+        return reason
+
+    def _withhold_stored(self, root: str, source: str, labels_fp: str, origin: str) -> None:
+        """Queue the stored version of a document as restricted, its vectors moved, nothing read or embedded."""
+        record = next(d for d in self.manifest.documents(root) if d.source == source)
+        if record.label is Label.RESTRICTED:
+            return
+        old_ids = self.manifest.chunk_ids(root, source)
+        stored = sorted(self.manifest.chunks_by_id(old_ids).values(), key=lambda c: c.ordinal)
+        chunks = [c.model_copy(update={"label": Label.RESTRICTED}) for c in stored]
+        self._pending.append(_Pending(
+            record.model_copy(update={"label": Label.RESTRICTED, "label_origin": origin}), labels_fp,
+            self.manifest.document_text(root, source) or "", chunks, old_ids, "", record.label.value, record.doc_hash))
+
+    def _read_file(self, root: str, source: str, path: Path, rules, labels_fp: str, known,
+                   withheld: str = "") -> str | None:
+        """Read and queue one file under its labels rules (None: held as restricted, `withheld` saying why)."""
         try:
             st = path.stat()
         except OSError as exc:
@@ -261,7 +286,10 @@ class Ingestor:
             extracted = len(parsed.text) / 1048576
             return f"too much text ({extracted:.1f} MB extracted; the limit is {self._limit_mb()} MB, AIMS_MAX_FILE_MB)"
         origin = "front matter" if parsed.format == "markdown" else "document metadata"
-        label, label_origin = resolve_label(source, rules, parsed.metadata_label, origin, parsed.header_text)
+        if rules is None:
+            label, label_origin = Label.RESTRICTED, withheld
+        else:
+            label, label_origin = resolve_label(source, rules, parsed.metadata_label, origin, parsed.header_text)
         chunks = make_chunks(parsed, root=root, source=source, doc_hash=doc_hash, label=label,
                              target_words=self.chunk_words)
         record = DocumentRecord(root=root, source=source, doc_hash=doc_hash, size=st.st_size, mtime_ns=st.st_mtime_ns,
@@ -337,7 +365,8 @@ class Ingestor:
             self._writing = True
 
     def _count(self, item: _Pending, stale: int) -> None:
-        getattr(self.report, item.kind).append(item.record.source)
+        if item.kind:  # a stored version only relabelled (withheld) is not listed: its file is reported failed
+            getattr(self.report, item.kind).append(item.record.source)
         self.report.chunks_added += len(item.chunks)
         self.report.chunks_removed += stale
 
