@@ -1,9 +1,10 @@
 """Leave-one-organisation-out cross-validation of the judge's signal choice, on calibration splits only.
 
-Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB]
-For each candidate set of signals, the judge is fitted (model and `answered` threshold) on the
-calibration questions of all sets but one and applied to the held-out set's; the caught share of
-unanswerable questions and the held-back share of answerable ones are pooled over the held-out sets.
+Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB] [--pooled]
+For each candidate set of signals, the judge is fitted (model and `answered` threshold, with each set's
+limit unless --pooled) on the calibration questions of all sets but one and applied to the held-out
+set's; the caught share of unanswerable questions and the held-back share of answerable ones are pooled
+over the held-out sets.
 This is how `judge.SIGNALS` was chosen; no test split is read. The shipped signals are also fitted
 with each weight held to its sign (`judge.SIGN`), and, with `--batch`, the same folds are counted
 apart for the questions whose id matches GLOB (for example '*-n0*', a batch no choice was made on)
@@ -51,13 +52,15 @@ def gather(work_dir: str) -> list[tuple[str, bool, object, str]]:
     return rows
 
 
-def held_out(rows, names: tuple[str, ...], l2: float, signed: bool = False, batch: str | None = None) -> dict:
+def held_out(rows, names: tuple[str, ...], l2: float, signed: bool = False, batch: str | None = None,
+             pooled: bool = False) -> dict:
     """{group: (unanswerable caught, answerable held back, unanswerable, answerable)}, pooled over the
     held-out sets; the groups are "all" and, with `batch`, the questions whose id matches it and the others."""
     counts: dict[str, list[int]] = {}
     for out in sorted({row[0] for row in rows}):
-        judge, _ = fit_judge([(values, a) for name, a, values, _ in rows if name != out], l2=l2, names=names,
-                             signed=signed)
+        kept = [row for row in rows if row[0] != out]
+        judge, _ = fit_judge([(values, a) for _, a, values, _ in kept], l2=l2, names=names, signed=signed,
+                             sets=None if pooled else [row[0] for row in kept])
         for name, is_answerable, values, qid in rows:
             if name != out:
                 continue
@@ -77,13 +80,16 @@ def main() -> None:
     parser.add_argument("--work-dir", required=True, help="the sets' indexes, as `aims eval --work-dir` keeps them")
     parser.add_argument("--l2", default="0.1,3,30")
     parser.add_argument("--batch", help="also count apart the questions whose id matches this glob")
+    parser.add_argument("--pooled", action="store_true",
+                        help="set the `answered` threshold on the pooled questions alone, without each set's limit "
+                             "(the rule before the stop after a0445cc)")
     args = parser.parse_args()
     rows = gather(args.work_dir)
     print(f"{len(rows)} calibration questions of {len({r[0] for r in rows})} sets")
     print("| signals | l2 | questions | unanswerable caught | answerable held back |\n|---|---|---|---|---|")
     for label, names in CHOICES.items():
         for l2 in (float(v) for v in args.l2.split(",")):
-            groups = held_out(rows, names, l2, label == SIGNED, args.batch)
+            groups = held_out(rows, names, l2, label == SIGNED, args.batch, args.pooled)
             for group, (caught, held, unanswerable, answerable) in groups.items():
                 print(f"| {label} | {l2:g} | {group} "
                       f"| {caught / max(unanswerable, 1):.3f} ({caught} of {unanswerable}) "

@@ -73,6 +73,26 @@ def test_the_judge_holds_back_at_most_its_share_of_answerable_questions():
     assert abs(again.probability(rows[0][0]) - judge.probability(rows[0][0])) < 1e-3
 
 
+def test_the_judge_holds_back_at_most_its_share_of_each_sets_answerable_questions():
+    """A set whose answerable questions look weak may not spend the room a set that answers easily leaves:
+    pooled, the threshold holds back a fifth of the weak set's; by set, at most a tenth of each."""
+    rng = np.random.default_rng(11)
+    width = len(CANDIDATE_SIGNALS)
+    rows, sets = [], []
+    for name, answerable_mean, count in (("easy", 2.5, 100), ("weak", 0.3, 50)):
+        rows += [(rng.normal(answerable_mean, 1.0, width).astype(np.float32), True) for _ in range(count)]
+        rows += [(rng.normal(-1.0, 1.0, width).astype(np.float32), False) for _ in range(30)]
+        sets += [name] * (count + 30)
+    pooled, pooled_summary = fit_judge(rows)
+    by_set, summary = fit_judge(rows, sets=sets)
+    weak = [values for (values, answerable), name in zip(rows, sets) if answerable and name == "weak"]
+    held = lambda judge: sum(judge.probability(values) < judge.answered for values in weak)  # noqa: E731
+    assert held(pooled) > 5, "the pooled rule alone lets the weak set lose more than a tenth"
+    assert held(by_set) <= 5 and summary["held_back_by_set"]["weak"] == f"{held(by_set)} of 50"
+    assert by_set.answered <= pooled.answered
+    assert summary["answerable_held_back"] <= pooled_summary["answerable_held_back"] <= MAX_HELD_BACK
+
+
 def test_a_signed_judge_keeps_each_weight_on_its_signals_side():
     """A signal that, given the others, points the wrong way (a higher top score going with unanswerable
     questions) gets a negative weight in the free fit and none in the signed one; the others keep theirs."""

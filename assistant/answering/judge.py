@@ -37,6 +37,10 @@ MAX_NONE = 0.02  # share of answerable questions the `none` threshold may drop t
 # splits' answerable questions, so the share allowed on calibration is the largest whose one-sided
 # Wilson upper bound at this confidence is within the limit (about 7 % of 173 questions for 10 %).
 CONFIDENCE = 0.90
+# The limit holds for each question set (each deployment) too, not only for all of them together: fitted on the
+# pooled questions alone, the threshold held back 12 % of two sets' calibration questions (and 15 % of one
+# when that set was left out of the fit), where a set that answered easily made room for them. So `answered`
+# is also the highest threshold at which no set's calibration questions lose more than this share (`fit_judge`).
 # The direction each signal should push the confidence in: more similarity, score or coverage never
 # against answering, a value or asked-for word missing never for it. `fit_judge(signed=True)` holds each
 # weight to its sign (tried, and a tie on held-out sets: `evals/judge_cv.py`; the shipped fit is free).
@@ -175,15 +179,18 @@ def judge_from(calibration: dict) -> Judge:
 
 
 def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000,
-              names: tuple[str, ...] = SIGNALS, signed: bool = False) -> tuple[Judge, dict]:
+              names: tuple[str, ...] = SIGNALS, signed: bool = False,
+              sets: list[str] | None = None) -> tuple[Judge, dict]:
     """Fit the model on (signals, answerable) per calibration question, then its thresholds.
 
     Each row holds every candidate signal (`signals`); the model reads those in `names`. `signed`
-    holds each weight to its signal's SIGN (a weight that would cross zero stays at zero).
+    holds each weight to its signal's SIGN (a weight that would cross zero stays at zero). `sets` names
+    the question set of each row (all one set when None).
 
     `answered` is the highest threshold that holds back at most MAX_HELD_BACK of the answerable
-    questions; `related` the highest that drops at most MAX_NONE of them to "no evidence"; both with
-    CONFIDENCE that the share holds beyond the calibration questions (`allowed_below`).
+    questions, with CONFIDENCE that the share holds beyond the calibration questions (`allowed_below`),
+    and at most that share of any one set's; `related` the highest that drops at most MAX_NONE of them
+    to "no evidence", with the same confidence.
     """
     columns = [CANDIDATE_SIGNALS.index(name) for name in names]
     x = np.stack([r[columns] for r, _ in rows]).astype(np.float64)
@@ -207,12 +214,20 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
     probabilities = np.asarray([judge.probability(r) for r, _ in rows])
     yes = np.sort(probabilities[y > 0])
     no = probabilities[y == 0]
-    judge.answered = _quantile_threshold(yes, MAX_HELD_BACK)
+    per_set = None
+    if sets is not None:
+        set_of = np.asarray(sets)
+        per_set = {str(name): probabilities[(y > 0) & (set_of == name)] for name in sorted(set(set_of[y > 0]))}
+    judge.answered = _quantile_threshold(yes, MAX_HELD_BACK, per_set)
     judge.related = _quantile_threshold(yes, MAX_NONE)
     held_back = float((yes < judge.answered).mean()) if len(yes) else 0.0
     caught = float((no < judge.answered).mean()) if len(no) else 0.0
-    return judge, {"questions": len(rows), "answerable": int(y.sum()), "unanswerable": int((y == 0).sum()),
-                   "answerable_held_back": round(held_back, 4), "unanswerable_not_answered": round(caught, 4)}
+    summary = {"questions": len(rows), "answerable": int(y.sum()), "unanswerable": int((y == 0).sum()),
+               "answerable_held_back": round(held_back, 4), "unanswerable_not_answered": round(caught, 4)}
+    if per_set is not None:
+        summary["held_back_by_set"] = {name: f"{int((p < judge.answered).sum())} of {len(p)}"
+                                       for name, p in per_set.items()}
+    return judge, summary
 
 
 def allowed_below(n: int, share: float, confidence: float = CONFIDENCE) -> int:
@@ -230,11 +245,14 @@ def allowed_below(n: int, share: float, confidence: float = CONFIDENCE) -> int:
     return best
 
 
-def _quantile_threshold(sorted_yes: np.ndarray, share: float) -> float:
-    """A threshold below which at most `allowed_below` of these (sorted) probabilities fall, midway between two."""
+def _quantile_threshold(sorted_yes: np.ndarray, share: float, per_set: dict[str, np.ndarray] | None = None) -> float:
+    """A threshold below which at most `allowed_below` of these (sorted) probabilities fall, midway between two,
+    and at most `share` of each set's in `per_set` (the highest such threshold)."""
     if not len(sorted_yes):
         return 0.5
-    allowed = allowed_below(len(sorted_yes), share)
-    if allowed <= 0:
-        return float(sorted_yes[0]) - 1e-6
-    return float((sorted_yes[allowed - 1] + sorted_yes[allowed]) / 2)
+    caps = {name: int(share * len(values) + 1e-9) for name, values in (per_set or {}).items()}
+    for allowed in range(allowed_below(len(sorted_yes), share), 0, -1):
+        threshold = float((sorted_yes[allowed - 1] + sorted_yes[allowed]) / 2)
+        if all(int((per_set[name] < threshold).sum()) <= cap for name, cap in caps.items()):
+            return threshold
+    return float(sorted_yes[0]) - 1e-6

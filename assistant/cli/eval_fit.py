@@ -62,7 +62,8 @@ def _calibrate(runs: list, target: Path) -> dict:
         evidence.units[:] = ranker.rank(evidence.units)
     context = runs[0].assistant.answerer.context if runs else 0
     ranker.margin = _fit_margin([(q, e) for _, q, e in gathered], ranker, context)
-    judge, judge_summary = fit_judge([(signals(e.units, e.query), q.answerable) for _, q, e in gathered])
+    judge, judge_summary = fit_judge([(signals(e.units, e.query), q.answerable) for _, q, e in gathered],
+                                     sets=[run.spec.name for run, _, _ in gathered])
     for run in runs:  # the figures that follow are measured with the new fit
         run.assistant.pipeline.ranker = ranker
         run.assistant.pipeline.judge = judge
