@@ -64,7 +64,7 @@ def held_out(rows, names: tuple[str, ...], l2: float, signed: bool = False, batc
         for name, is_answerable, values, qid in rows:
             if name != out:
                 continue
-            answered = judge.probability(values) >= judge.answered
+            answered = judge.answers(values)
             groups = ["all"] if batch is None else ["all", f"ids {batch}" if fnmatch(qid, batch) else "other ids"]
             for group in groups:
                 tally = counts.setdefault(group, [0, 0, 0, 0])

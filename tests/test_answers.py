@@ -85,6 +85,17 @@ def test_an_off_topic_question_is_not_answered_and_says_why(sample_index):
             word in lead for word in ("'France'", "'capital'", "'1966'", "'World'", "'Cup'", "'won'"))
 
 
+@pytest.mark.parametrize("question", ["Can I bring my dog to the office?", "Is there a gym discount for staff?",
+                                      "How do I book annual leave?"])
+def test_an_everyday_question_the_documents_do_not_cover_is_not_answered(sample_index, question):
+    """Questions off every topic the documents cover: their best evidence is less like the question than any
+    answerable calibration question's (the judge's floor), so it is shown as related passages, not an answer."""
+    answer = sample_index[0].ask(question, role="staff")
+    assert answer.status != "answered" and answer.grounded is False
+    judge = sample_index[0].pipeline.judge
+    assert 0.2 < judge.floor < 0.5, "the shipped fit has a floor, from the calibration questions"
+
+
 def test_a_word_only_hidden_documents_use_reads_to_staff_as_a_word_no_document_uses(sample_index):
     """Whether confidential or restricted documents use a word must not change how a staff answer reads
     (refused, partial, which words it names): to staff such a word is unknown, as if no document used it."""

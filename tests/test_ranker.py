@@ -93,6 +93,28 @@ def test_the_judge_holds_back_at_most_its_share_of_each_sets_answerable_question
     assert summary["answerable_held_back"] <= pooled_summary["answerable_held_back"] <= MAX_HELD_BACK
 
 
+def test_evidence_weaker_than_any_answerable_questions_is_never_answered():
+    """The floor sits just under the least best-sentence similarity of the answerable questions it was fitted
+    on, so none of them is held back by it; evidence below it is not answered however the model reads it."""
+    rng = np.random.default_rng(7)
+    sim = CANDIDATE_SIGNALS.index("best_sentence_sim")
+    rows = []
+    for n in range(90):
+        values = rng.normal(0.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32)
+        values[sim] = rng.uniform(0.35, 0.8) if n % 3 else rng.uniform(0.3, 0.6)
+        rows.append((values, n % 3 != 0))
+    judge, _ = fit_judge(rows)
+    lowest = min(values[sim] for values, answerable in rows if answerable)
+    assert lowest - 1e-3 < judge.floor < lowest
+    assert not any(judge.probability(v) >= judge.answered and not judge.answers(v) for v, a in rows if a)
+    weak = max((values for values, _ in rows), key=judge.probability).copy()
+    assert judge.answers(weak)
+    weak[sim] = judge.floor - 0.01
+    assert judge.probability(weak) >= judge.answered and not judge.answers(weak)
+    assert Judge.from_dict(judge.to_dict()).floor == pytest.approx(judge.floor)
+    assert Judge.from_dict({k: v for k, v in judge.to_dict().items() if k != "floor"}).floor == 0.0  # older fits
+
+
 def test_a_signed_judge_keeps_each_weight_on_its_signals_side():
     """A signal that, given the others, points the wrong way (a higher top score going with unanswerable
     questions) gets a negative weight in the free fit and none in the signed one; the others keep theirs."""

@@ -52,6 +52,7 @@ _INDEX = {name: FEATURES.index(name) for name in ("sentence_sim", "coverage", "r
 
 
 _RARE = CANDIDATE_SIGNALS.index("best_rare_coverage")
+_SIM = CANDIDATE_SIGNALS.index("best_sentence_sim")
 
 
 @dataclass
@@ -117,12 +118,21 @@ class Judge:
     answered: float  # at or above: answered
     related: float  # at or above (and below `answered`): partial; below: none
     names: tuple[str, ...] = SIGNALS  # the candidate signals the model reads
+    # The least best-sentence similarity an answer may rest on: just under that of every answerable calibration
+    # question. The unanswerable calibration questions ask a detail of a topic the documents cover, so the model
+    # learnt little about questions off every topic ("Can I bring my dog to the office?"), and it weighs a low
+    # top score as a sign of an answerable question; evidence weaker than any answered question's is not one.
+    floor: float = 0.0
 
     def probability(self, values: np.ndarray) -> float:
         """The model's probability that evidence with these signals (all of CANDIDATE_SIGNALS) answers the question."""
         chosen = values[[CANDIDATE_SIGNALS.index(name) for name in self.names]]
         z = float(((chosen - self.mean) / self.scale) @ self.weights + self.bias)
         return 1.0 / (1.0 + np.exp(-z))
+
+    def answers(self, values: np.ndarray) -> bool:
+        """Whether evidence with these signals (all of CANDIDATE_SIGNALS) is `answered`."""
+        return self.probability(values) >= self.answered and values[_SIM] >= self.floor
 
     def verdict(self, units: list[Unit], query: Query | None = None) -> Verdict:
         """answered / partial / none for the ranked units of one question.
@@ -139,7 +149,7 @@ class Judge:
         missing = missing_value_kinds(units, query)
         values = signals(units, query, missing)
         p = self.probability(values)
-        status = "answered" if p >= self.answered else "partial" if p >= self.related else "none"
+        status = "answered" if self.answers(values) else "partial" if p >= self.related else "none"
         if status == "none" and values[_RARE] > 0.0:
             status = "partial"  # the best units hold a rarer word asked about: related evidence exists to show
         return Verdict(status, round(p, 4), {n: round(float(v), 4) for n, v in zip(CANDIDATE_SIGNALS, values)},
@@ -151,7 +161,8 @@ class Judge:
                 "weights": {n: float(w) for n, w in zip(self.names, self.weights)},
                 "bias": float(self.bias), "mean": [float(v) for v in self.mean],
                 "scale": [float(v) for v in self.scale], "answered": float(self.answered),
-                "related": float(self.related)}  # unrounded: a calibration question sits on each threshold
+                "related": float(self.related),  # unrounded: a calibration question sits on each threshold
+                "floor": float(self.floor)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Judge:
@@ -161,7 +172,7 @@ class Judge:
             raise ValueError("the judge was fitted on other signals; run aims eval --calibrate")
         return cls(np.asarray([data["weights"][n] for n in names], dtype=np.float32), float(data["bias"]),
                    np.asarray(data["mean"], dtype=np.float32), np.asarray(data["scale"], dtype=np.float32),
-                   float(data["answered"]), float(data["related"]), names)
+                   float(data["answered"]), float(data["related"]), names, float(data.get("floor", 0.0)))
 
 
 def permissive() -> Judge:
@@ -220,8 +231,12 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
         per_set = {str(name): probabilities[(y > 0) & (set_of == name)] for name in sorted(set(set_of[y > 0]))}
     judge.answered = _quantile_threshold(yes, MAX_HELD_BACK, per_set)
     judge.related = _quantile_threshold(yes, MAX_NONE)
-    held_back = float((yes < judge.answered).mean()) if len(yes) else 0.0
-    caught = float((no < judge.answered).mean()) if len(no) else 0.0
+    similarity = np.asarray([r[_SIM] for r, _ in rows], dtype=np.float64)
+    if (y > 0).any():
+        judge.floor = float(similarity[y > 0].min()) - 1e-6
+    answered = np.asarray([judge.answers(r) for r, _ in rows])
+    held_back = float((~answered[y > 0]).mean()) if len(yes) else 0.0
+    caught = float((~answered[y == 0]).mean()) if len(no) else 0.0
     summary = {"questions": len(rows), "answerable": int(y.sum()), "unanswerable": int((y == 0).sum()),
                "answerable_held_back": round(held_back, 4), "unanswerable_not_answered": round(caught, 4)}
     if per_set is not None:
