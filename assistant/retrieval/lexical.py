@@ -122,20 +122,37 @@ class LexicalIndex:
             return None
         return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"])
 
-    def idf(self, tokens: list[str]) -> dict[str, float]:
-        """Inverse document frequency of stemmed tokens; a token the corpus never uses gets the maximum.
+    def idf(self, tokens: list[str], labels: list[str] | None = None) -> dict[str, float]:
+        """Inverse document frequency of stemmed tokens among the chunks with one of `labels` (all when None);
+        a token none of them uses gets the maximum.
 
-        The answerer weighs which of the question's words the evidence must contain by it.
+        The answerer weighs which of the question's words the evidence must contain by it. Counted over a
+        role's own chunks, so how rare a word is to staff never depends on how often confidential or
+        restricted documents use it.
         """
-        total = max(1, len(self))
         vocab = self.retriever.vocab_dict if len(self) else {}
-        indptr = self.retriever.scores.get("indptr") if len(self) else None
+        wanted = self._mask(labels)
+        total = max(1, int(wanted.sum()) if wanted is not None else len(self))
         weights = {}
         for token in tokens:
             token_id = vocab.get(token)
-            df = int(indptr[token_id + 1] - indptr[token_id]) if token_id is not None and indptr is not None else 0
-            weights[token] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+            df = self._doc_freq(token_id, wanted) if token_id is not None else 0
+            weights[token] = _idf(total, df)
         return weights
+
+    def _doc_freq(self, token_id: int, wanted: np.ndarray | None) -> int:
+        """How many chunks (those `wanted` marks, all when None) use the token."""
+        indptr = self.retriever.scores["indptr"]
+        if wanted is None:
+            return int(indptr[token_id + 1] - indptr[token_id])
+        docs = np.asarray(self.retriever.scores["indices"][indptr[token_id]:indptr[token_id + 1]])
+        return int(wanted[docs].sum())
+
+    def _mask(self, labels: list[str] | None) -> np.ndarray | None:
+        """Which chunks carry one of `labels` (None for every chunk, when `labels` is None)."""
+        if labels is None or not len(self):
+            return None
+        return np.isin(self.label_codes, self._codes_of(labels))
 
     def known(self, tokens: list[str], labels: list[str] | None = None) -> set[str]:
         """The stemmed tokens that some indexed chunk uses (with one of `labels`, when given).
@@ -143,18 +160,8 @@ class LexicalIndex:
         The others can never be matched (for those labels): a role's searches score only its chunks.
         """
         vocab = self.retriever.vocab_dict if len(self) else {}
-        present = [token for token in tokens if token in vocab]
-        if labels is None or not present:
-            return set(present)
-        wanted = self._codes_of(labels)
-        indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
-        found = set()
-        for token in present:
-            token_id = vocab[token]
-            docs = np.asarray(indices[indptr[token_id]:indptr[token_id + 1]])
-            if np.isin(self.label_codes[docs], wanted).any():
-                found.add(token)
-        return found
+        wanted = self._mask(labels)
+        return {token for token in tokens if token in vocab and self._doc_freq(vocab[token], wanted) > 0}
 
     def _codes_of(self, labels: list[str]) -> list[int]:
         """The codes `label_codes` uses for those of `labels` that some chunk carries."""
@@ -164,21 +171,39 @@ class LexicalIndex:
     def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.
 
-        The label mask is applied inside bm25s's scoring, never to its results.
+        Only those chunks are scored, and each word's IDF is counted over them (`idf`): bm25s stores each
+        chunk's score for a word with the whole index's IDF in it, so that part is rescaled to the role's.
+        A role's ranking then does not depend on how often documents it may not see use its words; the
+        length normalisation still uses the average length of every chunk (bm25s keeps no lengths).
         """
         if not len(self):
             return []
         tokens = tokenize([query])[0]
         vocab = self.retriever.vocab_dict
-        tokens = [token for token in tokens if token in vocab]
-        if not tokens:
+        token_ids = [vocab[token] for token in tokens if token in vocab]
+        wanted = self._mask(labels)
+        total = int(wanted.sum())
+        k = min(k, total)
+        if not token_ids or k <= 0:
             return []
-        mask = np.isin(self.label_codes, self._codes_of(labels)).astype(np.float32)
-        k = min(k, int(mask.sum()))
-        if k <= 0:
-            return []
-        docs, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
-        return [(self.ids[int(doc)].decode(), float(score)) for doc, score in zip(docs[0], scores[0]) if score > 0]
+        data, indices, indptr = (self.retriever.scores[key] for key in ("data", "indices", "indptr"))
+        scores = np.zeros(len(self), dtype=np.float32)
+        factors: dict[int, float] = {}
+        for token_id in token_ids:  # a word asked twice counts twice, as in bm25s
+            if token_id not in factors:
+                whole = _idf(len(self), int(indptr[token_id + 1] - indptr[token_id]))
+                factors[token_id] = _idf(total, self._doc_freq(token_id, wanted)) / whole
+            start, end = int(indptr[token_id]), int(indptr[token_id + 1])
+            scores[np.asarray(indices[start:end])] += np.asarray(data[start:end]) * factors[token_id]
+        scores[~wanted] = 0.0
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.lexsort((best, -scores[best]))]  # ties in the index's order
+        return [(self.ids[int(doc)].decode(), float(scores[doc])) for doc in best if scores[doc] > 0]
+
+
+def _idf(total: int, df: int) -> float:
+    """BM25's (Lucene's) inverse document frequency, as bm25s computes it at indexing."""
+    return float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
 
 
 def current_index(manifest, folder: Path, cached: LexicalIndex | None = None) -> LexicalIndex:

@@ -56,11 +56,12 @@ class IndexSources:
         return tokenize(texts)
 
     def idf(self, tokens: list[str], labels: list[str] | None = None) -> dict[str, float]:
-        """IDF (over the whole index) of the stemmed tokens that chunks with one of `labels` use (any chunk when None).
+        """IDF, among the chunks with one of `labels` (every chunk when None), of the stemmed tokens they use.
 
-        A token only documents a role may not see use is left out, as if no document used it, so how a
-        role's answer reads never depends on whether those documents use the words it asked about.
+        A token only documents a role may not see use is left out, as if no document used it, and the
+        others are weighed by how rare they are in the role's own documents, so how a role's answer reads
+        never depends on what those documents say.
         """
         index = self.lexical_index
         known = index.known(tokens, labels)
-        return index.idf([t for t in tokens if t in known])
+        return index.idf([t for t in tokens if t in known], labels)

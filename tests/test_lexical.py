@@ -1,0 +1,61 @@
+"""The BM25 index a role searches: what documents it may not see say never changes its scores or weights."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.retrieval.lexical import LexicalIndex, tokenize
+
+# Chunks of one length (in indexed words), so the average length BM25 normalises by is the same whether
+# or not the hidden chunks are counted: then a role's scores can be compared with an index of its chunks alone.
+PUBLIC = [
+    ("p1", "Staff may use the approved chatbot for drafting emails to customers today", "public"),
+    ("p2", "Report every incident with an approved chatbot to the service desk quickly by phone", "public"),
+    ("p3", "Training records for the chatbot are kept by the learning team centrally in shared folders", "public"),
+    ("p4", "The merger review board meets monthly and approves new supplier contracts", "public"),
+]
+HIDDEN = [
+    (f"h{n}", f"Merger review notes {n} name the buyer and the chatbot pricing terms agreed", "restricted")
+    for n in range(6)
+]
+
+
+def _scores(index: LexicalIndex, query: str, labels: list[str]) -> dict[str, float]:
+    return dict(index.search(query, 50, labels))
+
+
+def test_a_role_scores_as_if_the_documents_it_may_not_see_were_not_indexed():
+    whole = LexicalIndex.build(PUBLIC + HIDDEN)
+    alone = LexicalIndex.build(PUBLIC)
+    assert len({len(tokenize([text])[0]) for _, text, _ in PUBLIC + HIDDEN}) == 1  # one length: same avgdl
+    for query in ("Who approves the merger?", "chatbot incident", "merger review chatbot pricing"):
+        staff, reference = _scores(whole, query, ["public"]), _scores(alone, query, ["public"])
+        assert staff.keys() == reference.keys() and staff
+        assert np.allclose([staff[k] for k in reference], list(reference.values()), rtol=1e-5)
+    # the hidden chunks do change the scores of a role that may see them: the test can tell the two apart
+    merger = _scores(whole, "Who approves the merger?", ["public", "restricted"])
+    assert not np.isclose(merger["p4"], _scores(alone, "Who approves the merger?", ["public"])["p4"])
+
+
+def test_idf_and_known_words_are_counted_over_the_roles_chunks():
+    whole = LexicalIndex.build(PUBLIC + HIDDEN)
+    alone = LexicalIndex.build(PUBLIC)
+    words = tokenize(["merger chatbot buyer pricing incident"])[0]
+    assert whole.known(words, ["public"]) == alone.known(words) == set(tokenize(["merger chatbot incident"])[0])
+    staff, reference = whole.idf(words, ["public"]), alone.idf(words)
+    assert staff == reference
+    everyone = whole.idf(words)
+    merger = tokenize(["merger"])[0][0]
+    assert everyone[merger] < staff[merger]  # seven of ten chunks use it in all; one of four that staff see
+
+
+def test_search_over_every_label_matches_bm25s():
+    """The role-scoped scoring is bm25s's own when every chunk may be seen (same chunks, same scores)."""
+    index = LexicalIndex.build(PUBLIC + HIDDEN)
+    query = "merger review chatbot"
+    tokens = [t for t in tokenize([query])[0] if t in index.retriever.vocab_dict]
+    docs, scores = index.retriever.retrieve([tokens], k=len(index), show_progress=False)
+    theirs = {index.ids[int(d)].decode(): float(s) for d, s in zip(docs[0], scores[0]) if s > 0}
+    ours = _scores(index, query, ["public", "restricted"])
+    assert ours.keys() == theirs.keys()
+    assert np.allclose([ours[k] for k in theirs], list(theirs.values()), rtol=1e-5)
