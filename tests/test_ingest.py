@@ -344,13 +344,14 @@ def test_a_file_read_differently_gets_new_vectors_under_its_old_chunk_ids(corpus
     import numpy as np
 
     import assistant.retrieval.ingest as ingest_module
+    import assistant.retrieval.ingest_read as read_module
     from assistant.retrieval import parsing
 
     assistant = make_assistant(tmp_path / "home")
     assistant.ingest([corpus])
     ids = sorted(assistant.manifest.all_chunk_ids())
     before = {c.id: c.text for c in assistant.manifest.chunks_by_id(ids).values()}
-    real_parse = ingest_module.parse_bytes
+    real_parse = read_module.parse_bytes
 
     def new_reader(data, name):
         parsed = real_parse(data, name)
@@ -358,7 +359,7 @@ def test_a_file_read_differently_gets_new_vectors_under_its_old_chunk_ids(corpus
             return parsed
         return parsing.parse_bytes(data.replace(b"review board", b"model approval board"), name)
 
-    monkeypatch.setattr(ingest_module, "parse_bytes", new_reader)
+    monkeypatch.setattr(read_module, "parse_bytes", new_reader)
     monkeypatch.setattr(ingest_module, "READING", parsing.READING + 1)
     assistant.ingest([corpus])
     chunks = assistant.manifest.chunks_by_id(sorted(_consistent(assistant)))

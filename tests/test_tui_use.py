@@ -425,3 +425,26 @@ def test_an_answer_under_way_is_not_shown_after_a_role_switch(tmp_path):
     pane, shown, disabled = asyncio.run(scenario())
     assert pane.answer is None and len(shown) == 1 and "Role switched" in shown[0]
     assert not disabled  # the prompt is free again
+
+
+def test_an_invalid_labels_file_is_named_once_in_the_ingest_message(small_service, tmp_path):
+    """Files an invalid labels file governs are held as restricted: the message says how many, and the reason
+    (which already says they are held as restricted until it is fixed) once."""
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    (folder / "note.md").write_text("# Note\n\nThe AIMS manager keeps this note.\n", encoding="utf-8")
+    (folder / "aims-labels.toml").write_text('[labels]\n"note.md" = "secret"\n', encoding="utf-8")
+
+    async def scenario():
+        async with _on_tab(small_service, SIZES[-1], "f3") as (app, pilot):
+            app.query_one("#folder", Input).value = str(folder)
+            await pilot.click("#ingest")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            status = _status(app, "#ingest-status")
+            assert "1 withheld (" in status and "aims-labels.toml" in status, status
+            assert status.count("held as restricted") == 1, status
+
+    asyncio.run(scenario())
+    held = [d for d in small_service.status().documents if d.source == "note.md"]
+    assert held and held[0].label.value == "restricted"

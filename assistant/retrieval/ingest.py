@@ -14,7 +14,6 @@ crashed run's leftovers are swept by the same client's next run (or by anyone af
 
 from __future__ import annotations
 
-import errno
 import time
 import uuid
 from collections.abc import Callable
@@ -23,23 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.core.chunks import embed_spans, make_chunks
+from assistant.core.chunks import embed_spans
 from assistant.core.labels import LabelsFileError, resolve_label
-from assistant.core.models import (
-    Chunk,
-    DocumentRecord,
-    FileFailure,
-    IngestReport,
-    Label,
-    Rename,
-    sha256_bytes,
-)
+from assistant.core.models import Chunk, DocumentRecord, FileFailure, IngestReport, Label, Rename
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.folder_labels import FolderLabels
 from assistant.retrieval.ingest_plan import Plan, Planner
-from assistant.retrieval.manifest import Manifest, now_iso
+from assistant.retrieval.ingest_read import LabelFor, Unchanged, read_file
+from assistant.retrieval.manifest import Manifest
 from assistant.retrieval.memory import release_free_memory
-from assistant.retrieval.parsing import READING, ParseError, parse_bytes
+from assistant.retrieval.parsing import READING
 from assistant.retrieval.team import TeamStore
 from assistant.retrieval.vectors import VectorIndex
 
@@ -230,17 +222,21 @@ class Ingestor:
             # Fail closed: without all its rules a confidential file could be shown to staff, and keeping its
             # old label would keep showing what the edited file may restrict. It is held as restricted (no rule
             # is more sensitive) under a fingerprint no valid file gives, so the fix reads it again.
-            rules, labels_digests = None, _WITHHELD
             held = FileFailure(source=source, reason=f"{exc}; held as restricted until it is fixed")
             self.report.withheld.append(held)
             withheld = f"withheld: labels file {exc.file or self.labels_file} is invalid"
-        labels_fp = f"r{READING}{labels_digests}"  # how it is read: a parser or labels change reads it again
-        if rules is not None:
-            return self._read_file(root, source, path, rules, labels_fp, known)
-        reason = self._read_file(root, source, path, None, labels_fp, known, withheld)
-        if reason and known:  # its last good version stays, and is held as restricted too
-            self._withhold_stored(root, source, labels_fp, withheld)
-        return reason
+            labels_fp = f"r{READING}{_WITHHELD}"
+            reason = self._read_file(root, source, path, lambda parsed: (Label.RESTRICTED, withheld), labels_fp, known)
+            if reason and known:  # its last good version stays, and is held as restricted too
+                self._withhold_stored(root, source, labels_fp, withheld)
+            return reason
+
+        def label_for(parsed) -> tuple[Label, str]:
+            origin = "front matter" if parsed.format == "markdown" else "document metadata"
+            return resolve_label(source, rules, parsed.metadata_label, origin, parsed.header_text)
+
+        # how it is read is part of its fingerprint: a parser or labels change reads it again
+        return self._read_file(root, source, path, label_for, f"r{READING}{labels_digests}", known)
 
     def _withhold_stored(self, root: str, source: str, labels_fp: str, origin: str) -> None:
         """Queue the stored version of a document as restricted, its vectors moved, nothing read or embedded."""
@@ -254,58 +250,26 @@ class Ingestor:
             record.model_copy(update={"label": Label.RESTRICTED, "label_origin": origin}), labels_fp,
             self.manifest.document_text(root, source) or "", chunks, old_ids, "", record.label.value, record.doc_hash))
 
-    def _read_file(self, root: str, source: str, path: Path, rules, labels_fp: str, known,
-                   withheld: str = "") -> str | None:
-        """Read and queue one file under its labels rules (None: held as restricted, `withheld` saying why)."""
-        try:
-            st = path.stat()
-        except OSError as exc:
-            return _os_reason(exc)
-        if not path.is_file():
-            return "not a regular file"
-        if st.st_size > self.max_bytes:
-            return (f"file too large ({st.st_size / 1048576:.1f} MB; the limit is {self._limit_mb()} MB, "
-                    "AIMS_MAX_FILE_MB); not read")
-        if known and known[1] == st.st_size and known[2] == st.st_mtime_ns and known[3] == labels_fp:
+    def _read_file(self, root: str, source: str, path: Path, label_for: LabelFor, labels_fp: str,
+                   known) -> str | None:
+        """Read one file (`ingest_read.read_file`) and queue it when it changed; returns a failure reason, or None."""
+        result = read_file(root, source, path, label_for, labels_fp, known, max_bytes=self.max_bytes,
+                           chunk_words=self.chunk_words)
+        if isinstance(result, str):
+            return result
+        if isinstance(result, Unchanged):
+            if result.touch is not None:
+                self.manifest.touch_document(root, source, *result.touch)
             self.report.unchanged.append(source)
             return None
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return _os_reason(exc)
-        doc_hash = sha256_bytes(data)
-        if known and known[0] == doc_hash and known[3] == labels_fp:
-            self.manifest.touch_document(root, source, st.st_size, st.st_mtime_ns)
-            self.report.unchanged.append(source)
-            return None
-        try:
-            parsed = parse_bytes(data, source)
-        except ParseError as exc:
-            return str(exc)
-        if len(parsed.text) > self.max_bytes:  # a small file can hold much text (a DOCX is compressed)
-            extracted = len(parsed.text) / 1048576
-            return f"too much text ({extracted:.1f} MB extracted; the limit is {self._limit_mb()} MB, AIMS_MAX_FILE_MB)"
-        origin = "front matter" if parsed.format == "markdown" else "document metadata"
-        if rules is None:
-            label, label_origin = Label.RESTRICTED, withheld
-        else:
-            label, label_origin = resolve_label(source, rules, parsed.metadata_label, origin, parsed.header_text)
-        chunks = make_chunks(parsed, root=root, source=source, doc_hash=doc_hash, label=label,
-                             target_words=self.chunk_words)
-        record = DocumentRecord(root=root, source=source, doc_hash=doc_hash, size=st.st_size, mtime_ns=st.st_mtime_ns,
-                                format=parsed.format, title=parsed.title, label=label, label_origin=label_origin,
-                                chunk_count=len(chunks), ingested_at=now_iso())
         old_ids = self.manifest.chunk_ids(root, source) if known else []
         old_label = self.manifest.document_label(root, source) if known else None
         kind = "updated" if known else "added"
-        self._pending.append(_Pending(record, labels_fp, parsed.text, chunks, old_ids, kind, old_label,
+        self._pending.append(_Pending(result.record, labels_fp, result.text, result.chunks, old_ids, kind, old_label,
                                       known[0] if known else None))
         if sum(len(p.chunks) for p in self._pending) >= EMBED_BATCH_CHUNKS:
             self._flush()
         return None
-
-    def _limit_mb(self) -> str:
-        return f"{self.max_bytes / 1048576:g}"
 
     # --- embedding and committing ------------------------------------------------------------------
     def _flush(self) -> None:
@@ -428,17 +392,6 @@ def _size(path: Path) -> int:
 def _small_first(files: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
     """The files in walk order, with large ones moved to the end: one big file never holds the rest back."""
     return sorted(files, key=lambda item: _size(item[1]) >= LARGE_FILE_BYTES)
-
-
-def _os_reason(exc: OSError) -> str:
-    """A plain reason for an OS error on a file."""
-    if exc.errno == errno.ELOOP:
-        return "symlink loop"
-    if exc.errno == errno.ENOENT:
-        return "broken symlink or file vanished"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    return f"cannot read the file: {exc.strerror or exc}"
 
 
 def _sentences_fit(rows: np.ndarray, chunk: Chunk) -> bool:

@@ -227,6 +227,6 @@ class DocumentsPane(Vertical):
         self._say(f"added {len(r.added)}, updated {len(r.updated)}, removed {len(r.removed)}, unchanged "
                   f"{len(r.unchanged)}, failed {len(r.failed)}; {r.chunks_total} chunks in the index "
                   f"({r.chunks_embedded} embedded now{reused})"
-                  + (f"; {len(r.withheld)} held as restricted: {r.withheld[0].reason}" if r.withheld else ""))
+                  + (f"; {len(r.withheld)} withheld ({r.withheld[0].reason})" if r.withheld else ""))
         problems = [f"{len(r.failed)} failures"] * bool(r.failed) + [f"{len(r.withheld)} withheld"] * bool(r.withheld)
         self.app.notify("Ingest finished" + (f" with {' and '.join(problems)}" if problems else ""))
