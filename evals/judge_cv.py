@@ -1,6 +1,6 @@
 """Leave-one-organisation-out cross-validation of the judge's signal choice, on calibration splits only.
 
-Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB] [--pooled]
+Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB] [--pooled] [--offtopic]
 For each candidate set of signals, the judge is fitted (model and `answered` threshold, with each set's
 limit unless --pooled) on the calibration questions of all sets but one and applied to the held-out
 set's; the caught share of unanswerable questions and the held-back share of answerable ones are pooled
@@ -8,18 +8,24 @@ over the held-out sets.
 This is how `judge.SIGNALS` was chosen; no test split is read. The shipped signals are also fitted
 with each weight held to its sign (`judge.SIGN`), and, with `--batch`, the same folds are counted
 apart for the questions whose id matches GLOB (for example '*-n0*', a batch no choice was made on)
-and for the others.
+and for the others. With `--offtopic`, the shipped signals are also fitted at several shares of answerable
+questions the similarity floor may hold back (`judge.MAX_FLOOR_HELD_BACK`), and each held-out set's everyday
+off-topic questions (`evals/offtopic-questions.jsonl`, asked as staff; never the `-test` file) are counted too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from fnmatch import fnmatch
+from pathlib import Path
 from types import SimpleNamespace
 
-from assistant.answering.judge import CANDIDATE_SIGNALS, SIGNALS, fit_judge, signals
+from assistant.answering.judge import CANDIDATE_SIGNALS, MAX_FLOOR_HELD_BACK, SIGNALS, fit_judge, signals
 from assistant.cli.eval import _Run, load_sets
 
+OFFTOPIC = Path(__file__).resolve().parent / "offtopic-questions.jsonl"
+FLOOR_SHARES = (0.0, 0.005, 0.01, 0.015, 0.02)
 SIGNED = "shipped, signed (judge.SIGN)"  # the one choice fitted with each weight held to its sign
 CHOICES = {
     "all": CANDIDATE_SIGNALS,
@@ -34,8 +40,9 @@ CHOICES = {
 }
 
 
-def gather(work_dir: str) -> list[tuple[str, bool, object, str]]:
-    """(set, answerable, every candidate signal, id) for each calibration question of every present set."""
+def gather(work_dir: str, offtopic: list[dict] | None = None) -> list[tuple[str, bool, object, str]]:
+    """(set, answerable, every candidate signal, id) for each calibration question of every present set, and
+    for each of the `offtopic` questions asked of its organisation's set (answerable None: off every topic)."""
     rows, embedder = [], None
     for spec in load_sets():
         if not all(path.exists() for path in spec.paths()):
@@ -48,23 +55,32 @@ def gather(work_dir: str) -> list[tuple[str, bool, object, str]]:
                 _, evidence = run.assistant.ask_traced(question.question, role=question.role)
                 if evidence is not None:
                     rows.append((spec.name, question.answerable, signals(evidence.units, evidence.query), question.id))
+        for question in (q for q in offtopic or [] if q["org"] == spec.name):
+            _, evidence = run.assistant.ask_traced(question["question"], role="staff")
+            if evidence is not None:
+                rows.append((spec.name, None, signals(evidence.units, evidence.query), question["id"]))
         run.assistant.close()
     return rows
 
 
 def held_out(rows, names: tuple[str, ...], l2: float, signed: bool = False, batch: str | None = None,
-             pooled: bool = False) -> dict:
+             pooled: bool = False, floor_share: float = MAX_FLOOR_HELD_BACK) -> dict:
     """{group: (unanswerable caught, answerable held back, unanswerable, answerable)}, pooled over the
     held-out sets; the groups are "all" and, with `batch`, the questions whose id matches it and the others."""
     counts: dict[str, list[int]] = {}
     for out in sorted({row[0] for row in rows}):
-        kept = [row for row in rows if row[0] != out]
+        kept = [row for row in rows if row[0] != out and row[1] is not None]
         judge, _ = fit_judge([(values, a) for _, a, values, _ in kept], l2=l2, names=names, signed=signed,
-                             sets=None if pooled else [row[0] for row in kept])
+                             sets=None if pooled else [row[0] for row in kept], floor_share=floor_share)
         for name, is_answerable, values, qid in rows:
             if name != out:
                 continue
             answered = judge.answers(values)
+            if is_answerable is None:  # an off-topic question: counted as caught when not answered
+                tally = counts.setdefault("off-topic", [0, 0, 0, 0])
+                tally[0] += not answered
+                tally[2] += 1
+                continue
             groups = ["all"] if batch is None else ["all", f"ids {batch}" if fnmatch(qid, batch) else "other ids"]
             for group in groups:
                 tally = counts.setdefault(group, [0, 0, 0, 0])
@@ -83,9 +99,22 @@ def main() -> None:
     parser.add_argument("--pooled", action="store_true",
                         help="set the `answered` threshold on the pooled questions alone, without each set's limit "
                              "(the rule before the stop after a0445cc)")
+    parser.add_argument("--offtopic", action="store_true",
+                        help="also count the everyday off-topic questions, and try several floor shares")
     args = parser.parse_args()
-    rows = gather(args.work_dir)
-    print(f"{len(rows)} calibration questions of {len({r[0] for r in rows})} sets")
+    offtopic = [json.loads(line) for line in OFFTOPIC.read_text().splitlines() if line.strip()] if args.offtopic else []
+    rows = gather(args.work_dir, offtopic)
+    print(f"{sum(r[1] is not None for r in rows)} calibration questions of {len({r[0] for r in rows})} sets"
+          + (f", {sum(r[1] is None for r in rows)} off-topic questions" if offtopic else ""))
+    if offtopic:
+        print("| floor share | unanswerable caught | answerable held back | off-topic not answered |")
+        print("|---|---|---|---|")
+        for share in FLOOR_SHARES:
+            groups = held_out(rows, SIGNALS, 0.1, pooled=args.pooled, floor_share=share)
+            (caught, held, unanswerable, answerable), off = groups["all"], groups["off-topic"]
+            print(f"| {share:g}{' (shipped)' if share == MAX_FLOOR_HELD_BACK else ''} | {caught} of {unanswerable} "
+                  f"| {held} of {answerable} | {off[0]} of {off[2]} |")
+        rows = [row for row in rows if row[1] is not None]
     print("| signals | l2 | questions | unanswerable caught | answerable held back |\n|---|---|---|---|---|")
     for label, names in CHOICES.items():
         for l2 in (float(v) for v in args.l2.split(",")):

@@ -1,12 +1,15 @@
 """Everyday questions the documents do not cover: how many a staff member is given as `answered`.
 
-Usage: python evals/offtopic_eval.py --work-dir DIR [--questions FILE]
-DIR holds the sets' indexes as `aims eval --work-dir DIR` builds them (one data dir a set). The questions
-(`evals/offtopic-questions.jsonl`, 15 an organisation, written by a helper who read only the corpora) ask
-about parking, leave, pets, broken printers: nothing an AI-governance document answers, so none should be
+Usage: python evals/offtopic_eval.py --work-dir DIR [--questions FILE ...] [--verbose]
+DIR holds the sets' indexes as `aims eval --work-dir DIR` builds them (one data dir a set). The questions ask
+about parking, leave, pets, pay, broken printers: nothing an AI-governance document answers, so none should be
 `answered`. The question sets' unanswerable questions ask a detail of a topic the documents cover, so they
-do not measure this. Each is asked as staff with the shipped fit, and again with the judge's similarity
-floor off (`Judge.floor`), to show what the floor does.
+do not measure this. Two files, each written by a helper who read only the corpora:
+`evals/offtopic-questions.jsonl` (60, 15 an organisation), on which the floor's share was chosen
+(`evals/judge_cv.py --offtopic`), and `evals/offtopic-questions-test.jsonl` (80, 20 an organisation, half of
+them reusing the documents' own words), frozen before anything was measured on it and chosen on by nothing.
+Each question is asked as staff with the shipped fit, and again with the judge's similarity floor off
+(`Judge.floor`), to show what the floor does.
 """
 
 from __future__ import annotations
@@ -20,15 +23,22 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work-dir", required=True, help="the sets' indexes, as `aims eval --work-dir` keeps them")
+    parser.add_argument("--questions", nargs="+", default=[str(HERE / "offtopic-questions.jsonl"),
+                                                           str(HERE / "offtopic-questions-test.jsonl")])
+    parser.add_argument("--verbose", action="store_true", help="list every question still answered")
+    args = parser.parse_args()
+    for path in args.questions:
+        print(f"{Path(path).name}:")
+        measure([json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()], args)
+
+
+def measure(questions: list[dict], args) -> None:
+    """Ask each question of its organisation's index as staff; print the table of what was not answered."""
     from assistant.config import Settings
     from assistant.service import Assistant
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work-dir", required=True, help="the sets' indexes, as `aims eval --work-dir` keeps them")
-    parser.add_argument("--questions", default=str(HERE / "offtopic-questions.jsonl"))
-    parser.add_argument("--verbose", action="store_true", help="list every question still answered")
-    args = parser.parse_args()
-    questions = [json.loads(line) for line in Path(args.questions).read_text().splitlines() if line.strip()]
     print("| organisation | questions | not answered | not answered without the floor |\n|---|---|---|---|")
     totals = [0, 0, 0]
     for org in dict.fromkeys(q["org"] for q in questions):

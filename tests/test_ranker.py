@@ -86,7 +86,7 @@ def test_the_judge_holds_back_at_most_its_share_of_each_sets_answerable_question
     pooled, pooled_summary = fit_judge(rows)
     by_set, summary = fit_judge(rows, sets=sets)
     weak = [values for (values, answerable), name in zip(rows, sets) if answerable and name == "weak"]
-    held = lambda judge: sum(judge.probability(values) < judge.answered for values in weak)  # noqa: E731
+    held = lambda judge: sum(not judge.answers(values) for values in weak)  # noqa: E731  (the floor's too)
     assert held(pooled) > 5, "the pooled rule alone lets the weak set lose more than a tenth"
     assert held(by_set) <= 5 and summary["held_back_by_set"]["weak"] == f"{held(by_set)} of 50"
     assert by_set.answered <= pooled.answered
@@ -206,3 +206,26 @@ def test_a_lead_in_a_question_or_a_scrap_is_marked_as_stating_nothing(text, stat
     from assistant.answering.features import states_nothing as marked
 
     assert marked(text) is states_nothing
+
+
+def test_the_floor_may_hold_back_its_share_of_answerable_questions_within_the_limit():
+    """One outlier among the answerable questions no longer sets the floor: it sits between the k-th and the
+    (k+1)-th least similarity (k its share of them), and what it holds back counts within the held-back limit."""
+    from assistant.answering.judge import MAX_FLOOR_HELD_BACK, floor_for
+
+    rng = np.random.default_rng(5)
+    sim = CANDIDATE_SIGNALS.index("best_sentence_sim")
+    rows = []
+    for n in range(400):
+        values = rng.normal(0.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32)
+        values[sim] = rng.uniform(0.45, 0.8) if n % 4 else rng.uniform(0.3, 0.6)
+        rows.append((values, n % 4 != 0))
+    answerable = sorted(float(v[sim]) for v, a in rows if a)
+    k = int(MAX_FLOOR_HELD_BACK * len(answerable))
+    assert k >= 2
+    judge, summary = fit_judge(rows)
+    assert judge.floor == pytest.approx((answerable[k - 1] + answerable[k]) / 2)
+    assert sum(v[sim] < judge.floor for v, a in rows if a) == k
+    assert summary["answerable_held_back"] <= MAX_HELD_BACK  # the floor's k are within the limit
+    assert floor_for(np.asarray(answerable), 0.0) == pytest.approx(answerable[0] - 1e-6)
+    assert floor_for(np.asarray([]), 0.01) == 0.0
