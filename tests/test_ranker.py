@@ -93,16 +93,25 @@ def test_the_judge_holds_back_at_most_its_share_of_each_sets_answerable_question
     assert summary["answerable_held_back"] <= pooled_summary["answerable_held_back"] <= MAX_HELD_BACK
 
 
-def test_evidence_weaker_than_any_answerable_questions_is_never_answered():
-    """The floor sits just under the least best-sentence similarity of the answerable questions it was fitted
-    on, so none of them is held back by it; evidence below it is not answered however the model reads it."""
-    rng = np.random.default_rng(7)
+def _rows_with_similarity(seed: int, count: int, every: int, answerable_low: float) -> list[tuple[np.ndarray, bool]]:
+    """Random signals for `count` questions, every `every`-th unanswerable; the best-sentence similarity of
+    the answerable ones drawn from [answerable_low, 0.8], of the others from [0.3, 0.6]."""
+    rng = np.random.default_rng(seed)
     sim = CANDIDATE_SIGNALS.index("best_sentence_sim")
     rows = []
-    for n in range(90):
+    for n in range(count):
         values = rng.normal(0.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32)
-        values[sim] = rng.uniform(0.35, 0.8) if n % 3 else rng.uniform(0.3, 0.6)
-        rows.append((values, n % 3 != 0))
+        values[sim] = rng.uniform(answerable_low, 0.8) if n % every else rng.uniform(0.3, 0.6)
+        rows.append((values, n % every != 0))
+    return rows
+
+
+def test_evidence_weaker_than_any_answerable_questions_is_never_answered():
+    """With under 100 answerable questions (1 % of them is none) the floor sits just under the least best-sentence
+    similarity of those it was fitted on, so none is held back by it; evidence below it is not answered however
+    the model reads it."""
+    sim = CANDIDATE_SIGNALS.index("best_sentence_sim")
+    rows = _rows_with_similarity(7, 90, 3, 0.35)
     judge, _ = fit_judge(rows)
     lowest = min(values[sim] for values, answerable in rows if answerable)
     assert lowest - 1e-3 < judge.floor < lowest
@@ -213,13 +222,8 @@ def test_the_floor_may_hold_back_its_share_of_answerable_questions_within_the_li
     (k+1)-th least similarity (k its share of them), and what it holds back counts within the held-back limit."""
     from assistant.answering.judge import MAX_FLOOR_HELD_BACK, floor_for
 
-    rng = np.random.default_rng(5)
     sim = CANDIDATE_SIGNALS.index("best_sentence_sim")
-    rows = []
-    for n in range(400):
-        values = rng.normal(0.0, 1.0, len(CANDIDATE_SIGNALS)).astype(np.float32)
-        values[sim] = rng.uniform(0.45, 0.8) if n % 4 else rng.uniform(0.3, 0.6)
-        rows.append((values, n % 4 != 0))
+    rows = _rows_with_similarity(5, 400, 4, 0.45)
     answerable = sorted(float(v[sim]) for v, a in rows if a)
     k = int(MAX_FLOOR_HELD_BACK * len(answerable))
     assert k >= 2
