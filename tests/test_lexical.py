@@ -59,3 +59,11 @@ def test_search_over_every_label_matches_bm25s():
     ours = _scores(index, query, ["public", "restricted"])
     assert ours.keys() == theirs.keys()
     assert np.allclose([ours[k] for k in theirs], list(theirs.values()), rtol=1e-5)
+
+
+def test_known_idf_is_idf_of_the_known_words():
+    index = LexicalIndex.build(PUBLIC + HIDDEN)
+    words = tokenize(["merger chatbot buyer pricing incident holiday"])[0]
+    for labels in (["public"], None):
+        known = index.known(words, labels)
+        assert index.known_idf(words, labels) == {w: v for w, v in index.idf(words, labels).items() if w in known}

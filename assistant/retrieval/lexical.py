@@ -126,19 +126,34 @@ class LexicalIndex:
         """Inverse document frequency of stemmed tokens among the chunks with one of `labels` (all when None);
         a token none of them uses gets the maximum.
 
-        The answerer weighs which of the question's words the evidence must contain by it. Counted over a
-        role's own chunks, so how rare a word is to staff never depends on how often confidential or
-        restricted documents use it.
+        Counted over a role's own chunks, so how rare a word is to staff never depends on how often
+        confidential or restricted documents use it.
         """
+        total, freqs = self._doc_freqs(tokens, labels)
+        return {token: _idf(total, df) for token, df in freqs.items()}
+
+    def known_idf(self, tokens: list[str], labels: list[str] | None = None) -> dict[str, float]:
+        """`idf` of only the tokens some chunk with one of `labels` uses (`known`), each token's postings read once.
+
+        The answerer weighs which of the question's words the evidence must contain by it; a word only
+        documents a role may not see use is left out, as if no document used it.
+        """
+        total, freqs = self._doc_freqs(tokens, labels)
+        return {token: _idf(total, df) for token, df in freqs.items() if df > 0}
+
+    def known(self, tokens: list[str], labels: list[str] | None = None) -> set[str]:
+        """The stemmed tokens that some indexed chunk uses (with one of `labels`, when given).
+
+        The others can never be matched (for those labels): a role's searches score only its chunks.
+        """
+        return {token for token, df in self._doc_freqs(tokens, labels)[1].items() if df > 0}
+
+    def _doc_freqs(self, tokens: list[str], labels: list[str] | None) -> tuple[int, dict[str, int]]:
+        """How many chunks carry one of `labels` (all when None), and how many of them use each token."""
         vocab = self.retriever.vocab_dict if len(self) else {}
         wanted = self._mask(labels)
         total = max(1, int(wanted.sum()) if wanted is not None else len(self))
-        weights = {}
-        for token in tokens:
-            token_id = vocab.get(token)
-            df = self._doc_freq(token_id, wanted) if token_id is not None else 0
-            weights[token] = _idf(total, df)
-        return weights
+        return total, {token: self._doc_freq(vocab[token], wanted) if token in vocab else 0 for token in tokens}
 
     def _doc_freq(self, token_id: int, wanted: np.ndarray | None) -> int:
         """How many chunks (those `wanted` marks, all when None) use the token."""
@@ -153,15 +168,6 @@ class LexicalIndex:
         if labels is None or not len(self):
             return None
         return np.isin(self.label_codes, self._codes_of(labels))
-
-    def known(self, tokens: list[str], labels: list[str] | None = None) -> set[str]:
-        """The stemmed tokens that some indexed chunk uses (with one of `labels`, when given).
-
-        The others can never be matched (for those labels): a role's searches score only its chunks.
-        """
-        vocab = self.retriever.vocab_dict if len(self) else {}
-        wanted = self._mask(labels)
-        return {token for token in tokens if token in vocab and self._doc_freq(vocab[token], wanted) > 0}
 
     def _codes_of(self, labels: list[str]) -> list[int]:
         """The codes `label_codes` uses for those of `labels` that some chunk carries."""
@@ -190,11 +196,11 @@ class LexicalIndex:
         scores = np.zeros(len(self), dtype=np.float32)
         factors: dict[int, float] = {}
         for token_id in token_ids:  # a word asked twice counts twice, as in bm25s
-            if token_id not in factors:
-                whole = _idf(len(self), int(indptr[token_id + 1] - indptr[token_id]))
-                factors[token_id] = _idf(total, self._doc_freq(token_id, wanted)) / whole
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
-            scores[np.asarray(indices[start:end])] += np.asarray(data[start:end]) * factors[token_id]
+            docs = np.asarray(indices[start:end])
+            if token_id not in factors:  # the role's IDF over the whole index's, from the postings read once
+                factors[token_id] = _idf(total, int(wanted[docs].sum())) / _idf(len(self), end - start)
+            scores[docs] += np.asarray(data[start:end]) * factors[token_id]
         scores[~wanted] = 0.0
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.lexsort((best, -scores[best]))]  # ties in the index's order

@@ -62,6 +62,4 @@ class IndexSources:
         others are weighed by how rare they are in the role's own documents, so how a role's answer reads
         never depends on what those documents say.
         """
-        index = self.lexical_index
-        known = index.known(tokens, labels)
-        return index.idf([t for t in tokens if t in known], labels)
+        return self.lexical_index.known_idf(tokens, labels)
