@@ -114,15 +114,17 @@ def main() -> None:
             (caught, held, unanswerable, answerable), off = groups["all"], groups["off-topic"]
             print(f"| {share:g}{' (shipped)' if share == MAX_FLOOR_HELD_BACK else ''} | {caught} of {unanswerable} "
                   f"| {held} of {answerable} | {off[0]} of {off[2]} |")
-        rows = [row for row in rows if row[1] is not None]
-    print("| signals | l2 | questions | unanswerable caught | answerable held back |\n|---|---|---|---|---|")
+    print("| signals | l2 | questions | unanswerable caught | answerable held back |"
+          + (" off-topic not answered |" if offtopic else "") + "\n|---|---|---|---|---|" + ("---|" if offtopic else ""))
     for label, names in CHOICES.items():
         for l2 in (float(v) for v in args.l2.split(",")):
             groups = held_out(rows, names, l2, label == SIGNED, args.batch, args.pooled)
+            off = groups.pop("off-topic", None)
             for group, (caught, held, unanswerable, answerable) in groups.items():
                 print(f"| {label} | {l2:g} | {group} "
                       f"| {caught / max(unanswerable, 1):.3f} ({caught} of {unanswerable}) "
-                      f"| {held / max(answerable, 1):.3f} ({held} of {answerable}) |")
+                      f"| {held / max(answerable, 1):.3f} ({held} of {answerable}) |"
+                      + (f" {off[0]} of {off[2]} |" if off else ""))
 
 
 if __name__ == "__main__":

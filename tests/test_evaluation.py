@@ -249,6 +249,36 @@ def test_aims_eval_measures_only_the_questions_its_ids_choose_and_reads_no_floor
     assert "does not go with --ids" in capsys.readouterr().err
 
 
+def test_aims_eval_refuses_a_work_dir_that_holds_another_checkout_s_documents(tmp_path, capsys):
+    """A kept work dir filled from one copy of the corpus (a git worktree's) is not measured from another:
+    each document would be indexed twice, under two roots, and every figure would count both."""
+    import json
+    import shutil
+
+    from assistant.cli.main import main
+
+    first = tmp_path / "checkout-a" / "corpus"
+    first.mkdir(parents=True)
+    (first / "policy.md").write_text("# AI incidents\n\nReport every AI incident to the service desk within 24 "
+                                     "hours.\n")
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": "How fast must I report an AI incident?",
+                                     "role": "staff", "category": "staff", "answerable": True,
+                                     "gold": [{"source": "policy.md", "quote": "within 24 hours", "page": None}],
+                                     "must_not_contain": [], "split": "test"}) + "\n")
+    second = tmp_path / "checkout-b" / "corpus"
+    shutil.copytree(first, second)
+    work = tmp_path / "work"
+    adhoc = ["eval", "--questions", str(questions), "--no-baseline", "--work-dir", str(work), "--json"]
+
+    assert main([*adhoc, "--corpus", str(first)]) == 0
+    capsys.readouterr()
+    assert main([*adhoc, "--corpus", str(second)]) == 2
+    error = capsys.readouterr().err
+    assert str(first) in error and "fresh --work-dir" in error
+    assert main([*adhoc, "--corpus", str(first)]) == 0  # its own corpus again: measured as before
+
+
 def test_the_citation_margin_grid_grows_while_hit_at_any_rises_at_its_top(monkeypatch):
     """A refit can put the ranker's scores on a scale many times the prior's: the margin fit must not stop
     at the grid's edge, and it composes answers as `aims ask` does (with the context it reads around the quote)."""

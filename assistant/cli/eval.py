@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import sys
 import tempfile
 import time
@@ -97,6 +98,17 @@ def _selected_sets(args) -> list[EvalSet]:
     return present
 
 
+class ForeignDocuments(Exception):
+    """A kept work dir holds documents filed under folders other than the set's corpus."""
+
+
+def foreign_roots(roots: set[str], paths: list[Path]) -> list[str]:
+    """The stored roots that are not the set's folders nor inside them (a team root's client prefix allowed)."""
+    folders = {str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths}
+    return sorted(root for root in roots
+                  if not any(root.endswith(folder) or folder + os.sep in root for folder in folders))
+
+
 class _Run:
     """One set, ingested into a scratch data dir, with its questions."""
 
@@ -108,6 +120,15 @@ class _Run:
         if getattr(args, "with_stages", None):
             overrides["recall_stages"] = sorted(set(args.with_stages))
         self.assistant = Assistant(load_settings(index=scratch, **overrides), embedder=embedder)
+        # Every figure counts every indexed document: a --work-dir filled from another checkout (a git worktree's
+        # copy of the corpus) would hold each document twice, under two roots. Checked before ingesting, so the
+        # kept dir is left as it was.
+        foreign = foreign_roots(self.assistant.manifest.roots(), spec.paths())
+        if foreign:
+            self.assistant.close()
+            raise ForeignDocuments(f"{spec.name}: {scratch} holds documents filed under {', '.join(foreign)}, not "
+                                   f"this set's corpus (another checkout's, or an earlier corpus); the figures "
+                                   f"would count them too. Use a fresh --work-dir, or delete {scratch}.")
         report = self.assistant.ingest(spec.paths())
         if report.failed:
             print(f"aims eval: {spec.name}: {len(report.failed)} files failed to ingest", file=sys.stderr)
@@ -142,7 +163,13 @@ def run_eval(args) -> int:
                 scratch = str(Path(args.work_dir) / spec.name)
             else:
                 scratch = args.index if (args.index and len(sets) == 1) else str(Path(scratch_root) / spec.name)
-            run = _Run(spec, args, scratch, shared_embedder)
+            try:
+                run = _Run(spec, args, scratch, shared_embedder)
+            except ForeignDocuments as error:
+                for earlier in runs:
+                    earlier.assistant.close()
+                print(f"aims eval: {error}", file=sys.stderr)
+                return 2
             shared_embedder = run.assistant.embedder
             runs.append(run)
         if args.calibrate:
