@@ -41,7 +41,7 @@ class Answerer:
         self._chat_model = chat_model  # built on first use: a refused question never builds an LLM client
         self.prompt = prompt
         self.encode = encode
-        self._last_query: tuple[tuple[str, tuple[str, ...]], np.ndarray] | None = None
+        self._last_query: tuple[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] | None = None
 
     def thread(self, question: str, history: list[str] | None = None) -> ThreadQuery:
         """The question (whitespace normalised) with the earlier questions it leans on."""
@@ -52,10 +52,15 @@ class Answerer:
 
         Retrieval and related controls share it.
         """
+        return self.question_vectors(thread)[0]
+
+    def question_vectors(self, thread: ThreadQuery) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector and its parts' (`QuestionPipeline.question_vectors`), remembered for the last
+        question."""
         key = (thread.question, tuple(thread.context))
         last = self._last_query
         if last is None or last[0] != key:
-            last = (key, self.pipeline.thread_vector(thread))
+            last = (key, self.pipeline.question_vectors(thread))
             self._last_query = last
         return last[1]
 
@@ -66,8 +71,9 @@ class Answerer:
         than the question, and in the words an answer should contain at half weight. The role's
         labels filter every search inside the query.
         """
-        return self.pipeline.evidence(thread.question, labels, thread.context, vector=self.query_vector(thread),
-                                      thread=thread)
+        vector, part_vectors = self.question_vectors(thread)
+        return self.pipeline.evidence(thread.question, labels, thread.context, vector=vector, thread=thread,
+                                      part_vectors=part_vectors)
 
     def answer(self, thread: ThreadQuery, role: str, labels: list[str], k: int | None = None,
                on_token=None) -> tuple[Answer, Evidence]:

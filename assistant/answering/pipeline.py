@@ -100,16 +100,21 @@ class QuestionPipeline:
         self.thesaurus = thesaurus
 
     def query(self, question: str, context: list[str] | None = None, vector: np.ndarray | None = None,
-              thread: ThreadQuery | None = None, labels: list[str] | None = None) -> Query:
+              thread: ThreadQuery | None = None, labels: list[str] | None = None,
+              part_vectors: np.ndarray | None = None) -> Query:
         """What to search for a question (and a follow-up's context): vectors, parts, weighted terms.
 
         With `labels`, a word only documents outside them use counts as unknown, as if no document used it.
+        `vector` and `part_vectors` are `question_vectors`' when the caller has them already.
         """
         thread = thread or ThreadQuery(question, list(context or []))
-        if vector is None:
-            vector = self.thread_vector(thread)
         parts = split_parts(question)
-        part_vectors = self.sources.encode(parts) if len(parts) > 1 else vector[None, :]
+        if vector is None:
+            vector, part_vectors = self.question_vectors(thread)
+        elif part_vectors is None and len(parts) > 1:
+            part_vectors = self.sources.encode(parts)
+        if part_vectors is None or len(parts) == 1:
+            part_vectors = vector[None, :]
         terms = list(dict.fromkeys(content_terms(self.sources.tokenize, question)))
         weights = self.sources.idf(terms, labels)
         unknown = [t for t in terms if t not in weights]
@@ -129,16 +134,31 @@ class QuestionPipeline:
 
     def thread_vector(self, thread: ThreadQuery) -> np.ndarray:
         """The question's vector, a follow-up's earlier questions weighed in with less weight."""
-        vectors = self.sources.encode(thread.texts)
-        if len(vectors) == 1:
-            return vectors[0]
-        vector = sum(w * v for w, v in zip(thread.weights, vectors))
-        return (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(vectors[0].dtype)
+        return self.question_vectors(thread)[0]
+
+    def question_vectors(self, thread: ThreadQuery) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector (`thread_vector`) and one vector per part of a multi-part question (one row,
+        the question's own, when it has one part), from one call to the encoder.
+
+        Why one call: each call to the model costs a fixed few milliseconds beside the texts' own, and a
+        multi-part question used to make two.
+        """
+        parts = split_parts(thread.question)
+        texts = list(thread.texts) + (parts if len(parts) > 1 else [])
+        vectors = self.sources.encode(texts)
+        asked, part_vectors = vectors[: len(thread.texts)], vectors[len(thread.texts):]
+        if len(asked) == 1:
+            vector = asked[0]
+        else:
+            vector = sum(w * v for w, v in zip(thread.weights, asked))
+            vector = (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(asked[0].dtype)
+        return vector, part_vectors if len(parts) > 1 else vector[None, :]
 
     def evidence(self, question: str, labels: list[str], context: list[str] | None = None,
-                 vector: np.ndarray | None = None, thread: ThreadQuery | None = None) -> Evidence:
+                 vector: np.ndarray | None = None, thread: ThreadQuery | None = None,
+                 part_vectors: np.ndarray | None = None) -> Evidence:
         """Every stage for one question among the labels a role may see (`thread`: the follow-up already built)."""
-        query = self.query(question, context, vector, thread, labels)
+        query = self.query(question, context, vector, thread, labels, part_vectors)
         candidates = gather(query, self.sources, labels, self.pool, self.stages)
         types = answer_types(question) or (answer_types(" ".join(context)) if context else [])
         units = self.ranker.rank(describe(query, candidates, self.sources.tokenize, types))

@@ -6,9 +6,12 @@ dir that replaces the old one in one rename, so a killed ingest leaves the previ
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -32,12 +35,49 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, stop-worded, stemmed tokens, the same for documents and queries."""
-    import bm25s
+_SPLIT = re.compile(TOKEN_PATTERN).findall
+_STEMS: dict[str, str] = {}  # word -> its Snowball stem, shared by every thread (a dict write is atomic)
+_MAX_STEMS = 500_000  # words kept; past this the table starts again (a corpus's vocabulary is far smaller)
+_local = threading.local()  # a PyStemmer stemmer keeps state between calls: one per thread
 
-    return bm25s.tokenize(texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=_stemmer(),
-                          return_ids=False, show_progress=False)
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-worded, stemmed tokens, the same for documents and queries.
+
+    Token for token what `bm25s.tokenize` gives with this pattern, its English stop words and the same stemmer
+    (the index is built with it; `tests/test_lexical.py` compares the two over the corpora). Done here
+    because bm25s rebuilds its stop-word set for every text and stems each call's vocabulary afresh, which
+    cost a question about 15 ms of its ~100 (the answerer tokenizes every candidate sentence); here each word
+    is stemmed once per process.
+    """
+    stopwords = _stopwords()
+    out = []
+    for text in texts:
+        words = [w for w in _SPLIT(text.lower()) if w not in stopwords]
+        new = [w for w in dict.fromkeys(words) if w not in _STEMS]
+        if new:
+            if len(_STEMS) + len(new) > _MAX_STEMS:
+                _STEMS.clear()
+            stemmer = getattr(_local, "stemmer", None)
+            if stemmer is None:
+                stemmer = _local.stemmer = _stemmer()
+            _STEMS.update(zip(new, stemmer.stemWords(new)))
+        out.append([_STEMS.get(w) or _stem_one(w) for w in words])
+    return out
+
+
+def _stem_one(word: str) -> str:
+    """One word's stem, for the rare word whose table entry was cleared by another thread meanwhile."""
+    stemmer = getattr(_local, "stemmer", None) or _stemmer()
+    return stemmer.stemWord(word)
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    """bm25s's English stop words (its `stopwords="en"`)."""
+    from bm25s.tokenization import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
 
 
 class LexicalIndex:
