@@ -4,10 +4,11 @@ Usage: python evals/offtopic_eval.py --work-dir DIR [--questions FILE ...] [--ve
 DIR holds the sets' indexes as `aims eval --work-dir DIR` builds them (one data dir a set). The questions ask
 about parking, leave, pets, pay, broken printers: nothing an AI-governance document answers, so none should be
 `answered`. The question sets' unanswerable questions ask a detail of a topic the documents cover, so they
-do not measure this. Two files, each written by a helper who read only the corpora:
+do not measure this. Three files, each written by a helper who read only the corpora:
 `evals/offtopic-questions.jsonl` (60, 15 an organisation), on which the floor's share was chosen
 (`evals/judge_cv.py --offtopic`), and `evals/offtopic-questions-test.jsonl` (80, 20 an organisation, half of
-them reusing the documents' own words), frozen before anything was measured on it and chosen on by nothing.
+them reusing the documents' own words), frozen before anything was measured on it and chosen on by nothing, and
+`evals/offtopic-questions-fresh.jsonl` (80 more, written after the floor's share was chosen, the same way).
 Each question is asked as staff with the shipped fit, and again with the judge's similarity floor off
 (`Judge.floor`), to show what the floor does.
 """
@@ -26,7 +27,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work-dir", required=True, help="the sets' indexes, as `aims eval --work-dir` keeps them")
     parser.add_argument("--questions", nargs="+", default=[str(HERE / "offtopic-questions.jsonl"),
-                                                           str(HERE / "offtopic-questions-test.jsonl")])
+                                                           str(HERE / "offtopic-questions-test.jsonl"),
+                                                           str(HERE / "offtopic-questions-fresh.jsonl")])
     parser.add_argument("--verbose", action="store_true", help="list every question still answered")
     args = parser.parse_args()
     for path in args.questions:
