@@ -114,8 +114,9 @@ def main() -> None:
             (caught, held, unanswerable, answerable), off = groups["all"], groups["off-topic"]
             print(f"| {share:g}{' (shipped)' if share == MAX_FLOOR_HELD_BACK else ''} | {caught} of {unanswerable} "
                   f"| {held} of {answerable} | {off[0]} of {off[2]} |")
-    print("| signals | l2 | questions | unanswerable caught | answerable held back |"
-          + (" off-topic not answered |" if offtopic else "") + "\n|---|---|---|---|---|" + ("---|" if offtopic else ""))
+    extra = (" off-topic not answered |", "---|") if offtopic else ("", "")
+    print("| signals | l2 | questions | unanswerable caught | answerable held back |" + extra[0]
+          + "\n|---|---|---|---|---|" + extra[1])
     for label, names in CHOICES.items():
         for l2 in (float(v) for v in args.l2.split(",")):
             groups = held_out(rows, names, l2, label == SIGNED, args.batch, args.pooled)

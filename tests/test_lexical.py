@@ -6,8 +6,8 @@ import numpy as np
 
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 
-# Chunks of one length (in indexed words), so the average length BM25 normalises by is the same whether
-# or not the hidden chunks are counted: then a role's scores can be compared with an index of its chunks alone.
+# Chunks of one length (in indexed words), so the average length BM25 normalises by is the same whether or not
+# the hidden chunks are counted (chunks of many lengths are checked below, with the role's own average).
 PUBLIC = [
     ("p1", "Staff may use the approved chatbot for drafting emails to customers today", "public"),
     ("p2", "Report every incident with an approved chatbot to the service desk quickly by phone", "public"),
@@ -35,6 +35,57 @@ def test_a_role_scores_as_if_the_documents_it_may_not_see_were_not_indexed():
     # the hidden chunks do change the scores of a role that may see them: the test can tell the two apart
     merger = _scores(whole, "Who approves the merger?", ["public", "restricted"])
     assert not np.isclose(merger["p4"], _scores(alone, "Who approves the merger?", ["public"])["p4"])
+
+
+def test_a_role_scores_as_if_the_longer_documents_it_may_not_see_were_not_indexed():
+    """Chunks of many lengths: BM25 normalises a chunk's length by the role's own average, so the long
+    restricted chunks change no staff score (bm25s stores scores with the whole index's average in them)."""
+    long_hidden = [(f"h{n}", "Merger review notes name the buyer, the chatbot pricing terms agreed, the board "
+                    "members who approved them and every supplier contract they touch " * (n + 1), "restricted")
+                   for n in range(4)]
+    short_public = PUBLIC + [("p5", "Chatbot incidents go to the desk", "public")]
+    whole = LexicalIndex.build(short_public + long_hidden)
+    alone = LexicalIndex.build(short_public)
+    assert whole.lengths is not None and len(set(whole.lengths.tolist())) > 3
+    for query in ("Who approves the merger?", "chatbot incident", "merger review chatbot pricing", "supplier board"):
+        staff, reference = _scores(whole, query, ["public"]), _scores(alone, query, ["public"])
+        assert staff.keys() == reference.keys() and staff
+        assert np.allclose([staff[k] for k in reference], list(reference.values()), rtol=1e-5)
+
+
+def test_an_index_saved_without_chunk_lengths_is_rebuilt_on_first_use(tmp_path):
+    """Indexes saved before lengths were kept still load (and score over every chunk's average length);
+    `current_index` rebuilds such an index once, so a role's scores become its own."""
+    from assistant.retrieval.lexical import current_index
+
+    index = LexicalIndex.build(PUBLIC + HIDDEN)
+    index.save(tmp_path / "bm25")
+    (tmp_path / "bm25" / "lengths.npy").unlink()
+    old = LexicalIndex.load(tmp_path / "bm25")
+    assert old is not None and old.lengths is None and _scores(old, "chatbot incident", ["public"])
+
+    class Manifest:
+        """The two things `current_index` reads of the manifest."""
+
+        meta = {"chunks_fp": index.fingerprint}
+
+        def get_meta(self, key):
+            return self.meta.get(key)
+
+        def set_meta(self, key, value):
+            self.meta[key] = value
+
+        def lock(self, name):
+            import contextlib
+
+            return contextlib.nullcontext()
+
+        def iter_chunk_texts(self):
+            return iter(PUBLIC + HIDDEN)
+
+    rebuilt = current_index(Manifest(), tmp_path / "bm25")
+    assert rebuilt.lengths is not None and (tmp_path / "bm25" / "lengths.npy").exists()
+    assert rebuilt.lengths.tolist() == index.lengths.tolist()
 
 
 def test_idf_and_known_words_are_counted_over_the_roles_chunks():

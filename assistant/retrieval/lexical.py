@@ -88,8 +88,11 @@ class LexicalIndex:
     the words a question uses are read into memory.
     """
 
-    def __init__(self, retriever, ids: list[str], labels: list[str], fp: str) -> None:
+    def __init__(self, retriever, ids: list[str], labels: list[str], fp: str,
+                 lengths: np.ndarray | None = None) -> None:
         self.retriever = retriever
+        # each chunk's length in indexed words (bm25s keeps only their average), for a role's own average
+        self.lengths = lengths
         self.ids = np.array(ids, dtype="S") if ids else np.array([], dtype="S1")
         self.label_names = sorted(set(labels))
         codes = {name: n for n, name in enumerate(self.label_names)}
@@ -127,7 +130,8 @@ class LexicalIndex:
         retriever = bm25s.BM25()
         if ids:
             retriever.index(tokens, show_progress=False)
-        return cls(retriever, ids, labels, fingerprint(ids))
+        lengths = np.array([len(doc) for doc in tokens.ids], dtype=np.int32)
+        return cls(retriever, ids, labels, fingerprint(ids), lengths)
 
     def save(self, path: Path) -> None:
         """Write atomically: a sibling temp dir renamed over the old index."""
@@ -136,6 +140,8 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if len(self):
             self.retriever.save(str(tmp), show_progress=False)
+            if self.lengths is not None:
+                np.save(tmp / "lengths.npy", self.lengths)
         labels = [self.label_names[code] for code in self.label_codes.tolist()]
         (tmp / "chunks.json").write_text(
             json.dumps({"ids": self.chunk_ids(), "labels": labels, "fingerprint": self.fingerprint})
@@ -160,7 +166,14 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(str(path), mmap=True, show_progress=False) if meta["ids"] else bm25s.BM25()
         except (OSError, ValueError, KeyError):
             return None
-        return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"])
+        lengths_path = path / "lengths.npy"
+        try:
+            lengths = np.load(lengths_path) if lengths_path.exists() else None
+        except (OSError, ValueError):
+            lengths = None
+        if lengths is not None and len(lengths) != len(meta["ids"]):
+            lengths = None
+        return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"], lengths)
 
     def idf(self, tokens: list[str], labels: list[str] | None = None) -> dict[str, float]:
         """Inverse document frequency of stemmed tokens among the chunks with one of `labels` (all when None);
@@ -217,10 +230,12 @@ class LexicalIndex:
     def search(self, query: str, k: int, labels: list[str]) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best k chunks whose label is in `labels`.
 
-        Only those chunks are scored, and each word's IDF is counted over them (`idf`): bm25s stores each
-        chunk's score for a word with the whole index's IDF in it, so that part is rescaled to the role's.
-        A role's ranking then does not depend on how often documents it may not see use its words; the
-        length normalisation still uses the average length of every chunk (bm25s keeps no lengths).
+        Only those chunks are scored, each word's IDF is counted over them (`idf`), and a chunk's length is
+        normalised by the average length of those chunks: bm25s stores each chunk's score for a word with the
+        whole index's IDF and average length in it, so the score is worked back to the word's count in the
+        chunk and scored again with the role's (`_role_scores`). A role's ranking then does not depend on what
+        documents it may not see say, nor on how long they are. An index saved before lengths were kept
+        normalises by every chunk's average (`current_index` rebuilds it on first use).
         """
         if not len(self):
             return []
@@ -234,17 +249,38 @@ class LexicalIndex:
             return []
         data, indices, indptr = (self.retriever.scores[key] for key in ("data", "indices", "indptr"))
         scores = np.zeros(len(self), dtype=np.float32)
-        factors: dict[int, float] = {}
+        averages = None  # (every chunk's average length, the role's), when they differ
+        if self.lengths is not None and total < len(self):
+            averages = (float(self.lengths.mean()), float(self.lengths[wanted].mean()))
+        contributions: dict[int, np.ndarray] = {}
         for token_id in token_ids:  # a word asked twice counts twice, as in bm25s
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
             docs = np.asarray(indices[start:end])
-            if token_id not in factors:  # the role's IDF over the whole index's, from the postings read once
-                factors[token_id] = _idf(total, int(wanted[docs].sum())) / _idf(len(self), end - start)
-            scores[docs] += np.asarray(data[start:end]) * factors[token_id]
+            if token_id not in contributions:  # the postings read once, whatever the question repeats
+                stored = np.asarray(data[start:end], dtype=np.float64)
+                whole_idf, role_idf = _idf(len(self), end - start), _idf(total, int(wanted[docs].sum()))
+                contributions[token_id] = (stored * (role_idf / whole_idf) if averages is None else
+                                           self._role_scores(stored, docs, whole_idf, role_idf, averages))
+            scores[docs] += contributions[token_id].astype(np.float32)
         scores[~wanted] = 0.0
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.lexsort((best, -scores[best]))]  # ties in the index's order
         return [(self.ids[int(doc)].decode(), float(scores[doc])) for doc in best if scores[doc] > 0]
+
+
+    def _role_scores(self, stored: np.ndarray, docs: np.ndarray, whole_idf: float, role_idf: float,
+                     averages: tuple[float, float]) -> np.ndarray:
+        """One word's scores for `docs` with the role's IDF and average length, from bm25s's stored ones.
+
+        bm25s (Lucene's variant) stores idf * tf / (tf + k1 * (1 - b + b * length / average)); the count tf is
+        a whole number, so it is read back exactly (rounded) and scored again.
+        """
+        k1, b = self.retriever.k1, self.retriever.b
+        length = self.lengths[docs].astype(np.float64)
+        whole_norm = k1 * (1 - b + b * length / averages[0])
+        share = np.minimum(stored / whole_idf, 1 - 1e-9)
+        counts = np.rint(share * whole_norm / (1 - share))
+        return role_idf * counts / (counts + k1 * (1 - b + b * length / averages[1]))
 
 
 def _idf(total: int, df: int) -> float:
@@ -261,7 +297,8 @@ def current_index(manifest, folder: Path, cached: LexicalIndex | None = None) ->
     with manifest.lock("sync"):  # one rebuild at a time per data dir, none mid-sync
         current = manifest.get_meta("chunks_fp")
         index = LexicalIndex.load(folder)
-        if index is None or current is None or index.fingerprint != current:
+        stale = index is not None and len(index) and index.lengths is None  # saved before lengths were kept
+        if index is None or current is None or index.fingerprint != current or stale:
             from assistant.retrieval.memory import release_free_memory
 
             built = LexicalIndex.build(manifest.iter_chunk_texts())
