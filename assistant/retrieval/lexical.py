@@ -46,9 +46,9 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
     Token for token what `bm25s.tokenize` gives with this pattern, its English stop words and the same stemmer
     (the index is built with it; `tests/test_lexical.py` compares the two over the corpora). Done here
-    because bm25s rebuilds its stop-word set for every text and stems each call's vocabulary afresh, which
-    cost a question about 15 ms of its ~100 (the answerer tokenizes every candidate sentence); here each word
-    is stemmed once per process.
+    because bm25s rebuilds its stop-word set for every text and stems each call's vocabulary afresh, a few ms
+    of every question (the answerer tokenizes every candidate sentence); here each word is stemmed once per
+    process.
     """
     stopwords = _stopwords()
     out = []
