@@ -132,13 +132,9 @@ class QuestionPipeline:
         asked = list(dict.fromkeys(t for tokens in self.sources.tokenize(asked_words(question)) for t in tokens))
         return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown, asked)
 
-    def thread_vector(self, thread: ThreadQuery) -> np.ndarray:
-        """The question's vector, a follow-up's earlier questions weighed in with less weight."""
-        return self.question_vectors(thread)[0]
-
     def question_vectors(self, thread: ThreadQuery) -> tuple[np.ndarray, np.ndarray]:
-        """The question's vector (`thread_vector`) and one vector per part of a multi-part question (one row,
-        the question's own, when it has one part), from one call to the encoder.
+        """The question's vector (a follow-up's earlier questions weighed in with less weight) and one vector per
+        part of a multi-part question (one row, the question's own, when it has one part), from one encoder call.
 
         Why one call: each call to the model costs a fixed few milliseconds beside the texts' own, and a
         multi-part question used to make two.
