@@ -23,6 +23,7 @@ from assistant import resources
 from assistant.cli.eval_fit import EVAL_K, _calibrate, _hits
 from assistant.cli.output import UsageError, emit_json
 from assistant.config import load_settings
+from assistant.core.files import folder_of
 from assistant.evaluation import (
     LeakChecker,
     citation_hits,
@@ -104,7 +105,7 @@ class ForeignDocuments(Exception):
 
 def foreign_roots(roots: set[str], paths: list[Path]) -> list[str]:
     """The stored roots that are not the set's folders nor inside them (a team root's client prefix allowed)."""
-    folders = {str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths}
+    folders = {folder_of(p) for p in paths}  # as the ingest planner files them
     return sorted(root for root in roots
                   if not any(root.endswith(folder) or folder + os.sep in root for folder in folders))
 

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.core.files import folder_of
 from assistant.core.models import FileFailure
 from assistant.retrieval.manifest import Manifest
 from assistant.retrieval.parsing import SUPPORTED_SUFFIXES
@@ -61,10 +62,8 @@ class Planner:
         """
         path = path.expanduser()
         single = not path.is_dir()
-        if not single:
-            folder = str(path.resolve())
-        elif path.exists() or path.is_symlink():
-            folder = str(path.resolve().parent)
+        if not single or path.exists() or path.is_symlink():
+            folder = folder_of(path)
         else:
             missing = FileFailure(source=str(path), reason="no such file or folder")
             return Plan(str(path.absolute().parent), Walk(failed=[missing]), True)

@@ -93,6 +93,7 @@ class LexicalIndex:
         self.retriever = retriever
         # each chunk's length in indexed words (bm25s keeps only their average), for a role's own average
         self.lengths = lengths
+        self.average_length = float(lengths.mean()) if lengths is not None and len(lengths) else 0.0
         self.ids = np.array(ids, dtype="S") if ids else np.array([], dtype="S1")
         self.label_names = sorted(set(labels))
         codes = {name: n for n, name in enumerate(self.label_names)}
@@ -251,7 +252,7 @@ class LexicalIndex:
         scores = np.zeros(len(self), dtype=np.float32)
         averages = None  # (every chunk's average length, the role's), when they differ
         if self.lengths is not None and total < len(self):
-            averages = (float(self.lengths.mean()), float(self.lengths[wanted].mean()))
+            averages = (self.average_length, float(self.lengths[wanted].mean()))
         contributions: dict[int, np.ndarray] = {}
         for token_id in token_ids:  # a word asked twice counts twice, as in bm25s
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
