@@ -285,3 +285,47 @@ def test_pdf_sentence_running_over_a_page_break_is_one_quote_at_its_first_page(t
     assert text_of.get(whole) == 1  # one paragraph, at the page its first sentence starts on
     assert text_of.get("The review closed on 30 October 2025.") == 2
     assert text_of.get("Recommendation: amend the procedure.") == 3  # a page that ended a sentence is not joined
+
+
+def test_pdf_headings_set_in_type_are_headings_nested_by_size(tmp_path):
+    """Word and LibreOffice PDFs often head sections without numbers: the type sets them apart."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "audit.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    y = 780
+
+    def line(text: str, font: str = "Helvetica", size: float = 10, gap: float = 14) -> None:
+        nonlocal y
+        pdf.setFont(font, size)
+        pdf.drawString(72, y, text)
+        y -= gap
+
+    line("Internal Audit Report: AI Management System (AIMS)", "Helvetica-Bold", 18, 22)
+    line("2025", "Helvetica-Bold", 18, 30)  # the title's second line: not a page number
+    line("Report reference IA-2025-09. Issued 28 November 2025.", gap=24)
+    line("Detailed findings", "Helvetica-Bold", 14, 22)
+    line("NC-01 (Major): BedFlow impact assessment overdue", "Helvetica-BoldOblique", 12, 18)
+    line("Evidence: the last impact assessment for BedFlow was approved on 19 September 2023.", gap=24)
+    line("Overall opinion: partially effective.", "Helvetica-Bold", 10, 24)  # a bold sentence is text
+    line("NC-02 (Minor): Competency sign-off missing", "Helvetica-BoldOblique", 12, 18)
+    line("Evidence: of 64 clinicians with access, 9 had no sign-off recorded.", gap=24)
+    line("Who this applies to", "Helvetica-Bold", 10, 16)  # bold at the body's size, standing alone
+    line("Every member of staff who uses an approved AI tool at work.", gap=24)
+    line("Table 1 shows the owners of each finding and their due dates.", "Helvetica", 8, 12)
+    pdf.save()
+    doc = parse_bytes(path.read_bytes(), "audit.pdf")
+    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert doc.title == "Internal Audit Report: AI Management System (AIMS) 2025"
+    assert trail_of["Evidence: the last impact assessment for BedFlow was approved on 19 September 2023."] == (
+        "Detailed findings", "NC-01 (Major): BedFlow impact assessment overdue")
+    assert trail_of["Overall opinion: partially effective."] == (
+        "Detailed findings", "NC-01 (Major): BedFlow impact assessment overdue")
+    assert trail_of["Evidence: of 64 clinicians with access, 9 had no sign-off recorded."] == (
+        "Detailed findings", "NC-02 (Minor): Competency sign-off missing")
+    # bold at the body's size ranks below every larger heading: it nests under them
+    assert trail_of["Every member of staff who uses an approved AI tool at work."][-1] == "Who this applies to"
+    assert trail_of["Report reference IA-2025-09. Issued 28 November 2025."] == ()
+    assert "NC-01 (Major): BedFlow impact assessment overdue" not in trail_of  # a heading is no quote
+    assert "2025" not in trail_of

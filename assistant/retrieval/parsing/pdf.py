@@ -7,6 +7,10 @@ numbered headings tracked across pages.
 - Lines that repeat at the top or bottom of most pages (running headers and footers such as
   "Company | Title | Classification: Internal Page 3 of 5") and page-number lines are kept out of
   chunks, but searched for a classification marker (they are the document's header text).
+- A heading is a numbered or named line ("3.2 Reporting", "Article 5"), or a short line set apart by its
+  type: larger than the body text, or bold throughout at the body's size, and not ending as a sentence
+  or a lead-in does ("NC-01 (Major): BedFlow assessment overdue", "Who this applies to"). Headings set
+  in type nest by size (the larger outside); a heading wrapped over two lines is one heading.
 - Wrapped lines are joined into paragraphs; a paragraph ends where the vertical gap between lines
   grows or a list item starts. A bullet whose glyph maps to no character (pdfminer's "(cid:127)")
   reads as "•"; other such placeholders are dropped.
@@ -20,11 +24,12 @@ from __future__ import annotations
 
 import io
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
-from assistant.core.text import heading_level, trail_titles, update_trail
+from assistant.core.text import heading_level, reads_as_clause, trail_titles, update_trail
 from assistant.retrieval.parsing.base import ParseError, TextBuilder, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
@@ -35,6 +40,12 @@ _PAGE_REFERENCE = re.compile(r"\bpage\s*\d+(?:\s*(?:of|/)\s*\d+)?\b", re.I)
 FURNITURE_MAX_WORDS = 14  # a running header or footer is short; a longer line repeats only if exactly the same
 EDGE_LINES = 3  # how many lines at the top and at the bottom of a page may be furniture
 PARAGRAPH_GAP = 0.45  # a vertical gap wider than this share of a line's height starts a new paragraph
+LARGER = 1.15  # type at least this many times the body's size sets a line apart as a heading
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi\b", re.I)
+_HEADING_WORDS = 14  # a heading set in type is at most this many words
+# What tools write as a PDF's title when its author gave none ("untitled", "Microsoft Word - policy.docx")
+_PLACEHOLDER_TITLE = re.compile(r"^(?:untitled|document\d*|microsoft (?:word|powerpoint|excel) - .*|"
+                                r".*\.(?:docx?|odt|rtf|pdf|txt))$", re.I)
 
 
 @dataclass
@@ -42,6 +53,8 @@ class _Line:
     text: str
     top: float
     bottom: float
+    size: float = 0.0  # the type's size (the median of its characters'); 0 when unknown (pypdf's text)
+    bold: bool = False  # every character set in a bold face
 
 
 @dataclass
@@ -67,14 +80,19 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         raise ParseError("no extractable text (a scanned or image-only PDF?)")
     meta = reader.metadata or {}
     furniture = _furniture([lines for lines, _ in pages])
+    styles = _HeadingStyles(pages, furniture)
     vocab = vocabulary(line.text for lines, _ in pages for line in lines)
     builder = TextBuilder()
     trail: list[tuple[int, str]] = []
     title = str(meta.get("/Title") or "").strip()
+    if _PLACEHOLDER_TITLE.match(title):
+        title = ""  # a tool's placeholder, not the document's title: its first line names it better
     found_furniture: list[str] = []
     tables = _Tables(vocab)
     body: list[str] = []
     body_page = 1  # the page the pending paragraph starts on
+    last_heading: _Line | None = None  # the heading (or title) line just read, which a wrapped line continues
+    last_title = ""  # its text (with the lines that continued it)
     for number, (lines, page_tables) in enumerate(pages, start=1):
         carried = bool(body)  # a paragraph the last page ended in the middle of a sentence
         previous: _Line | None = None
@@ -87,7 +105,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                                                               or _is_furniture(item, edges, furniture))):
                 carried = False  # the page's first content decides (furniture above it does not)
                 opening = item.text.strip() if isinstance(item, _Line) else ""
-                if _continues(opening) and heading_level(opening) is None:
+                if _continues(opening) and heading_level(opening) is None and styles.level(item) is None:
                     tables.ended()
                     body.append(opening)  # the sentence goes on here: the paragraph it started takes it
                     previous, first = item, False
@@ -96,28 +114,47 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             if isinstance(item, _Table):
                 _flush(builder, body, trail, body_page)
                 tables.add(builder, item.rows, trail, number, continues=first)
-                previous, first = None, False
+                previous, first, last_heading = None, False, None
                 continue
             line = item
             text = line.text.strip()
             if not text:
                 continue
+            # a heading's second line first: a title's year ("... (AIMS)" / "2025") near the top is no page number
+            if last_heading is not None and styles.wraps(last_heading, line):
+                if trail and trail[-1][1] == last_title:  # the heading goes on: one heading over two lines
+                    trail[-1] = (trail[-1][0], f"{last_title} {text}")
+                elif title == last_title:
+                    title = f"{title} {text}"
+                last_title = f"{last_title} {text}"
+                builder.add_plain(text, separator=" ")
+                last_heading = line
+                continue
+            last_heading = None
             if _is_furniture(line, edges, furniture):
                 found_furniture.append(text)
                 continue
             tables.ended()
             first = False
             level = heading_level(text)
-            if level is None and not title and number == 1:
-                title = text
+            styled = styles.level(line)
+            # the document's title: its first line when it has no title in its metadata, or a first line set
+            # in its largest type (the title printed on page 1, which heads no section of its own)
+            if level is None and number == 1 and not builder.blocks and not trail and (not title or styled == 1):
+                title = title or text
+                last_title = text
                 builder.add_plain(text)
                 previous = None
+                last_heading = line if styled is not None else None
                 continue
+            if styled is not None:  # set apart by its type: its place among the headings' sizes
+                level = styled
             if level is not None:
                 _flush(builder, body, trail, body_page)
                 update_trail(trail, level, text)
                 builder.add_plain(text)
                 previous = None
+                last_heading, last_title = (line if styled is not None else None), text
                 continue
             if previous is not None and body and _new_paragraph(previous, line, text):
                 _flush(builder, body, trail, body_page)
@@ -138,6 +175,50 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         metadata_label=_metadata_label(meta),
         header_text=header_lines,
     )
+
+
+class _HeadingStyles:
+    """Which lines of a PDF its type sets apart as headings, and at what level.
+
+    The body's size is the most common size of the document's text (by characters, furniture left out).
+    A heading is larger than that, or bold throughout at that size; never smaller (table headers, notes).
+    Its level is its place among the document's heading sizes, larger first, bold before regular at a
+    size, so a heading nests under the larger headings before it whatever its numbering says.
+    """
+
+    def __init__(self, pages: list[tuple[list[_Line], list[_Table]]], furniture: set[tuple[str, int]]) -> None:
+        sizes: Counter[float] = Counter()
+        for lines, _ in pages:
+            edges = _edges(lines)
+            for line in lines:
+                if line.size and not _is_furniture(line, edges, furniture):
+                    sizes[round(line.size, 1)] += len(line.text)
+        self.body = sizes.most_common(1)[0][0] if sizes else 0.0
+        ranks = {(round(line.size, 1), line.bold) for lines, _ in pages for line in lines if self._styled(line)}
+        self.ranks = {style: n for n, style in enumerate(sorted(ranks, key=lambda s: (-s[0], not s[1])), start=1)}
+
+    def _styled(self, line: _Line) -> bool:
+        if not self.body or not line.size or line.size < self.body - 0.25:
+            return False
+        if not (line.bold or line.size >= self.body * LARGER):
+            return False
+        text = line.text.strip()
+        words = text.split()
+        return (0 < len(words) <= _HEADING_WORDS and len(text) <= 110 and any(c.isalpha() for c in text)
+                and text[-1] not in ".,;:" and not _LIST_ITEM.match(text) and not reads_as_clause(text))
+
+    def level(self, line: _Line) -> int | None:
+        """The heading level its type gives the line, or None for a line of text."""
+        return self.ranks.get((round(line.size, 1), line.bold)) if self._styled(line) else None
+
+    def wraps(self, heading: _Line, line: _Line) -> bool:
+        """Whether `line` carries on the heading line just before it (the same type, no paragraph gap)."""
+        if not heading.size or (round(heading.size, 1), heading.bold) != (round(line.size, 1), line.bold):
+            return False
+        text = line.text.strip()
+        height = max(line.bottom - line.top, 1.0)
+        return (0 <= line.top - heading.bottom <= PARAGRAPH_GAP * height and len(text.split()) <= _HEADING_WORDS
+                and heading_level(text) is None and not _LIST_ITEM.match(text))
 
 
 def _table_text(tables: list[_Table]) -> str:
@@ -183,8 +264,18 @@ def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    lines = [_Line(_glyphs(line["text"]), line["top"], line["bottom"]) for line in text_page.extract_text_lines()]
+    lines = [_Line(_glyphs(line["text"]), line["top"], line["bottom"], *_type_of(line.get("chars") or []))
+             for line in text_page.extract_text_lines()]
     return lines, tables
+
+
+def _type_of(chars: list[dict]) -> tuple[float, bool]:
+    """A line's type: the median size of its characters and whether every one is set in a bold face."""
+    inked = [c for c in chars if str(c.get("text", "")).strip()]
+    if not inked:
+        return 0.0, False
+    size = float(statistics.median(float(c.get("size") or 0.0) for c in inked))
+    return size, all(_BOLD_FONT.search(str(c.get("fontname", ""))) for c in inked)
 
 
 def _glyphs(text: str) -> str:
