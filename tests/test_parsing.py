@@ -329,3 +329,37 @@ def test_pdf_headings_set_in_type_are_headings_nested_by_size(tmp_path):
     assert trail_of["Report reference IA-2025-09. Issued 28 November 2025."] == ()
     assert "NC-01 (Major): BedFlow impact assessment overdue" not in trail_of  # a heading is no quote
     assert "2025" not in trail_of
+
+
+def test_docx_bold_paragraphs_and_styles_based_on_headings_head_sections(tmp_path):
+    """Many Word documents head sections with a bold line, or a house style built on a Heading style."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.add_heading("Acceptable use of AI", level=1)
+    house = document.styles.add_style("Policy Heading", WD_STYLE_TYPE.PARAGRAPH)
+    house.base_style = document.styles["Heading 2"]
+    document.add_paragraph("Meetings and recordings", style="Policy Heading")
+    document.add_paragraph("AI note-takers must not join a meeting where patients are discussed.")
+    document.add_paragraph().add_run("Who this applies to").bold = True
+    document.add_paragraph("Every member of staff who uses an approved AI tool at work.")
+    document.add_paragraph().add_run("Do not paste patient data into any AI tool.").bold = True  # a sentence
+    document.add_paragraph(style="List Bullet").add_run("Short bold item").bold = True  # a list item
+    document.add_paragraph().add_run("Exceptions").bold = True
+    document.add_paragraph("The chair may approve an exception in writing.")
+    document.add_heading("Incidents", level=2)
+    document.add_paragraph("Report an AI incident within 24 hours.")
+    path = tmp_path / "aup.docx"
+    document.save(path)
+    doc = parse_bytes(path.read_bytes(), "aup.docx")
+    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert trail_of["AI note-takers must not join a meeting where patients are discussed."] == (
+        "Acceptable use of AI", "Meetings and recordings")
+    assert trail_of["Every member of staff who uses an approved AI tool at work."] == (
+        "Acceptable use of AI", "Meetings and recordings", "Who this applies to")
+    assert trail_of["Do not paste patient data into any AI tool."] == (
+        "Acceptable use of AI", "Meetings and recordings", "Who this applies to")
+    assert "Short bold item" in trail_of  # a list item stays text
+    assert trail_of["The chair may approve an exception in writing."][-1] == "Exceptions"  # replaces its sibling
+    assert trail_of["Report an AI incident within 24 hours."] == ("Acceptable use of AI", "Incidents")

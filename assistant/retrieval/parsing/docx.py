@@ -1,5 +1,9 @@
 """DOCX: paragraphs under their Heading-style trail, and tables as one record per row.
 
+A heading is a paragraph in a Heading style (or a style based on one), or a short paragraph set in
+bold throughout that does not end as a sentence or a lead-in does ("Who this applies to"): many
+documents head their sections that way. Such a bold heading nests under the styled heading before it.
+
 A cell's paragraphs and line breaks are joined into one line, mending words a narrow column broke
 ("Recommende" / "d"), so a record reads `Column: value` with the value as one phrase.
 
@@ -14,11 +18,12 @@ import re
 import zipfile
 
 from assistant.core.models import ParsedDocument
-from assistant.core.text import trail_titles, update_trail
+from assistant.core.text import reads_as_clause, trail_titles, update_trail
 from assistant.retrieval.parsing.base import ParseError, TextBuilder, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
+_BOLD_HEADING_WORDS = 14  # a bold paragraph of at most this many words may head a section
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
@@ -70,14 +75,41 @@ def _add_paragraph(builder: TextBuilder, trail: list[tuple[int, str]], paragraph
     if style.lower() == "title":
         builder.add_plain(text)
         return title or text
-    heading = _HEADING_STYLE.match(style)
-    if heading:
-        update_trail(trail, int(heading.group(1)), text)
+    level = _heading_level(paragraph.style)
+    if level is None and _bold_heading(paragraph, text, style):
+        styled = [lvl for lvl, _ in trail if lvl < _BOLD_LEVEL]
+        level = min(_BOLD_LEVEL, (styled[-1] if styled else 0) + 1)
+    if level is not None:
+        update_trail(trail, level, text)
         builder.add_plain(text)
         return title
     separator = "\n" if "list" in style.lower() and builder.blocks else "\n\n"
     builder.add(text, separator=separator, trail=trail_titles(trail))
     return title
+
+
+_BOLD_LEVEL = 9  # how deep a bold heading may sit: under every styled heading before it
+
+
+def _heading_level(style) -> int | None:
+    """The level of a Heading style, or of a style based on one ("Policy Heading 2" built on "Heading 2")."""
+    seen = 0
+    while style is not None and seen < 5:
+        match = _HEADING_STYLE.match(style.name or "")
+        if match:
+            return int(match.group(1))
+        style, seen = style.base_style, seen + 1
+    return None
+
+
+def _bold_heading(paragraph, text: str, style: str) -> bool:
+    """Whether a paragraph outside the Heading styles heads a section: short, all bold, not a sentence or list item."""
+    if (len(text) > 110 or len(text.split()) > _BOLD_HEADING_WORDS or text[-1] in ".,;:" or "list" in style.lower()
+            or reads_as_clause(text) or paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None):
+        return False
+    inherited = bool(paragraph.style is not None and paragraph.style.font.bold)
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(run.bold or (run.bold is None and inherited) for run in runs)
 
 
 def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab: set[str], table_name: str) -> None:
