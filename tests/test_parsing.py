@@ -363,3 +363,38 @@ def test_docx_bold_paragraphs_and_styles_based_on_headings_head_sections(tmp_pat
     assert "Short bold item" in trail_of  # a list item stays text
     assert trail_of["The chair may approve an exception in writing."][-1] == "Exceptions"  # replaces its sibling
     assert trail_of["Report an AI incident within 24 hours."] == ("Acceptable use of AI", "Incidents")
+
+
+CMS_PAGE = """<!doctype html><html><head><title>Acceptable use of AI | StaffNet</title></head><body>
+<div id="cookie-consent" role="dialog"><p>We use cookies to improve your experience. Accept all cookies?</p></div>
+<header class="site-header"><p>StaffNet | Classification: Internal</p></header>
+<div class="page-wrap">
+  <ol class="breadcrumb"><li>Home</li><li>Policies</li><li>Acceptable use of AI</li></ol>
+  <aside class="sidebar"><h2>Related pages</h2><p>Information security policy and records retention.</p></aside>
+  <main><h1>Acceptable use of AI</h1>
+    <p>Staff may use the approved assistant for drafting and summarising internal documents.</p>
+    <aside class="note"><p>Note: customer account numbers must never be entered into any AI tool.</p></aside>
+  </main>
+</div>
+<div role="contentinfo"><p>We acknowledge the Traditional Owners of the land on which we work.</p></div>
+</body></html>"""
+
+
+def test_html_site_chrome_is_dropped_and_main_is_read():
+    doc = parse_bytes(CMS_PAGE.encode(), "acceptable-use.html")
+    assert doc.title == "Acceptable use of AI"
+    texts = [doc.text[b.start : b.end] for b in doc.blocks]
+    assert texts == ["Staff may use the approved assistant for drafting and summarising internal documents.",
+                     "Note: customer account numbers must never be entered into any AI tool."]  # an aside in main stays
+    for chrome in ("cookies", "Related pages", "Traditional Owners", "Policies", "StaffNet"):
+        assert chrome not in doc.text
+    assert "Classification: Internal" in doc.header_text  # the banner still marks the page
+
+
+def test_html_without_main_drops_a_site_header_and_sidebar_but_not_an_articles_header():
+    page = ("<html><body><header><p>Tarrant intranet home</p></header><aside><p>Quick links: payroll</p></aside>"
+            "<article><header><h1>Incident reporting</h1></header><p>Report an AI incident within one hour.</p>"
+            "</article></body></html>")
+    doc = parse_bytes(page.encode(), "incidents.html")
+    assert doc.text.split() == "Incident reporting Report an AI incident within one hour.".split()
+    assert [b.trail for b in doc.blocks] == [("Incident reporting",)]

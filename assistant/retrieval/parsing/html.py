@@ -5,7 +5,9 @@ per body row, `Header: value` lines like a DOCX, Markdown or spreadsheet table, 
 M"; a table without header cells (an official journal's layout of "(a)" and its clause) stays one line
 per row, its cells in order.
 
-Scripts, styles, navigation and footers are dropped. Official journals such as EUR-Lex mark
+Scripts, styles and a site's chrome are dropped: navigation, footers, site headers and sidebars outside
+the content, breadcrumbs, cookie and consent notices, dialogs and search boxes. A page with a `<main>`
+element is read from it alone (what a reader of the page reads). Official journals such as EUR-Lex mark
 articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
 short paragraph that names an article, chapter, section or annex is a heading too. An EU act's
 recitals (from "Whereas:" to "HAVE ADOPTED THIS REGULATION:") sit under "Recitals", so a quote from
@@ -30,6 +32,10 @@ _LEGAL_HEADING = re.compile(
 )
 _LEGAL_LEVEL = {"annex": 1, "title": 1, "part": 1, "chapter": 2, "section": 3, "article": 4}
 # An EU act's preamble: its recitals run from "Whereas:" to the enacting formula ("HAVE ADOPTED THIS REGULATION:").
+# A site's chrome, around the content a reader came for: by ARIA role, and by a class or id that names it
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog"}
+_CHROME_NAME = re.compile(r"(?:^|[-_])(?:cookies?|consent|gdpr|breadcrumbs?|skip-?(?:link|to-content)|masthead|"
+                          r"site-(?:header|footer|nav)|sidebar|social|share-(?:links|buttons))(?:$|[-_])", re.I)
 _RECITALS_START = re.compile(r"^whereas\s*:$", re.IGNORECASE)
 RECITALS = "Recitals"
 
@@ -46,8 +52,10 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     meta_label = _meta_label(soup)
     for tag in soup.find_all(_DROP):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": "navigation"}):
-        tag.decompose()
+    # the page's opening words as a reader sees them, chrome included: a classification banner in a site
+    # header ("StaffNet | Internal: staff only") marks the page, though it is no quotable text
+    opening = _squash((soup.body or soup).get_text(" ", strip=True))[:600]
+    _drop_chrome(soup)
     units = list(_units(soup.body or soup))
     builder = TextBuilder()
     trail: list[tuple[int, str]] = []
@@ -76,7 +84,33 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         i += 1
     title = title or page_title
     return ParsedDocument(title=title or stem, text=builder.text, blocks=builder.blocks, format="html",
-                          metadata_label=meta_label, header_text=builder.text[:600])
+                          metadata_label=meta_label, header_text=opening + "\n" + builder.text[:600])
+
+
+def _drop_chrome(soup) -> None:
+    """Remove a site's chrome around the content; keep only `<main>` when the page has one with text."""
+    for tag in soup.find_all(attrs={"role": True}):
+        if not tag.decomposed and str(tag.get("role", "")).lower() in _CHROME_ROLES:
+            tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        names = [str(tag.get("id") or "")] + [str(c) for c in (tag.get("class") or [])]
+        if any(_CHROME_NAME.search(name) for name in names if name) and tag.name not in ("main", "body", "html"):
+            tag.decompose()
+    main = soup.find("main") or soup.find(attrs={"role": "main"})
+    if main is not None and main.get_text(strip=True):
+        body = soup.body or soup
+        node = main
+        while node is not body and node.parent is not None:  # what sits beside main, or beside what holds it
+            for sibling in list(node.parent.children):
+                if sibling is not node:
+                    sibling.extract()
+            node = node.parent
+        return
+    for tag in soup.find_all(("header", "aside")):  # no main: a site header or sidebar outside any article
+        if not tag.decomposed and tag.find_parent(("article", "section")) is None:
+            tag.decompose()
 
 
 def _page_title(soup) -> str:
