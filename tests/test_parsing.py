@@ -398,3 +398,72 @@ def test_html_without_main_drops_a_site_header_and_sidebar_but_not_an_articles_h
     doc = parse_bytes(page.encode(), "incidents.html")
     assert doc.text.split() == "Incident reporting Report an AI incident within one hour.".split()
     assert [b.trail for b in doc.blocks] == [("Incident reporting",)]
+
+
+def test_pdf_control_block_and_a_row_cut_by_a_page_break_in_a_libreoffice_pdf():
+    """A Word document exported by LibreOffice: its control block reads as its pairs, and the findings row the
+    page break cut in two (the rest of its Finding cell atop page 2) is one record."""
+    name = "internal-audit-report-2026.pdf"
+    doc = parse_bytes((SAMPLE.parent / "tarrantvalley" / name).read_bytes(), name)
+    texts = [doc.text[b.start : b.end] for b in doc.blocks]
+    assert {"Report number: IA-2026-02", "Lead auditor: Natalie Chow, Director",
+            "Fieldwork: 2 to 13 February 2026"} <= set(texts)
+    f1 = [t for t in texts if t.startswith("No.: F1")]
+    assert len(f1) == 1
+    assert "without being registered in the AI system inventory or screened for impact" in " ".join(f1[0].split())
+    assert "Management response: Agreed. CodeAssist registered 11 March 2026." in f1[0]
+    assert not any(t.startswith("Finding:") for t in texts)  # no orphaned half of the row
+
+
+def test_key_value_tables_and_generic_value_columns_read_as_pairs():
+    from assistant.retrieval.parsing.base import key_value_table, record_text
+
+    assert key_value_table([["Report number", "IA-2026-02"], ["Lead auditor", "Natalie Chow"]])
+    assert key_value_table([["Meeting", "AI management review MR-2026-01"], ["Chair", "Fiona Aldridge"]])
+    assert key_value_table([["Owner:", "Jane Smith"], ["Status:", "Draft"]])
+    for header in (["Group", "Features (19)"], ["Party", "What they need from us on AI"],
+                   ["Objective", "Position at 31 January 2026"], ["Role", "Responsibility"]):
+        assert not key_value_table([header, ["a", "b"]]), header
+    assert record_text(["Field", "Value"], ["Supplier", "Convergent CX"]) == "Supplier: Convergent CX"
+    assert record_text(["Role", "Responsibility"], ["Board", "Approves"]) == "Role: Board\nResponsibility: Approves"
+
+
+def test_pdf_numbered_list_item_in_body_type_is_no_heading_where_headings_are_set_in_type(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "procedure.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for y, font, size, text in [(800, "Helvetica-Bold", 18, "AI Incident Procedure"),
+                                (780, "Helvetica-Bold", 14, "Appendix A. Checklist for system owners"),
+                                (755, "Helvetica", 10, "5. Preserve evidence: logs, prompts and outputs."),
+                                (740, "Helvetica", 10, "6. Agree customer communication with the Customer Experience"),
+                                (726, "Helvetica", 10, "Manager and Corporate Communications."),
+                                (700, "Helvetica-Bold", 14, "2. Reporting"),
+                                (680, "Helvetica", 10, "Report every AI incident within one hour of noticing it.")]:
+        pdf.setFont(font, size)
+        pdf.drawString(72, y, text)
+    pdf.save()
+    doc = parse_bytes(path.read_bytes(), "procedure.pdf")
+    trail_of = {" ".join(doc.text[b.start : b.end].split()): b.trail for b in doc.blocks}
+    item = "6. Agree customer communication with the Customer Experience Manager and Corporate Communications."
+    assert trail_of[item] == ("Appendix A. Checklist for system owners",)
+    assert trail_of["Report every AI incident within one hour of noticing it."] == ("2. Reporting",)
+
+
+def test_html_faq_summary_heads_its_answer():
+    page = ("<html><body><main><h1>How we use AI</h1><h2>Frequently asked questions</h2>"
+            "<details><summary>Are my chats with Tilly kept?</summary><p>Yes. We keep transcripts for 2 years.</p>"
+            "</details><dl><dt>Tilly</dt><dd>Our website chat assistant.</dd></dl></main></body></html>")
+    doc = parse_bytes(page.encode(), "ai.html")
+    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert trail_of["Yes. We keep transcripts for 2 years."] == (
+        "How we use AI", "Frequently asked questions", "Are my chats with Tilly kept?")
+    assert trail_of["Our website chat assistant."][-1] == "Tilly"
+
+
+def test_pdf_symbol_font_bullet_in_a_private_use_character_reads_as_a_bullet():
+    from assistant.retrieval.parsing.pdf import _glyphs
+
+    assert _glyphs("\uf0b7 The committee meets monthly.") == "• The committee meets monthly."
+    assert _glyphs("Tick \uf0fc done") == "Tick  done"

@@ -40,6 +40,19 @@ class TextBuilder:
         if text:
             self._append(text, separator)
 
+    def replace_last(self, text: str) -> None:
+        """Rewrite the last block's text (nothing may have been added after it), keeping its locator.
+
+        For a table row that a page break cut in two: its second half, atop the next page, completes it.
+        """
+        last = self.blocks[-1]
+        if self._length != last.end:
+            raise ValueError("text was added after the last block")
+        text = text.strip()
+        self._parts[-1] = text
+        self._length = last.start + len(text)
+        self.blocks[-1] = last.model_copy(update={"end": self._length})
+
     def _append(self, text: str, separator: str) -> int:
         if self._length:
             self._parts.append(separator)
@@ -65,11 +78,50 @@ def names_columns(header: list[str]) -> bool:
     return not any(_CAPTION.match(cell) or len(cell.split()) > COLUMN_NAME_WORDS for cell in header)
 
 
+_GENERIC_VALUE = {"value", "values", "detail", "details"}  # a column that holds what its row's first cell names
+
+
 def record_text(header: list[str], cells: list[str]) -> str:
     """A table row as a record: one `Header: value` line per non-empty cell, a cell past the named
-    columns (or under an empty header) named `Column N`. One form for every format's tables."""
+    columns (or under an empty header) named `Column N`. One form for every format's tables.
+
+    A two-column table of "Field | Value" (or "Item | Details") pairs reads as its pairs: "Supplier:
+    Convergent CX", not "Field: Supplier / Value: Convergent CX"."""
+    if (len(header) == 2 and header[1].strip().lower() in _GENERIC_VALUE and len(cells) == 2 and cells[0].strip()
+            and cells[1].strip()):
+        return f"{cells[0].strip().rstrip(':')}: {cells[1].strip()}"
     return "\n".join(f"{header[i] if i < len(header) and header[i] else f'Column {i + 1}'}: {value}"
                      for i, value in enumerate(cells) if value)
+
+
+# A value that cannot be a column's name: a reference or version ("IA-2026-02", "TVW-POL-001", "v2.0", "3") or a date.
+# Its letter groups must be apart (a separator after each), or a long line of words backtracks for minutes.
+_REFERENCE_VALUE = re.compile(r"^(?:[A-Za-z]{1,8}[-/ ])*[A-Za-z]{0,8}\d[\w./-]*$"
+                              r"|^\d{1,2} [A-Z][a-z]+ \d{4}$|^\d{4}-\d{2}-\d{2}$")
+# The first key of a document's control block
+_CONTROL_KEYS = re.compile(r"^(?:document|report|policy|procedure|reference|ref|version|meeting|title|owner|"
+                           r"author|prepared by|approved by|issued|date|status|classification|review)\b", re.I)
+
+
+def key_value_table(rows: list[list[str]]) -> bool:
+    """Whether a table is a list of `key | value` pairs (a document's control block: "Report number |
+    IA-2026-02", "Lead auditor | Natalie Chow") rather than rows under a header.
+
+    Two columns whose keys end in ":", or whose first row pairs a key with a value no column is named
+    by: a reference, a version or a date, or, after a control block's usual first key (document,
+    report, meeting, version...), a value with a figure or of more than four words. Read under a
+    header, every row would be named after that first pair ("Report number: Lead auditor").
+    """
+    if len(rows) < 2 or any(len(row) > 2 for row in rows) or len(rows[0]) != 2:
+        return False
+    key, value = (cell.strip() for cell in rows[0])
+    if not key or not value:
+        return False
+    keys = [row[0].strip() for row in rows if row and row[0].strip()]
+    if sum(k.endswith(":") for k in keys) * 2 > len(keys):
+        return True
+    return bool(_REFERENCE_VALUE.match(value)) or bool(
+        _CONTROL_KEYS.match(key) and (re.search(r"\d", value) or len(value.split()) > 4))
 
 
 def decode_text(data: bytes) -> str:

@@ -30,6 +30,7 @@ _BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "caption", "figcaption", 
 _LEGAL_HEADING = re.compile(
     r"^(ANNEX|Annex|CHAPTER|Chapter|SECTION|Section|TITLE|Title|PART|Part|Article)\s+([0-9IVXLC]+[a-z]?)\b(.*)$"
 )
+_BELOW_HEADINGS = 7  # a <summary> or <dt> heads its answer under the page's h1-h6 headings
 _LEGAL_LEVEL = {"annex": 1, "title": 1, "part": 1, "chapter": 2, "section": 3, "article": 4}
 # An EU act's preamble: its recitals run from "Whereas:" to the enacting formula ("HAVE ADOPTED THIS REGULATION:").
 # A site's chrome, around the content a reader came for: by ARIA role, and by a class or id that names it
@@ -243,6 +244,8 @@ def _heading(units: list[tuple[str, object]], i: int) -> tuple[int | None, str, 
     name, text = units[i]
     if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return int(name[1]), text, 1
+    if name in ("summary", "dt") and len(text) <= 160:  # an FAQ's question, a glossary's term: heads what follows
+        return _BELOW_HEADINGS, text, 1
     match = _LEGAL_HEADING.match(text)
     if not match or len(text) > 160 or name == "tr":
         return None, "", 0

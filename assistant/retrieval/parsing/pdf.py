@@ -30,10 +30,11 @@ from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import heading_level, reads_as_clause, trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, record_text
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")  # pdfminer's name for a glyph its font maps to no character
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # a symbol font's glyphs (bullets, ticks) mapped to no real character
 _LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[#\d]+(?:\s*(?:of|/)\s*[#\d]+)?\s*$|^\s*[-–]\s*[#\d]+\s*[-–]\s*$", re.I)
 _PAGE_REFERENCE = re.compile(r"\bpage\s*\d+(?:\s*(?:of|/)\s*\d+)?\b", re.I)
@@ -136,8 +137,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                 continue
             tables.ended()
             first = False
-            level = heading_level(text)
             styled = styles.level(line)
+            level = heading_level(text) if styled is not None or not styles.plain_numbered(line) else None
             # the document's title: its first line when it has no title in its metadata, or a first line set
             # in its largest type (the title printed on page 1, which heads no section of its own)
             if level is None and number == 1 and not builder.blocks and not trail and (not title or styled == 1):
@@ -205,11 +206,17 @@ class _HeadingStyles:
         text = line.text.strip()
         words = text.split()
         return (0 < len(words) <= _HEADING_WORDS and len(text) <= 110 and any(c.isalpha() for c in text)
-                and text[-1] not in ".,;:" and not _LIST_ITEM.match(text) and not reads_as_clause(text))
+                and text[-1] not in ".,;:" and not reads_as_clause(text)
+                and (not _LIST_ITEM.match(text) or heading_level(text) is not None))  # "1. Purpose" heads a section
 
     def level(self, line: _Line) -> int | None:
         """The heading level its type gives the line, or None for a line of text."""
         return self.ranks.get((round(line.size, 1), line.bold)) if self._styled(line) else None
+
+    def plain_numbered(self, line: _Line) -> bool:
+        """A numbered line in the body's type in a document that sets its headings in type: a list item
+        ("6. Agree customer communication with ...", wrapped), not a heading, however it is numbered."""
+        return bool(self.ranks) and line.text.lstrip()[:1].isdigit() and not self._styled(line)
 
     def wraps(self, heading: _Line, line: _Line) -> bool:
         """Whether `line` carries on the heading line just before it (the same type, no paragraph gap)."""
@@ -279,8 +286,14 @@ def _type_of(chars: list[dict]) -> tuple[float, bool]:
 
 
 def _glyphs(text: str) -> str:
-    """Text with pdfminer's "(cid:N)" placeholders gone: a line opening with one (a bullet drawn in a symbol
-    font) gets "•", so it reads as a list item; anywhere else the placeholder is dropped."""
+    """Text with pdfminer's "(cid:N)" placeholders and private-use characters gone: a line opening with one (a
+    bullet drawn in a symbol font, such as Word's U+F0B7) gets "•", so it reads as a list item; anywhere else
+    it is dropped."""
+    if _PRIVATE_USE.search(text):
+        stripped = text.lstrip()
+        if _PRIVATE_USE.match(stripped):
+            text = "• " + _PRIVATE_USE.sub("", stripped, count=1).lstrip()
+        text = _PRIVATE_USE.sub("", text)
     if "(cid:" not in text:
         return text
     stripped = text.lstrip()
@@ -309,7 +322,8 @@ class _Tables:
     def __init__(self, vocab: set[str]) -> None:
         self.vocab = vocab
         self.count = 0
-        self.open: tuple[str, list[str], int] | None = None  # (name, header, next row) of a table ending a page
+        # (name, header, next row, last row's cells) of a table ending a page
+        self.open: tuple[str, list[str], int, list[str]] | None = None
 
     def ended(self) -> None:
         """Text came after the last table: the next table is a new one."""
@@ -319,9 +333,24 @@ class _Tables:
             continues: bool) -> None:
         """One record per body row: `Header: value` lines, words broken inside cells joined again."""
         rows = [[join_cell_lines(cell, self.vocab) for cell in row] for row in rows]
+        last: list[str] = []
         if continues and self.open is not None and len(rows[0]) == len(self.open[1]):
-            name, header, number = self.open
+            name, header, number, last = self.open
             body = rows[1:] if rows[0] == header else rows
+            if body and last and not body[0][0] and any(body[0]) and builder.blocks:
+                # the page broke inside a row: its first cell is over the page, the rest of its words are here
+                last = [f"{a} {b}".strip() if b else a for a, b in zip(last, body[0] + [""] * len(last))]
+                builder.replace_last(record_text(header, last))
+                body = body[1:]
+        elif key_value_table(rows):  # a document's control block: each row names its own value
+            self.count += 1
+            name = f"Table {self.count}"
+            for number, row in enumerate(rows, start=1):
+                key, value = (cell.strip() for cell in (list(row) + ["", ""])[:2])
+                text = record_text([key.rstrip(":")], [value]) if value else key
+                builder.add(text, trail=trail_titles(trail), page=page, sheet=name, row=number, record=True)
+            self.open = None
+            return
         else:
             self.count += 1
             name, header, number, body = f"Table {self.count}", rows[0], 2, rows[1:]
@@ -329,7 +358,8 @@ class _Tables:
             builder.add(record_text(header, row), trail=trail_titles(trail), page=page, sheet=name, row=number,
                         record=True)
             number += 1
-        self.open = (name, header, number)
+            last = row
+        self.open = (name, header, number, last)
 
 
 def _unlock(reader) -> None:
