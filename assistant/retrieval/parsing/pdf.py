@@ -337,7 +337,8 @@ class _Tables:
         if continues and self.open is not None and len(rows[0]) == len(self.open[1]):
             name, header, number, last = self.open
             body = rows[1:] if rows[0] == header else rows
-            if body and last and not body[0][0] and any(body[0]) and builder.blocks:
+            cut = body and last and not body[0][0] and any(body[0])
+            if cut and builder.blocks and builder.blocks[-1].sheet == name:
                 # the page broke inside a row: its first cell is over the page, the rest of its words are here
                 last = [f"{a} {b}".strip() if b else a for a, b in zip(last, body[0] + [""] * len(last))]
                 builder.replace_last(record_text(header, last))
