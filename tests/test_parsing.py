@@ -463,7 +463,7 @@ def test_html_faq_summary_heads_its_answer():
 
 
 def test_pdf_symbol_font_bullet_in_a_private_use_character_reads_as_a_bullet():
-    from assistant.retrieval.parsing.pdf import _glyphs
+    from assistant.retrieval.parsing.pdf_layout import glyphs
 
-    assert _glyphs("\uf0b7 The committee meets monthly.") == "• The committee meets monthly."
-    assert _glyphs("Tick \uf0fc done") == "Tick  done"
+    assert glyphs("\uf0b7 The committee meets monthly.") == "• The committee meets monthly."
+    assert glyphs("Tick \uf0fc done") == "Tick  done"

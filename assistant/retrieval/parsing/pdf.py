@@ -24,44 +24,27 @@ from __future__ import annotations
 
 import io
 import re
-import statistics
-from collections import Counter
-from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
-from assistant.core.text import heading_level, reads_as_clause, trail_titles, update_trail
+from assistant.core.text import heading_level, trail_titles, update_trail
 from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
+from assistant.retrieval.parsing.pdf_layout import (
+    LIST_ITEM,
+    PARAGRAPH_GAP,
+    HeadingStyles,
+    Line,
+    PageTable,
+    edge_lines,
+    furniture_lines,
+    glyphs,
+    is_furniture,
+    type_of,
+)
 
-_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")  # pdfminer's name for a glyph its font maps to no character
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # a symbol font's glyphs (bullets, ticks) mapped to no real character
-_LIST_ITEM = re.compile(r"^\s*(?:[-•–*]|\(?[a-z0-9]{1,3}[.)])\s")
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[#\d]+(?:\s*(?:of|/)\s*[#\d]+)?\s*$|^\s*[-–]\s*[#\d]+\s*[-–]\s*$", re.I)
-_PAGE_REFERENCE = re.compile(r"\bpage\s*\d+(?:\s*(?:of|/)\s*\d+)?\b", re.I)
-FURNITURE_MAX_WORDS = 14  # a running header or footer is short; a longer line repeats only if exactly the same
-EDGE_LINES = 3  # how many lines at the top and at the bottom of a page may be furniture
-PARAGRAPH_GAP = 0.45  # a vertical gap wider than this share of a line's height starts a new paragraph
-LARGER = 1.15  # type at least this many times the body's size sets a line apart as a heading
-_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi\b", re.I)
-_HEADING_WORDS = 14  # a heading set in type is at most this many words
 # What tools write as a PDF's title when its author gave none ("untitled", "Microsoft Word - policy.docx")
 _PLACEHOLDER_TITLE = re.compile(r"^(?:untitled|document\d*|microsoft (?:word|powerpoint|excel) - .*|"
                                 r".*\.(?:docx?|odt|rtf|pdf|txt))$", re.I)
-
-
-@dataclass
-class _Line:
-    text: str
-    top: float
-    bottom: float
-    size: float = 0.0  # the type's size (the median of its characters'); 0 when unknown (pypdf's text)
-    bold: bool = False  # every character set in a bold face
-
-
-@dataclass
-class _Table:
-    top: float
-    rows: list[list[str]]
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
@@ -80,8 +63,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     if not any(lines or tables for lines, tables in pages):
         raise ParseError("no extractable text (a scanned or image-only PDF?)")
     meta = reader.metadata or {}
-    furniture = _furniture([lines for lines, _ in pages])
-    styles = _HeadingStyles(pages, furniture)
+    furniture = furniture_lines([lines for lines, _ in pages])
+    styles = HeadingStyles(pages, furniture)
     vocab = vocabulary(line.text for lines, _ in pages for line in lines)
     builder = TextBuilder()
     trail: list[tuple[int, str]] = []
@@ -92,27 +75,27 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     tables = _Tables(vocab)
     body: list[str] = []
     body_page = 1  # the page the pending paragraph starts on
-    last_heading: _Line | None = None  # the heading (or title) line just read, which a wrapped line continues
+    last_heading: Line | None = None  # the heading (or title) line just read, which a wrapped line continues
     last_title = ""  # its text (with the lines that continued it)
     for number, (lines, page_tables) in enumerate(pages, start=1):
         carried = bool(body)  # a paragraph the last page ended in the middle of a sentence
-        previous: _Line | None = None
-        edges = _edges(lines)
+        previous: Line | None = None
+        edges = edge_lines(lines)
         items = sorted([(line.top, 0, line) for line in lines] + [(t.top, 1, t) for t in page_tables],
                        key=lambda item: (item[0], item[1]))
         first = True  # nothing but furniture yet on this page
         for _, _, item in items:
-            if carried and not (isinstance(item, _Line) and (not item.text.strip()
-                                                              or _is_furniture(item, edges, furniture))):
+            if carried and not (isinstance(item, Line) and (not item.text.strip()
+                                                              or is_furniture(item, edges, furniture))):
                 carried = False  # the page's first content decides (furniture above it does not)
-                opening = item.text.strip() if isinstance(item, _Line) else ""
+                opening = item.text.strip() if isinstance(item, Line) else ""
                 if _continues(opening) and heading_level(opening) is None and styles.level(item) is None:
                     tables.ended()
                     body.append(opening)  # the sentence goes on here: the paragraph it started takes it
                     previous, first = item, False
                     continue
                 _flush(builder, body, trail, body_page)
-            if isinstance(item, _Table):
+            if isinstance(item, PageTable):
                 _flush(builder, body, trail, body_page)
                 tables.add(builder, item.rows, trail, number, continues=first)
                 previous, first, last_heading = None, False, None
@@ -132,7 +115,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                 last_heading = line
                 continue
             last_heading = None
-            if _is_furniture(line, edges, furniture):
+            if is_furniture(line, edges, furniture):
                 found_furniture.append(text)
                 continue
             tables.ended()
@@ -178,68 +161,18 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     )
 
 
-class _HeadingStyles:
-    """Which lines of a PDF its type sets apart as headings, and at what level.
-
-    The body's size is the most common size of the document's text (by characters, furniture left out).
-    A heading is larger than that, or bold throughout at that size; never smaller (table headers, notes).
-    Its level is its place among the document's heading sizes, larger first, bold before regular at a
-    size, so a heading nests under the larger headings before it whatever its numbering says.
-    """
-
-    def __init__(self, pages: list[tuple[list[_Line], list[_Table]]], furniture: set[tuple[str, int]]) -> None:
-        sizes: Counter[float] = Counter()
-        for lines, _ in pages:
-            edges = _edges(lines)
-            for line in lines:
-                if line.size and not _is_furniture(line, edges, furniture):
-                    sizes[round(line.size, 1)] += len(line.text)
-        self.body = sizes.most_common(1)[0][0] if sizes else 0.0
-        ranks = {(round(line.size, 1), line.bold) for lines, _ in pages for line in lines if self._styled(line)}
-        self.ranks = {style: n for n, style in enumerate(sorted(ranks, key=lambda s: (-s[0], not s[1])), start=1)}
-
-    def _styled(self, line: _Line) -> bool:
-        if not self.body or not line.size or line.size < self.body - 0.25:
-            return False
-        if not (line.bold or line.size >= self.body * LARGER):
-            return False
-        text = line.text.strip()
-        words = text.split()
-        return (0 < len(words) <= _HEADING_WORDS and len(text) <= 110 and any(c.isalpha() for c in text)
-                and text[-1] not in ".,;:" and not reads_as_clause(text)
-                and (not _LIST_ITEM.match(text) or heading_level(text) is not None))  # "1. Purpose" heads a section
-
-    def level(self, line: _Line) -> int | None:
-        """The heading level its type gives the line, or None for a line of text."""
-        return self.ranks.get((round(line.size, 1), line.bold)) if self._styled(line) else None
-
-    def plain_numbered(self, line: _Line) -> bool:
-        """A numbered line in the body's type in a document that sets its headings in type: a list item
-        ("6. Agree customer communication with ...", wrapped), not a heading, however it is numbered."""
-        return bool(self.ranks) and line.text.lstrip()[:1].isdigit() and not self._styled(line)
-
-    def wraps(self, heading: _Line, line: _Line) -> bool:
-        """Whether `line` carries on the heading line just before it (the same type, no paragraph gap)."""
-        if not heading.size or (round(heading.size, 1), heading.bold) != (round(line.size, 1), line.bold):
-            return False
-        text = line.text.strip()
-        height = max(line.bottom - line.top, 1.0)
-        return (0 <= line.top - heading.bottom <= PARAGRAPH_GAP * height and len(text.split()) <= _HEADING_WORDS
-                and heading_level(text) is None and not _LIST_ITEM.match(text))
-
-
-def _table_text(tables: list[_Table]) -> str:
+def _table_text(tables: list[PageTable]) -> str:
     """A page's tables as text searched for a classification marker: a two-cell row as `Key: Value`
     ("Classification: Confidential" in a document-control table), a wider row as its cells."""
     rows = [row for table in tables for row in table.rows]
     return "\n".join(": ".join(row) if len(row) == 2 else " ".join(row) for row in rows)[:2000]
 
 
-def _read_pages(data: bytes, reader) -> list[tuple[list[_Line], list[_Table]]]:
+def _read_pages(data: bytes, reader) -> list[tuple[list[Line], list[PageTable]]]:
     """Each page's text lines (outside its tables) and its tables; pypdf's text for a page pdfplumber fails on."""
     import pdfplumber
 
-    pages: list[tuple[list[_Line], list[_Table]]] = []
+    pages: list[tuple[list[Line], list[PageTable]]] = []
     try:
         pdf = pdfplumber.open(io.BytesIO(data), password="")
     except Exception:  # noqa: BLE001 - pdfminer refuses some files pypdf reads; read those with pypdf
@@ -255,14 +188,14 @@ def _read_pages(data: bytes, reader) -> list[tuple[list[_Line], list[_Table]]]:
     return pages
 
 
-def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
+def _plumb_page(page) -> tuple[list[Line], list[PageTable]]:
     tables = []
     boxes = []
     for table in page.find_tables():
-        rows = [[_glyphs((cell or "").strip()) for cell in row] for row in table.extract()]
+        rows = [[glyphs((cell or "").strip()) for cell in row] for row in table.extract()]
         rows = [row for row in rows if any(row)]
         if len(rows) >= 2 and max(len(row) for row in rows) >= 2:
-            tables.append(_Table(top=table.bbox[1], rows=rows))
+            tables.append(PageTable(top=table.bbox[1], rows=rows))
             boxes.append(table.bbox)
 
     def outside(obj) -> bool:
@@ -271,48 +204,22 @@ def _plumb_page(page) -> tuple[list[_Line], list[_Table]]:
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    lines = [_Line(_glyphs(line["text"]), line["top"], line["bottom"], *_type_of(line.get("chars") or []))
+    lines = [Line(glyphs(line["text"]), line["top"], line["bottom"], *type_of(line.get("chars") or []))
              for line in text_page.extract_text_lines()]
     return lines, tables
 
 
-def _type_of(chars: list[dict]) -> tuple[float, bool]:
-    """A line's type: the median size of its characters and whether every one is set in a bold face."""
-    inked = [c for c in chars if str(c.get("text", "")).strip()]
-    if not inked:
-        return 0.0, False
-    size = float(statistics.median(float(c.get("size") or 0.0) for c in inked))
-    return size, all(_BOLD_FONT.search(str(c.get("fontname", ""))) for c in inked)
-
-
-def _glyphs(text: str) -> str:
-    """Text with pdfminer's "(cid:N)" placeholders and private-use characters gone: a line opening with one (a
-    bullet drawn in a symbol font, such as Word's U+F0B7) gets "•", so it reads as a list item; anywhere else
-    it is dropped."""
-    if _PRIVATE_USE.search(text):
-        stripped = text.lstrip()
-        if _PRIVATE_USE.match(stripped):
-            text = "• " + _PRIVATE_USE.sub("", stripped, count=1).lstrip()
-        text = _PRIVATE_USE.sub("", text)
-    if "(cid:" not in text:
-        return text
-    stripped = text.lstrip()
-    if _UNMAPPED_GLYPH.match(stripped):
-        text = "• " + _UNMAPPED_GLYPH.sub("", stripped, count=1).lstrip()
-    return _UNMAPPED_GLYPH.sub("", text)
-
-
-def _pypdf_lines(page) -> list[_Line]:
+def _pypdf_lines(page) -> list[Line]:
     try:
         text = page.extract_text() or ""
     except Exception:  # noqa: BLE001 - one damaged page must not lose the others
         return []
-    return [_Line(line, -1.0, -1.0) for line in text.splitlines()]  # no geometry: one paragraph per section
+    return [Line(line, -1.0, -1.0) for line in text.splitlines()]  # no geometry: one paragraph per section
 
 
-def _new_paragraph(previous: _Line, line: _Line, text: str) -> bool:
+def _new_paragraph(previous: Line, line: Line, text: str) -> bool:
     height = max(line.bottom - line.top, 1.0)
-    return line.top - previous.bottom > PARAGRAPH_GAP * height or bool(_LIST_ITEM.match(text))
+    return line.top - previous.bottom > PARAGRAPH_GAP * height or bool(LIST_ITEM.match(text))
 
 
 class _Tables:
@@ -378,7 +285,7 @@ def _unlock(reader) -> None:
 def _ends_open(line: str) -> bool:
     """Whether a page's last line stops in the middle of a sentence (no closing punctuation, not a list item)."""
     end = line.rstrip()[-1:]
-    return bool(end) and (end.isalnum() or end in ",-–(") and not _LIST_ITEM.match(line)
+    return bool(end) and (end.isalnum() or end in ",-–(") and not LIST_ITEM.match(line)
 
 
 def _continues(line: str) -> bool:
@@ -392,7 +299,7 @@ def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], 
         return
     joined = body[0]
     for line in body[1:]:
-        if _LIST_ITEM.match(line):
+        if LIST_ITEM.match(line):
             joined += "\n" + line
         elif joined.endswith("-") and line[:1].islower():
             joined += line  # a word hyphenated at the line end
@@ -400,50 +307,6 @@ def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], 
             joined += " " + line
     builder.add(joined, trail=trail_titles(trail), page=page)
     body.clear()
-
-
-def _normalise(line: str) -> str:
-    return re.sub(r"\d+", "#", line.strip().lower())
-
-
-def _furniture_key(line: _Line) -> tuple[str, int]:
-    """What a line is counted under when looking for furniture: its place on the page (running headers
-    and footers are drawn at a fixed height) and its exact text when it is a heading or longer than
-    FURNITURE_MAX_WORDS words (body text), else its text with numbers as # ("Page #").
-
-    A long line's own page reference ("... | Classification: Internal Page 2 of 3") is still read as
-    "Page #", so a long running header that numbers its pages repeats like any other.
-    """
-    text = line.text.strip()
-    place = round(line.top / 6)
-    if heading_level(text) is not None or len(text.split()) > FURNITURE_MAX_WORDS:
-        return _PAGE_REFERENCE.sub("page #", text), place
-    return _normalise(text), place
-
-
-def _furniture(pages: list[list[_Line]]) -> set[tuple[str, int]]:
-    """Normalised lines that open or close most pages (running headers and footers)."""
-    if len(pages) < 2:
-        return set()
-    counts: Counter[str] = Counter()
-    for lines in pages:
-        texts = [line for line in lines if line.text.strip()]
-        counts.update({_furniture_key(line) for line in texts[:EDGE_LINES] + texts[-EDGE_LINES:]})
-    threshold = max(2, (len(pages) + 1) // 2)
-    return {key for key, count in counts.items() if count >= threshold and len(key[0]) < 200}
-
-
-def _edges(lines: list[_Line]) -> set[int]:
-    """The ids of the lines at the top and at the bottom of a page, where furniture sits."""
-    texts = [line for line in lines if line.text.strip()]
-    return {id(line) for line in texts[:EDGE_LINES] + texts[-EDGE_LINES:]}
-
-
-def _is_furniture(line: _Line, edges: set[int], furniture: set[tuple[str, int]]) -> bool:
-    """A running header or footer, or a page-number line, at the top or bottom of its page."""
-    if id(line) not in edges:
-        return False
-    return _furniture_key(line) in furniture or bool(_PAGE_NUMBER.match(_normalise(line.text)))
 
 
 def _metadata_label(meta) -> str | None:
