@@ -124,6 +124,15 @@ def key_value_table(rows: list[list[str]]) -> bool:
         _CONTROL_KEYS.match(key) and (re.search(r"\d", value) or len(value.split()) > 4))
 
 
+def pair_records(rows: list[list[str]]) -> list[str]:
+    """A key-value table's rows as records (`key_value_table`): `Key: value`, or the key alone where it has none."""
+    records = []
+    for row in rows:
+        key, value = (cell.strip() for cell in (list(row) + ["", ""])[:2])
+        records.append(record_text([key.rstrip(":")], [value]) if value else key)
+    return records
+
+
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else the detected encoding.
 

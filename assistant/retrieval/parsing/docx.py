@@ -19,7 +19,7 @@ import zipfile
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import reads_as_clause, trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, record_text
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, pair_records, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
@@ -119,9 +119,7 @@ def _add_table(builder: TextBuilder, trail: list[tuple[int, str]], table, vocab:
     if not rows:
         return
     if key_value_table(rows):  # a document's control block: each row names its own value
-        for number, row in enumerate(rows, start=1):
-            key, value = (cell.strip() for cell in (list(row) + ["", ""])[:2])
-            text = record_text([key.rstrip(":")], [value]) if value else key
+        for number, text in enumerate(pair_records(rows), start=1):
             builder.add(text, trail=trail_titles(trail), sheet=table_name, row=number, record=True)
         return
     header = rows[0]

@@ -27,7 +27,7 @@ import re
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import heading_level, trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, record_text
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, pair_records, record_text
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 from assistant.retrieval.parsing.pdf_layout import (
     LIST_ITEM,
@@ -253,9 +253,7 @@ class _Tables:
         elif key_value_table(rows):  # a document's control block: each row names its own value
             self.count += 1
             name = f"Table {self.count}"
-            for number, row in enumerate(rows, start=1):
-                key, value = (cell.strip() for cell in (list(row) + ["", ""])[:2])
-                text = record_text([key.rstrip(":")], [value]) if value else key
+            for number, text in enumerate(pair_records(rows), start=1):
                 builder.add(text, trail=trail_titles(trail), page=page, sheet=name, row=number, record=True)
             self.open = None
             return
