@@ -467,3 +467,60 @@ def test_pdf_symbol_font_bullet_in_a_private_use_character_reads_as_a_bullet():
 
     assert glyphs("\uf0b7 The committee meets monthly.") == "• The committee meets monthly."
     assert glyphs("Tick \uf0fc done") == "Tick  done"
+
+
+def test_a_memo_or_email_is_titled_by_its_subject_and_its_header_fields_stay_lines():
+    email = ("From: Claire Donnelly <claire@example.org>\nTo: All People Leaders <leaders@example.org>\n"
+             "Date: Tuesday, 7 April 2026 10:14 AM\nSubject: AI Essentials training - where we're at and the\n"
+             "30 April deadline\n\nHi everyone,\n\nThanks to all of you who have been chasing up completions in "
+             "your teams.\n")
+    doc = parse_bytes(email.encode(), "update.txt")
+    assert doc.title == "AI Essentials training - where we're at and the 30 April deadline"
+    header = doc.text[doc.blocks[0].start : doc.blocks[0].end]
+    assert header.split("\n")[:2] == ["From: Claire Donnelly <claire@example.org>",
+                                      "To: All People Leaders <leaders@example.org>"]  # fields, not one wrapped line
+    memo = ("MEMORANDUM\n\nFrom:     Professor Declan Whitcroft, Dean\nTo:       All teaching staff\n"
+            "Subject:  AI in our assessments - what I need from you\n          by 30 April\n"
+            "Classification: Internal\n\nColleagues,\n\nPlease read this before term starts.\n")
+    doc = parse_bytes(memo.encode(), "memo.txt")
+    assert doc.title == "AI in our assessments - what I need from you by 30 April"
+    assert all(b.trail == () for b in doc.blocks)  # the letterhead above the header heads nothing
+    # a "Subject:" line alone, with no other header field, is text like any other
+    assert parse_bytes(b"Minutes\n\nSubject: budget. We agreed it.\n", "m.txt").title == "Minutes"
+
+
+def test_plain_text_sentence_case_lines_head_the_prose_after_them():
+    email = ("Subject: Update\nFrom: Claire\n\nHi everyone,\n\nWhere we're at\n\nAs at 31 March, 86% have "
+             "completed the module.\n\nWhat happens next\n\n1. Everyone must complete it by 30 April.\n\n"
+             "Thanks again,\n\nClaire\n\nClaire Donnelly\nAI Governance Lead | Digital\n")
+    doc = parse_bytes(email.encode(), "update.txt")
+
+    def trail_of(opening: str) -> tuple[str, ...]:
+        return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
+
+    assert trail_of("As at 31 March") == ("Where we're at",)
+    assert trail_of("1. Everyone must") == ("What happens next",)  # a later one replaces it, not nests
+    assert trail_of("Hi everyone,") == ()  # a greeting heads nothing
+    assert any(doc.text[b.start : b.end] == "Claire" for b in doc.blocks)  # a signature's name stays text
+    numbered = parse_bytes(b"Staff update\n\n1. Training\n\nWhere we're at\n\nMost staff have done it.\n", "t.txt")
+    assert numbered.blocks[-1].trail == ("1. Training", "Where we're at")  # under the numbered section
+
+
+def test_plain_text_columns_aligned_with_spaces_read_as_records():
+    text = ("Results on the validation set:\n\n"
+            "  Finding               Sensitivity   Specificity   v4.1 sensitivity\n"
+            "  Pneumothorax          93.4%         88.1%         92.9%\n"
+            "  Pleural effusion      90.2%         86.7%         85.6%\n\n"
+            "By division:\n\n"
+            "  Digital & Technology       98%\n  Network Operations         79%\n\n"
+            "These are two sentences.  With two spaces between them.\nAnd a second line of prose  here.\n")
+    doc = parse_bytes(text.encode(), "notes.txt")
+    records = [doc.text[b.start : b.end] for b in doc.blocks if b.record]
+    assert records == [
+        "Finding: Pneumothorax\nSensitivity: 93.4%\nSpecificity: 88.1%\nv4.1 sensitivity: 92.9%",
+        "Finding: Pleural effusion\nSensitivity: 90.2%\nSpecificity: 86.7%\nv4.1 sensitivity: 85.6%",
+        "Digital & Technology: 98%", "Network Operations: 79%"]
+    assert [b.row for b in doc.blocks if b.record] == [2, 3, 2, 3]
+    assert "These are two sentences.  With two spaces" in doc.text  # prose whose columns do not line up
+    for block in doc.blocks:  # every span still points at its own text
+        assert doc.text[block.start : block.end].strip() == doc.text[block.start : block.end]

@@ -41,6 +41,7 @@ INJECTION = re.compile(
 )
 # The marker a list item's line opens with ("- ", "• ", "(a) ", "3. "): where a quote sits in a list.
 LIST_MARKER = re.compile(r"[ \t]*(?:[-•*–]|\(?[A-Za-z0-9]{1,4}[).])\s+")
+_FIELD_LINE = re.compile(r"^[A-Z][\w/&()-]*(?: [\w/&()-]+){0,3}:[ \t]")  # "Subject: ...", "Next review: ..."
 _LIST_LINE = re.compile(r"^\s*(?:[-•–*+>|]|\(?[A-Za-z0-9]{1,3}[.)])\s")
 WRAP_MIN_WIDTH = 40  # text wrapped narrower than this is a list of short lines, not wrapped prose
 WRAP_FULL_SHARE = 0.6  # a line shorter than this share of its paragraph's widest line ends where its author broke it
@@ -122,8 +123,9 @@ def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> l
     """Offsets of the line breaks in the paragraph text[start:end] that only wrap a line.
 
     A break is kept (a real line end) before a list item, quote or table line, after a line ending
-    in a colon, and, in plain text, after a line much shorter than the paragraph's widest line or in
-    a paragraph narrower than WRAP_MIN_WIDTH. In Markdown every other single break is a wrap (a
+    in a colon, and, in plain text, before a field of a header block ("To: ...", "Date: ..."), after
+    a line much shorter than the paragraph's widest line or in a paragraph narrower than
+    WRAP_MIN_WIDTH. In Markdown every other single break is a wrap (a
     soft break), except after a line ending in two spaces or a backslash (a hard break).
     """
     lines = text[start:end].split("\n")
@@ -140,7 +142,8 @@ def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> l
         if markdown:
             hard = hard or line.endswith("  ") or stripped.endswith("\\")
         else:
-            hard = hard or width < WRAP_MIN_WIDTH or len(stripped) < WRAP_FULL_SHARE * width
+            hard = (hard or width < WRAP_MIN_WIDTH or len(stripped) < WRAP_FULL_SHARE * width
+                    or _FIELD_LINE.match(following) is not None)
         if not hard:
             breaks.append(offset)
         offset += 1

@@ -7,6 +7,7 @@ the parsers, without a circle.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from assistant.core.models import Block
 
@@ -131,6 +132,53 @@ def pair_records(rows: list[list[str]]) -> list[str]:
         key, value = (cell.strip() for cell in (list(row) + ["", ""])[:2])
         records.append(record_text([key.rstrip(":")], [value]) if value else key)
     return records
+
+
+@dataclass
+class TableSpan:
+    """A table's place in a text file (Markdown's pipe table, plain text's aligned columns) and its records.
+
+    `write_tables` writes the records into the canonical text in its place.
+    """
+
+    start: int
+    end: int
+    trail: tuple[str, ...]
+    records: list[tuple[int, str]] = field(default_factory=list)
+    prose: bool = False  # its first row is no column names: its cells are paragraphs, not records
+
+
+def write_tables(text: str, items: list[Block | TableSpan]) -> tuple[str, list[Block]]:
+    """The canonical text with each table replaced by its records, and every block's span in it."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    cursor = 0  # in the file
+    shift = 0  # new offset minus file offset, after the tables so far
+    tables = 0
+    for item in items:
+        if isinstance(item, Block):
+            blocks.append(item.model_copy(update={"start": item.start + shift, "end": item.end + shift}))
+            continue
+        tables += 1
+        parts.append(text[cursor : item.start])
+        position = item.start + shift
+        written: list[str] = []
+        for row, record in item.records:
+            if written:
+                position += 2
+            if item.prose:  # a cell of a table laid out as text: a paragraph under the table's headings
+                blocks.append(Block(start=position, end=position + len(record), trail=item.trail))
+            else:
+                blocks.append(Block(start=position, end=position + len(record), trail=item.trail,
+                                    sheet=f"Table {tables}", row=row, record=True))
+            written.append(record)
+            position += len(record)
+        body = "\n\n".join(written)
+        parts.append(body)
+        shift += len(body) - (item.end - item.start)
+        cursor = item.end
+    parts.append(text[cursor:])
+    return "".join(parts), blocks
 
 
 def decode_text(data: bytes) -> str:

@@ -17,7 +17,6 @@ wrapped line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from assistant.core.chunks import split_pipe_row
 from assistant.core.models import Block, ParsedDocument
@@ -29,7 +28,7 @@ from assistant.core.text import (
     without_emphasis,
     wrap_breaks,
 )
-from assistant.retrieval.parsing.base import decode_text, names_columns, record_text
+from assistant.retrieval.parsing.base import TableSpan, decode_text, names_columns, record_text, write_tables
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -51,23 +50,12 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
     return fields, 4 + close.end()
 
 
-@dataclass
-class _Table:
-    """A pipe table's place in the file and its records, to be written into the canonical text."""
-
-    start: int
-    end: int
-    trail: tuple[str, ...]
-    records: list[tuple[int, str]] = field(default_factory=list)
-    prose: bool = False  # its first row is no column names: its cells are paragraphs, not records
-
-
 def parse(data: bytes, stem: str) -> ParsedDocument:
     """Parse Markdown into blocks: a paragraph each, and a record per table row."""
     text = decode_text(data)
     front, body_start = parse_front_matter(text)
     lines = _lines_with_offsets(text, body_start)
-    blocks: list[Block | _Table] = []
+    blocks: list[Block | TableSpan] = []
     prose: list[Block] = []  # paragraphs outside code fences, whose soft line breaks are spaces
     trail: list[tuple[int, str]] = []
     title = front.get("title", "")
@@ -98,7 +86,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
                                                                             markdown=True)])
     text = without_emphasis(text, [(block.start, block.end) for block in prose])
-    text, blocks = _write_tables(text, blocks)
+    text, blocks = write_tables(text, blocks)
     return ParsedDocument(
         title=title or stem,
         text=text,
@@ -107,39 +95,6 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         metadata_label=front.get("classification") or front.get("label"),
         header_text=text[body_start : body_start + 600],
     )
-
-
-def _write_tables(text: str, items: list[Block | _Table]) -> tuple[str, list[Block]]:
-    """The canonical text with each table replaced by its records, and every block's span in it."""
-    parts: list[str] = []
-    blocks: list[Block] = []
-    cursor = 0  # in the file
-    shift = 0  # new offset minus file offset, after the tables so far
-    tables = 0
-    for item in items:
-        if isinstance(item, Block):
-            blocks.append(item.model_copy(update={"start": item.start + shift, "end": item.end + shift}))
-            continue
-        tables += 1
-        parts.append(text[cursor : item.start])
-        position = item.start + shift
-        written: list[str] = []
-        for row, record in item.records:
-            if written:
-                position += 2
-            if item.prose:  # a cell of a table laid out as text: a paragraph under the table's headings
-                blocks.append(Block(start=position, end=position + len(record), trail=item.trail))
-            else:
-                blocks.append(Block(start=position, end=position + len(record), trail=item.trail,
-                                    sheet=f"Table {tables}", row=row, record=True))
-            written.append(record)
-            position += len(record)
-        body = "\n\n".join(written)
-        parts.append(body)
-        shift += len(body) - (item.end - item.start)
-        cursor = item.end
-    parts.append(text[cursor:])
-    return "".join(parts), blocks
 
 
 def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:
@@ -177,7 +132,7 @@ def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...],
     every row as a column name.
     """
     header = [_strip_inline(cell) for cell in split_pipe_row(lines[i][1])]
-    table = _Table(start=lines[i][0], end=lines[i + 1][0] + len(lines[i + 1][1]), trail=trail,
+    table = TableSpan(start=lines[i][0], end=lines[i + 1][0] + len(lines[i + 1][1]), trail=trail,
                    prose=not names_columns(header))
     if table.prose:
         table.records.extend((1, " ".join(cell.split())) for cell in header if cell)
