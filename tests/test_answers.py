@@ -174,5 +174,6 @@ def test_cli_json_contract_and_batch(sample_index, tmp_path):
 
     text = _run("ask", "How do I report an AI incident?", home=home)
     assert "Sources:" in text.stdout and "[1]" in text.stdout
+    assert "Loading weights" not in text.stderr and "it/s" not in text.stderr  # no progress bar over an answer
     assert _run("ask", home=home).returncode == 2
     assert _run("ask", "x", "--role", "boss", home=home).returncode == 2

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 for _var, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("TQDM_DISABLE", "1"),
+                     ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
                      ("TOKENIZERS_PARALLELISM", "false"), ("ORT_DISABLE_TELEMETRY", "1")):
     os.environ.setdefault(_var, _value)
 
@@ -57,6 +58,9 @@ class Embedder:
             if self._model is None:
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # no "Loading weights" bar over an answer
 
                 model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
                 if self._use_bf16():
