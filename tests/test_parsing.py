@@ -421,7 +421,9 @@ def test_key_value_tables_and_generic_value_columns_read_as_pairs():
     assert key_value_table([["Report number", "IA-2026-02"], ["Lead auditor", "Natalie Chow"]])
     assert key_value_table([["Meeting", "AI management review MR-2026-01"], ["Chair", "Fiona Aldridge"]])
     assert key_value_table([["Owner:", "Jane Smith"], ["Status:", "Draft"]])
-    for header in (["Group", "Features (19)"], ["Party", "What they need from us on AI"],
+    assert key_value_table([["System", "AI-001 AquaSense (Sonaris LeakWatch, TVW configuration)"],
+                            ["Document code", "TVW-TF-AI-001"]])  # an unusual first key, a value naming an identifier
+    for header in (["Group", "Features (19)"], ["Recall (2024-25)", "Notes"], ["Party", "What they need from us on AI"],
                    ["Objective", "Position at 31 January 2026"], ["Role", "Responsibility"]):
         assert not key_value_table([header, ["a", "b"]]), header
     assert record_text(["Field", "Value"], ["Supplier", "Convergent CX"]) == "Supplier: Convergent CX"

@@ -99,6 +99,8 @@ def record_text(header: list[str], cells: list[str]) -> str:
 # Its letter groups must be apart (a separator after each), or a long line of words backtracks for minutes.
 _REFERENCE_VALUE = re.compile(r"^(?:[A-Za-z]{1,8}[-/ ])*[A-Za-z]{0,8}\d[\w./-]*$"
                               r"|^\d{1,2} [A-Z][a-z]+ \d{4}$|^\d{4}-\d{2}-\d{2}$")
+# An identifier inside a value ("AI-001 AquaSense (...)", "MR-2026-01"): a column is never named by one
+_IDENTIFIER = re.compile(r"\b[A-Z]{1,6}-\d{2,}")
 # The first key of a document's control block
 _CONTROL_KEYS = re.compile(r"^(?:document|report|policy|procedure|reference|ref|version|meeting|title|owner|"
                            r"author|prepared by|approved by|issued|date|status|classification|review)\b", re.I)
@@ -110,7 +112,8 @@ def key_value_table(rows: list[list[str]]) -> bool:
 
     Two columns whose keys end in ":", or whose first row pairs a key with a value no column is named
     by: a reference, a version or a date, or, after a control block's usual first key (document,
-    report, meeting, version...), a value with a figure or of more than four words. Read under a
+    report, meeting, version...), a value with a figure or of more than four words; or a first value
+    holding an identifier ("System | AI-001 AquaSense (Sonaris LeakWatch)"). Read under a
     header, every row would be named after that first pair ("Report number: Lead auditor").
     """
     if len(rows) < 2 or any(len(row) > 2 for row in rows) or len(rows[0]) != 2:
@@ -121,7 +124,7 @@ def key_value_table(rows: list[list[str]]) -> bool:
     keys = [row[0].strip() for row in rows if row and row[0].strip()]
     if sum(k.endswith(":") for k in keys) * 2 > len(keys):
         return True
-    return bool(_REFERENCE_VALUE.match(value)) or bool(
+    return bool(_REFERENCE_VALUE.match(value)) or bool(_IDENTIFIER.search(value)) or bool(
         _CONTROL_KEYS.match(key) and (re.search(r"\d", value) or len(value.split()) > 4))
 
 
