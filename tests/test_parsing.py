@@ -526,3 +526,18 @@ def test_plain_text_columns_aligned_with_spaces_read_as_records():
     assert "These are two sentences.  With two spaces" in doc.text  # prose whose columns do not line up
     for block in doc.blocks:  # every span still points at its own text
         assert doc.text[block.start : block.end].strip() == doc.text[block.start : block.end]
+
+
+def test_markdown_bold_faq_questions_head_their_answers_and_markers_are_no_text():
+    page = ("# Impact assessment\n\n> **Note:** This page is the record.\n\n## FAQ\n\n"
+            "**Can Tilly see a customer's account or bill?**\nNo. Tilly does not have access to accounts.\n\n"
+            "**Who do I contact?**\nJodie Marsh.\n\n**Never put these into Quill:**\n- customer records\n\n"
+            "---\n*Exported from Confluence on 2 April 2026.*\n")
+    doc = parse_bytes(page.encode(), "page.md")
+    texts = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert texts["No. Tilly does not have access to accounts."] == ("FAQ", "Can Tilly see a customer's account or bill?")
+    assert texts["Jodie Marsh."] == ("FAQ", "Who do I contact?")  # a sibling, not nested under the first
+    assert any(t.startswith("Never put these into Quill:") for t in texts)  # a bold lead-in stays text
+    assert "Note: This page is the record." in texts  # no ">" marker, no leading spaces
+    assert "Exported from Confluence on 2 April 2026." in texts  # the rule over it is no text
+    assert not any("---" in t for t in texts)

@@ -2,6 +2,8 @@
 
 A heading whose words read as a clause of running text (a list item or lead-in that a conversion
 styled as a heading: "(b) DOCUMENTATION DESCRIBING:") is kept as a paragraph, not taken as a heading.
+A line wholly in bold over the text it heads (a wiki FAQ's "**Can Tilly see my bill?**") is a heading
+one level under the last `#` heading. Thematic breaks and block-quote markers are no text.
 
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
@@ -60,10 +62,19 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     trail: list[tuple[int, str]] = []
     title = front.get("title", "")
     i, in_fence = 0, False
+    depth = 0  # the level of the last `#` heading: a bold line heads what follows one level under it
     while i < len(lines):
         start, line = lines[i]
         if _FENCE.match(line.strip()):
             in_fence = not in_fence
+        if not in_fence and _RULE.match(line):
+            i += 1  # a thematic break opening a paragraph ("---" over "*Exported from ...*") is no text
+            continue
+        bold = None if in_fence else bold_heading(line)
+        if bold and i + 1 < len(lines) and lines[i + 1][1].strip():
+            update_trail(trail, depth + 1, bold)  # "**Can Tilly see a customer's account?**" over its answer
+            i += 1
+            continue
         heading = None if in_fence else _HEADING.match(line)
         if heading and reads_as_clause(_strip_inline(heading.group(2))):  # text styled as a heading: kept as text
             blocks.append(Block(start=start + heading.start(2), end=start + heading.end(2), trail=trail_titles(trail)))
@@ -72,6 +83,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         if heading:
             level, heading_text = len(heading.group(1)), _strip_inline(heading.group(2))
             title = title or heading_text
+            depth = level
             if not (level == 1 and heading_text == title and not trail):
                 update_trail(trail, level, heading_text)
             i += 1
@@ -86,6 +98,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
                                                                             markdown=True)])
     text = without_emphasis(text, [(block.start, block.end) for block in prose])
+    text = _without_quote_markers(text, prose)
+    blocks = [_trimmed(text, block) if isinstance(block, Block) else block for block in blocks]
     text, blocks = write_tables(text, blocks)
     return ParsedDocument(
         title=title or stem,
@@ -95,6 +109,47 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         metadata_label=front.get("classification") or front.get("label"),
         header_text=text[body_start : body_start + 600],
     )
+
+
+_BOLD_LINE = re.compile(r"^(\*\*|__)(?=\S)([^*_\n]+?)(?<=\S)\1\s*$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
+_QUOTE_MARKER = re.compile(r"^ {0,3}>[ ]?", re.MULTILINE)
+BOLD_HEADING_WORDS = 15
+
+
+def bold_heading(line: str) -> str | None:
+    """The text of a line set wholly in bold that heads what follows it, as a wiki's FAQ sets its
+    questions ("**Can Tilly see a customer's account or bill?**" over the answer), else None.
+
+    A bold lead-in ending in a colon ("**Never put these into Quill:**") introduces a list: text."""
+    match = _BOLD_LINE.match(line.strip())
+    if not match:
+        return None
+    words = match.group(2).strip()
+    if words.endswith(":") or len(words.split()) > BOLD_HEADING_WORDS:
+        return None
+    return words
+
+
+def _without_quote_markers(text: str, prose: list[Block]) -> str:
+    """The text with the `>` of each block-quoted line in these paragraphs made a space: same length."""
+    chars = list(text)
+    for block in prose:
+        line_start = text.rfind("\n", 0, block.start) + 1
+        for match in _QUOTE_MARKER.finditer(text, line_start, block.end):
+            if match.start() >= line_start:
+                chars[match.start() + match.group(0).index(">")] = " "
+    return "".join(chars)
+
+
+def _trimmed(text: str, block: Block) -> Block:
+    """The block without the spaces that markers taken out left at its edges."""
+    start, end = block.start, block.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return block if (start, end) == (block.start, block.end) else block.model_copy(update={"start": start, "end": end})
 
 
 def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:
