@@ -532,12 +532,47 @@ def test_markdown_bold_faq_questions_head_their_answers_and_markers_are_no_text(
     page = ("# Impact assessment\n\n> **Note:** This page is the record.\n\n## FAQ\n\n"
             "**Can Tilly see a customer's account or bill?**\nNo. Tilly does not have access to accounts.\n\n"
             "**Who do I contact?**\nJodie Marsh.\n\n**Never put these into Quill:**\n- customer records\n\n"
+            "**Lecture captions.** Recorded lectures get captions. They do get names wrong.\n\n"
+            "**Release date:** 9 March 2026\n\n"
             "---\n*Exported from Confluence on 2 April 2026.*\n")
     doc = parse_bytes(page.encode(), "page.md")
     texts = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
-    assert texts["No. Tilly does not have access to accounts."] == ("FAQ", "Can Tilly see a customer's account or bill?")
+    faq = ("FAQ", "Can Tilly see a customer's account or bill?")
+    assert texts["No. Tilly does not have access to accounts."] == faq
     assert texts["Jodie Marsh."] == ("FAQ", "Who do I contact?")  # a sibling, not nested under the first
     assert any(t.startswith("Never put these into Quill:") for t in texts)  # a bold lead-in stays text
     assert "Note: This page is the record." in texts  # no ">" marker, no leading spaces
     assert "Exported from Confluence on 2 April 2026." in texts  # the rule over it is no text
     assert not any("---" in t for t in texts)
+    run_in = next(t for t in texts if t.endswith("They do get names wrong."))  # keeps its bold words as text
+    assert run_in.startswith("Lecture captions.") and texts[run_in] == ("FAQ", "Who do I contact?", "Lecture captions")
+    assert texts["Release date: 9 March 2026"] == ("FAQ", "Who do I contact?")  # a field's name heads nothing
+
+
+def test_a_paragraph_opening_with_bold_words_is_filed_under_them_in_word_and_html(tmp_path):
+    """A run-in heading ("Money. The strategy requires ...") names what the paragraph's later sentences speak of."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("External issues", level=2)
+    money = document.add_paragraph()
+    money.add_run("Money.").bold = True
+    money.add_run(" The strategy requires savings. It drives the AI work.")
+    field = document.add_paragraph()
+    field.add_run("Owner:").bold = True
+    field.add_run(" Jane Smith")
+    path = tmp_path / "scope.docx"
+    document.save(path)
+    doc = parse_bytes(path.read_bytes(), "scope.docx")
+    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert trail_of["Money. The strategy requires savings. It drives the AI work."] == ("External issues", "Money")
+    assert trail_of["Owner: Jane Smith"] == ("External issues",)  # a field's name heads nothing
+
+    page = ("<html><body><main><h1>Your care</h1><h2>ScribeAssist</h2>"
+            "<p><strong>You can say no.</strong> Tell your clinician. They will take notes by hand.</p>"
+            "<p>Some <strong>bold words.</strong> inside a sentence.</p></main></body></html>")
+    doc = parse_bytes(page.encode(), "care.html")
+    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert trail_of["You can say no. Tell your clinician. They will take notes by hand."] == (
+        "Your care", "ScribeAssist", "You can say no")
+    assert trail_of["Some bold words. inside a sentence."] == ("Your care", "ScribeAssist")

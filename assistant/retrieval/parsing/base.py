@@ -184,6 +184,27 @@ def write_tables(text: str, items: list[Block | TableSpan]) -> tuple[str, list[B
     return "".join(parts), blocks
 
 
+RUN_IN_WORDS = 15  # bold words that open a paragraph and name its subject ("Lecture captions.")
+RUN_IN_QUESTION_WORDS = 30  # an FAQ's question may set the scene first ("A resident has sent me ... Can I ...?")
+
+
+def run_in_title(lead: str) -> str | None:
+    """The heading that the bold words opening a paragraph make, as a run-in heading ("**Lecture
+    captions.** Recorded lectures get ...", "**Can I use Quill on my phone?** Yes, ..."), else None.
+
+    The paragraph keeps them as text and is filed under them as well, so that its later sentences
+    ("They're made by a computer ...") stay tied to what they speak of. They must end as a sentence
+    or a question does: a field's name ("**Owner:** Jane") or a bold phrase inside a sentence heads
+    nothing. One rule for Markdown, Word and HTML.
+    """
+    lead = " ".join(lead.split())
+    if len(lead) < 2 or lead[-1] not in ".?!":
+        return None
+    if len(lead.split()) > (RUN_IN_QUESTION_WORDS if lead.endswith("?") else RUN_IN_WORDS):
+        return None
+    return lead.rstrip(".").strip() or None
+
+
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else the detected encoding.
 

@@ -3,6 +3,8 @@
 A heading is a paragraph in a Heading style (or a style based on one), or a short paragraph set in
 bold throughout that does not end as a sentence or a lead-in does ("Who this applies to"): many
 documents head their sections that way. Such a bold heading nests under the styled heading before it.
+A paragraph that opens with bold words ending as a sentence or a question ("Money. The Medium Term
+Financial Strategy requires ...") is filed under them too, and keeps them as text (`base.run_in_title`).
 
 A cell's paragraphs and line breaks are joined into one line, mending words a narrow column broke
 ("Recommende" / "d"), so a record reads `Column: value` with the value as one phrase.
@@ -19,7 +21,14 @@ import zipfile
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import reads_as_clause, trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, pair_records, record_text
+from assistant.retrieval.parsing.base import (
+    ParseError,
+    TextBuilder,
+    key_value_table,
+    pair_records,
+    record_text,
+    run_in_title,
+)
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
@@ -84,8 +93,24 @@ def _add_paragraph(builder: TextBuilder, trail: list[tuple[int, str]], paragraph
         builder.add_plain(text)
         return title
     separator = "\n" if "list" in style.lower() and builder.blocks else "\n\n"
-    builder.add(text, separator=separator, trail=trail_titles(trail))
+    run_in = run_in_title(_bold_lead(paragraph))  # "Money. The Medium Term Financial Strategy requires ..."
+    builder.add(text, separator=separator, trail=trail_titles(trail) + ((run_in,) if run_in else ()))
     return title
+
+
+def _bold_lead(paragraph) -> str:
+    """The bold words a paragraph opens with, when text not in bold follows them; else ""."""
+    inherited = bool(paragraph.style is not None and paragraph.style.font.bold)
+    lead: list[str] = []
+    for run in paragraph.runs:
+        if not run.text.strip():
+            lead.append(run.text)
+            continue
+        if run.bold or (run.bold is None and inherited):
+            lead.append(run.text)
+            continue
+        return "".join(lead) if "".join(lead).strip() else ""
+    return ""  # bold throughout, or no bold at all
 
 
 _BOLD_LEVEL = 9  # how deep a bold heading may sit: under every styled heading before it

@@ -11,7 +11,9 @@ element is read from it alone (what a reader of the page reads). Official journa
 articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
 short paragraph that names an article, chapter, section or annex is a heading too. An EU act's
 recitals (from "Whereas:" to "HAVE ADOPTED THIS REGULATION:") sit under "Recitals", so a quote from
-them says it is from the preamble, not from an article.
+them says it is from the preamble, not from an article. A paragraph that opens with bold words ending
+as a sentence or a question ("<strong>You can say no.</strong> ...") is filed under them too, and keeps
+them as text (`base.run_in_title`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import ENACTING_FORMULA, trail_titles, update_trail
-from assistant.retrieval.parsing.base import TextBuilder, decode_text, record_text
+from assistant.retrieval.parsing.base import TextBuilder, decode_text, record_text, run_in_title
 
 _DROP = ("script", "style", "noscript", "template", "nav", "footer", "iframe", "svg", "form", "button", "head")
 _BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "caption", "figcaption", "address", "summary",
@@ -63,7 +65,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     title = ""
     i = 0
     while i < len(units):
-        name, unit_text = units[i]
+        name, unit_text, lead = units[i]
         if name == "record":
             record = unit_text
             builder.add(record.text, trail=trail_titles(trail), sheet=f"Table {record.table}", row=record.row,
@@ -81,7 +83,9 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             builder.add_plain(heading)
             i += consumed
             continue
-        builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n", trail=trail_titles(trail))
+        run_in = run_in_title(lead) if name != "li" else None  # "<p><strong>You can say no.</strong> ..."
+        builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n",
+                    trail=trail_titles(trail) + ((run_in,) if run_in else ()))
         i += 1
     title = title or page_title
     return ParsedDocument(title=title or stem, text=builder.text, blocks=builder.blocks, format="html",
@@ -203,20 +207,20 @@ def _units(root):
             if records is not None:
                 yield from _flush_inline(pending)
                 for record in records:
-                    yield "record", record
+                    yield "record", record, ""
                 continue
         if node.name == "tr":
             yield from _flush_inline(pending)
             cells = [c.get_text(" ", strip=True) for c in node.find_all(["td", "th"], recursive=False)]
             row = " ".join(cell for cell in cells if cell)
             if row:
-                yield "tr", _squash(row)
+                yield "tr", _squash(row), ""
             continue
         if node.name in _BLOCKS and not node.find(list(_BLOCKS) + ["tr", "ul", "ol", "table"]):
             yield from _flush_inline(pending)
             block_text = node.get_text(" ", strip=True)
             if block_text:
-                yield node.name, _squash(block_text)
+                yield node.name, _squash(block_text), _bold_lead(node)
             continue
         if node.name in _BLOCKS or node.name in ("ul", "ol", "table", "tbody", "thead"):
             yield from _flush_inline(pending)
@@ -229,7 +233,23 @@ def _flush_inline(pending: list[str]):
         joined = _squash(" ".join(pending))
         pending.clear()
         if joined:
-            yield "p", joined
+            yield "p", joined, ""
+
+
+def _bold_lead(node) -> str:
+    """The text of a <strong> or <b> a block opens with, when more text follows it; else ""."""
+    from bs4 import NavigableString, Tag
+
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if child.strip():
+                return ""
+            continue
+        if isinstance(child, Tag) and child.name in ("strong", "b"):
+            lead = child.get_text(" ", strip=True)
+            return lead if lead and len(_squash(node.get_text(" ", strip=True))) > len(_squash(lead)) else ""
+        return ""
+    return ""
 
 
 def _squash(text: str) -> str:
@@ -241,7 +261,7 @@ def _heading(units: list[tuple[str, object]], i: int) -> tuple[int | None, str, 
 
     A bare legal label ("Article 5", "ANNEX III") takes the short title that follows it.
     """
-    name, text = units[i]
+    name, text = units[i][:2]
     if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return int(name[1]), text, 1
     if name in ("summary", "dt") and len(text) <= 160:  # an FAQ's question, a glossary's term: heads what follows

@@ -3,7 +3,9 @@
 A heading whose words read as a clause of running text (a list item or lead-in that a conversion
 styled as a heading: "(b) DOCUMENTATION DESCRIBING:") is kept as a paragraph, not taken as a heading.
 A line wholly in bold over the text it heads (a wiki FAQ's "**Can Tilly see my bill?**") is a heading
-one level under the last `#` heading. Thematic breaks and block-quote markers are no text.
+one level under the last `#` heading; a paragraph that opens with bold words ending as a sentence
+or a question ("**Can I use Quill on my phone?** Yes, ...") is filed under them too, and keeps them
+as text (`base.run_in_title`). Thematic breaks and block-quote markers are no text.
 
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
@@ -30,7 +32,14 @@ from assistant.core.text import (
     without_emphasis,
     wrap_breaks,
 )
-from assistant.retrieval.parsing.base import TableSpan, decode_text, names_columns, record_text, write_tables
+from assistant.retrieval.parsing.base import (
+    TableSpan,
+    decode_text,
+    names_columns,
+    record_text,
+    run_in_title,
+    write_tables,
+)
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -92,7 +101,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             i += 1
             continue
         before = len(blocks)
-        i = _consume_paragraph(text, lines, i, trail_titles(trail), blocks, in_fence)
+        run_in = None if in_fence else run_in_heading(line)  # "**Lecture captions.** Recorded lectures get ..."
+        i = _consume_paragraph(text, lines, i, trail_titles(trail) + ((run_in,) if run_in else ()), blocks, in_fence)
         if not in_fence and isinstance(blocks[-1], Block) and len(blocks) > before:
             prose.append(blocks[-1])
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
@@ -129,6 +139,15 @@ def bold_heading(line: str) -> str | None:
     if words.endswith(":") or len(words.split()) > BOLD_HEADING_WORDS:
         return None
     return words
+
+
+_RUN_IN = re.compile(r"^(\*\*|__)(?=\S)([^*_\n]+?[.?:!])\1\s+\S")
+
+
+def run_in_heading(line: str) -> str | None:
+    """The run-in heading a paragraph's opening bold words make (`base.run_in_title`), else None."""
+    match = _RUN_IN.match(line.strip())
+    return run_in_title(match.group(2)) if match else None
 
 
 def _without_quote_markers(text: str, prose: list[Block]) -> str:

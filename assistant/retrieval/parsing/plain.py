@@ -141,8 +141,9 @@ def aligned_table(paragraph: str) -> list[str] | None:
 
     Every line (two at least) must split into the same number of cells, two or more, whose columns
     line up (left- or right-aligned), each set apart by more than two spaces in some row, with no
-    sentence ending before a gap (prose spaced twice after its full stops is not a table). A first row with no figure that names columns is the header;
-    without one, a two-column table reads as `key: value` pairs, a wider one as `Column N: value`.
+    sentence ending before a gap (prose spaced twice after its full stops is not a table). A first
+    row with no figure that names columns is the header; without one, a two-column table reads as
+    `key: value` pairs, a wider one as `Column N: value`.
     """
     lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
     if len(lines) < 2:
