@@ -576,3 +576,27 @@ def test_a_paragraph_opening_with_bold_words_is_filed_under_them_in_word_and_htm
     assert trail_of["You can say no. Tell your clinician. They will take notes by hand."] == (
         "Your care", "ScribeAssist", "You can say no")
     assert trail_of["Some bold words. inside a sentence."] == ("Your care", "ScribeAssist")
+
+
+def test_pdf_paragraph_opening_with_bold_words_is_filed_under_them(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "audit.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(72, 800, "6.7 Observations")
+    line = pdf.beginText(72, 780)
+    line.setFont("Helvetica-Bold", 10)
+    line.textOut("OBS-2026-02 - A.3.3 (Reporting of concerns). ")
+    line.setFont("Helvetica", 10)
+    line.textOut("Seven of the 16 staff interviewed did not know the channel.")
+    pdf.drawText(line)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 750, "Staff were reminded of it in May.")
+    pdf.save()
+    doc = parse_bytes(path.read_bytes(), "audit.pdf")
+    trail_of = {" ".join(doc.text[b.start : b.end].split()): b.trail for b in doc.blocks}
+    opening = "OBS-2026-02 - A.3.3 (Reporting of concerns). Seven of the 16 staff interviewed did not know the channel."
+    assert trail_of[opening] == ("6.7 Observations", "OBS-2026-02 - A.3.3 (Reporting of concerns)")
+    assert trail_of["Staff were reminded of it in May."] == ("6.7 Observations",)  # its own paragraph, no lead

@@ -195,7 +195,7 @@ def run_in_title(lead: str) -> str | None:
     The paragraph keeps them as text and is filed under them as well, so that its later sentences
     ("They're made by a computer ...") stay tied to what they speak of. They must end as a sentence
     or a question does: a field's name ("**Owner:** Jane") or a bold phrase inside a sentence heads
-    nothing. One rule for Markdown, Word and HTML.
+    nothing. One rule for Markdown, Word, HTML and PDF.
     """
     lead = " ".join(lead.split())
     if len(lead) < 2 or lead[-1] not in ".?!":

@@ -27,7 +27,14 @@ import re
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import heading_level, trail_titles, update_trail
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, key_value_table, pair_records, record_text
+from assistant.retrieval.parsing.base import (
+    ParseError,
+    TextBuilder,
+    key_value_table,
+    pair_records,
+    record_text,
+    run_in_title,
+)
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 from assistant.retrieval.parsing.pdf_layout import (
     LIST_ITEM,
@@ -35,6 +42,7 @@ from assistant.retrieval.parsing.pdf_layout import (
     HeadingStyles,
     Line,
     PageTable,
+    bold_lead,
     edge_lines,
     furniture_lines,
     glyphs,
@@ -75,6 +83,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     tables = _Tables(vocab)
     body: list[str] = []
     body_page = 1  # the page the pending paragraph starts on
+    run_in: str | None = None  # the bold words the pending paragraph opens with, as its run-in heading
     last_heading: Line | None = None  # the heading (or title) line just read, which a wrapped line continues
     last_title = ""  # its text (with the lines that continued it)
     for number, (lines, page_tables) in enumerate(pages, start=1):
@@ -94,9 +103,9 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                     body.append(opening)  # the sentence goes on here: the paragraph it started takes it
                     previous, first = item, False
                     continue
-                _flush(builder, body, trail, body_page)
+                _flush(builder, body, trail, body_page, run_in)
             if isinstance(item, PageTable):
-                _flush(builder, body, trail, body_page)
+                _flush(builder, body, trail, body_page, run_in)
                 tables.add(builder, item.rows, trail, number, continues=first)
                 previous, first, last_heading = None, False, None
                 continue
@@ -134,21 +143,22 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             if styled is not None:  # set apart by its type: its place among the headings' sizes
                 level = styled
             if level is not None:
-                _flush(builder, body, trail, body_page)
+                _flush(builder, body, trail, body_page, run_in)
                 update_trail(trail, level, text)
                 builder.add_plain(text)
                 previous = None
                 last_heading, last_title = (line if styled is not None else None), text
                 continue
             if previous is not None and body and _new_paragraph(previous, line, text):
-                _flush(builder, body, trail, body_page)
+                _flush(builder, body, trail, body_page, run_in)
             if not body:
                 body_page = number
+                run_in = run_in_title(line.lead)  # "OBS-2026-01 - A.5.5 (...). The FraudLens impact ..."
             body.append(text)
             previous = line
         if body and not _ends_open(body[-1]):
-            _flush(builder, body, trail, body_page)
-    _flush(builder, body, trail, body_page)
+            _flush(builder, body, trail, body_page, run_in)
+    _flush(builder, body, trail, body_page, run_in)
     first_page = " \n".join(line.text for line in pages[0][0])[:600] + "\n" + _table_text(pages[0][1])
     header_lines = " \n".join(dict.fromkeys(found_furniture)) + "\n" + first_page
     return ParsedDocument(
@@ -204,8 +214,10 @@ def _plumb_page(page) -> tuple[list[Line], list[PageTable]]:
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
     text_page = page.filter(outside) if boxes else page
-    lines = [Line(glyphs(line["text"]), line["top"], line["bottom"], *type_of(line.get("chars") or []))
-             for line in text_page.extract_text_lines()]
+    lines = []
+    for line in text_page.extract_text_lines():
+        text, chars = glyphs(line["text"]), line.get("chars") or []
+        lines.append(Line(text, line["top"], line["bottom"], *type_of(chars), lead=bold_lead(text, chars)))
     return lines, tables
 
 
@@ -291,8 +303,10 @@ def _continues(line: str) -> bool:
     return line[:1].islower()
 
 
-def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], page: int) -> None:
-    """Add the pending lines as one paragraph block: wrapped lines joined, list items kept apart."""
+def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], page: int,
+           run_in: str | None = None) -> None:
+    """Add the pending lines as one paragraph block: wrapped lines joined, list items kept apart; filed
+    under its run-in heading too, when it opens with one."""
     if not body:
         return
     joined = body[0]
@@ -303,7 +317,7 @@ def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], 
             joined += line  # a word hyphenated at the line end
         else:
             joined += " " + line
-    builder.add(joined, trail=trail_titles(trail), page=page)
+    builder.add(joined, trail=trail_titles(trail) + ((run_in,) if run_in else ()), page=page)
     body.clear()
 
 

@@ -32,6 +32,7 @@ class Line:
     bottom: float
     size: float = 0.0  # the type's size (the median of its characters'); 0 when unknown (pypdf's text)
     bold: bool = False  # every character set in a bold face
+    lead: str = ""  # the words in bold the line opens with, when type not in bold follows them
 
 
 @dataclass
@@ -47,6 +48,28 @@ def type_of(chars: list[dict]) -> tuple[float, bool]:
         return 0.0, False
     size = float(statistics.median(float(c.get("size") or 0.0) for c in inked))
     return size, all(_BOLD_FONT.search(str(c.get("fontname", ""))) for c in inked)
+
+
+def bold_lead(text: str, chars: list[dict]) -> str:
+    """The opening words of a line's text set in a bold face, when characters not in bold follow; else "".
+
+    pdfplumber's characters may leave out the spaces its text has, so the lead is counted in inked
+    characters and read off the text."""
+    inked = [c for c in chars if str(c.get("text", "")).strip()]
+    count = 0
+    for char in inked:
+        if not _BOLD_FONT.search(str(char.get("fontname", ""))):
+            break
+        count += len(str(char.get("text", "")).strip())
+    if count == 0 or count == len(inked):
+        return ""
+    seen = 0
+    for position, character in enumerate(text):
+        if not character.isspace():
+            seen += 1
+            if seen == count:
+                return text[: position + 1].strip()
+    return ""
 
 
 def glyphs(text: str) -> str:
