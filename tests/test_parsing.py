@@ -570,12 +570,16 @@ def test_a_paragraph_opening_with_bold_words_is_filed_under_them_in_word_and_htm
 
     page = ("<html><body><main><h1>Your care</h1><h2>ScribeAssist</h2>"
             "<p><strong>You can say no.</strong> Tell your clinician. They will take notes by hand.</p>"
-            "<p>Some <strong>bold words.</strong> inside a sentence.</p></main></body></html>")
+            "<p>Some <strong>bold words.</strong> inside a sentence.</p>"
+            "<ol><li><strong>Detect.</strong> The team spots the fault.</li><li>Then it is logged.</li></ol>"
+            "</main></body></html>")
     doc = parse_bytes(page.encode(), "care.html")
     trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
     assert trail_of["You can say no. Tell your clinician. They will take notes by hand."] == (
         "Your care", "ScribeAssist", "You can say no")
     assert trail_of["Some bold words. inside a sentence."] == ("Your care", "ScribeAssist")
+    assert trail_of["Detect. The team spots the fault."] == ("Your care", "ScribeAssist", "Detect")  # a list item's
+    assert trail_of["Then it is logged."] == ("Your care", "ScribeAssist")
 
 
 def test_pdf_paragraph_opening_with_bold_words_is_filed_under_them(tmp_path):

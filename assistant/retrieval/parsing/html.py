@@ -83,7 +83,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             builder.add_plain(heading)
             i += consumed
             continue
-        run_in = run_in_title(lead) if name != "li" else None  # "<p><strong>You can say no.</strong> ..."
+        run_in = run_in_title(lead)  # "<p><strong>You can say no.</strong> ...", "<li><strong>Detect.</strong> ..."
         builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n",
                     trail=trail_titles(trail) + ((run_in,) if run_in else ()))
         i += 1
