@@ -41,7 +41,8 @@ INJECTION = re.compile(
 )
 # The marker a list item's line opens with ("- ", "• ", "(a) ", "3. "): where a quote sits in a list.
 LIST_MARKER = re.compile(r"[ \t]*(?:[-•*–]|\(?[A-Za-z0-9]{1,4}[).])\s+")
-_FIELD_LINE = re.compile(r"^[A-Z][\w/&()-]*(?: [\w/&()-]+){0,3}:[ \t]")  # "Subject: ...", "Next review: ..."
+# A field of a header block and its value ("Subject: ...", "Next review: ...")
+FIELD_LINE = re.compile(r"^[A-Z][\w/&()-]*(?: [\w/&()-]+){0,3}:[ \t]")
 _LIST_LINE = re.compile(r"^\s*(?:[-•–*+>|]|\(?[A-Za-z0-9]{1,3}[.)])\s")
 WRAP_MIN_WIDTH = 40  # text wrapped narrower than this is a list of short lines, not wrapped prose
 WRAP_FULL_SHARE = 0.6  # a line shorter than this share of its paragraph's widest line ends where its author broke it
@@ -143,7 +144,7 @@ def wrap_breaks(text: str, start: int, end: int, *, markdown: bool = False) -> l
             hard = hard or line.endswith("  ") or stripped.endswith("\\")
         else:
             hard = (hard or width < WRAP_MIN_WIDTH or len(stripped) < WRAP_FULL_SHARE * width
-                    or _FIELD_LINE.match(following) is not None)
+                    or FIELD_LINE.match(following) is not None)
         if not hard:
             breaks.append(offset)
         offset += 1

@@ -69,6 +69,16 @@ class TextBuilder:
         return "".join(self._parts)
 
 
+# A cell that holds a figure, not a name: "98%", "(1,200)", "£25,000", "~5", "12k", "2026-03-31"
+_FIGURE = re.compile(r"^[-+~<>≈(]?[£$€]?\s?\d[\d,. ]*(?:%|[kKmM])?\)?$|^\d{4}-\d{2}-\d{2}")
+
+
+def is_figure(cell: str) -> bool:
+    """Whether a table cell is a figure (an amount, a share, a count, a date): a header row has none.
+    One check for spreadsheets and plain text's aligned columns."""
+    return bool(_FIGURE.match(cell))
+
+
 COLUMN_NAME_WORDS = 12  # a header cell longer than this is prose, not a column's name
 _CAPTION = re.compile(r"^(?:table|figure|exhibit)\s+\d+\b", re.I)
 
@@ -188,9 +198,9 @@ RUN_IN_WORDS = 15  # bold words that open a paragraph and name its subject ("Lec
 RUN_IN_QUESTION_WORDS = 30  # an FAQ's question may set the scene first ("A resident has sent me ... Can I ...?")
 
 
-def run_in_title(lead: str) -> str | None:
-    """The heading that the bold words opening a paragraph make, as a run-in heading ("**Lecture
-    captions.** Recorded lectures get ...", "**Can I use Quill on my phone?** Yes, ..."), else None.
+def run_in_trail(lead: str) -> tuple[str, ...]:
+    """The run-in heading the bold words opening a paragraph make, as the trail's last part ("**Lecture
+    captions.** Recorded lectures get ...", "**Can I use Quill on my phone?** Yes, ..."), else ().
 
     The paragraph keeps them as text and is filed under them as well, so that its later sentences
     ("They're made by a computer ...") stay tied to what they speak of. They must end as a sentence
@@ -199,10 +209,11 @@ def run_in_title(lead: str) -> str | None:
     """
     lead = " ".join(lead.split())
     if len(lead) < 2 or lead[-1] not in ".?!":
-        return None
+        return ()
     if len(lead.split()) > (RUN_IN_QUESTION_WORDS if lead.endswith("?") else RUN_IN_WORDS):
-        return None
-    return lead.rstrip(".").strip() or None
+        return ()
+    heading = lead.rstrip(".").strip()
+    return (heading,) if heading else ()
 
 
 def decode_text(data: bytes) -> str:

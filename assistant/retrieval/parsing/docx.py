@@ -4,7 +4,7 @@ A heading is a paragraph in a Heading style (or a style based on one), or a shor
 bold throughout that does not end as a sentence or a lead-in does ("Who this applies to"): many
 documents head their sections that way. Such a bold heading nests under the styled heading before it.
 A paragraph that opens with bold words ending as a sentence or a question ("Money. The Medium Term
-Financial Strategy requires ...") is filed under them too, and keeps them as text (`base.run_in_title`).
+Financial Strategy requires ...") is filed under them too, and keeps them as text (`base.run_in_trail`).
 
 A cell's paragraphs and line breaks are joined into one line, mending words a narrow column broke
 ("Recommende" / "d"), so a record reads `Column: value` with the value as one phrase.
@@ -27,7 +27,7 @@ from assistant.retrieval.parsing.base import (
     key_value_table,
     pair_records,
     record_text,
-    run_in_title,
+    run_in_trail,
 )
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 
@@ -93,8 +93,8 @@ def _add_paragraph(builder: TextBuilder, trail: list[tuple[int, str]], paragraph
         builder.add_plain(text)
         return title
     separator = "\n" if "list" in style.lower() and builder.blocks else "\n\n"
-    run_in = run_in_title(_bold_lead(paragraph))  # "Money. The Medium Term Financial Strategy requires ..."
-    builder.add(text, separator=separator, trail=trail_titles(trail) + ((run_in,) if run_in else ()))
+    run_in = run_in_trail(_bold_lead(paragraph))  # "Money. The Medium Term Financial Strategy requires ..."
+    builder.add(text, separator=separator, trail=trail_titles(trail) + run_in)
     return title
 
 

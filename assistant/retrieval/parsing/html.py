@@ -13,7 +13,7 @@ short paragraph that names an article, chapter, section or annex is a heading to
 recitals (from "Whereas:" to "HAVE ADOPTED THIS REGULATION:") sit under "Recitals", so a quote from
 them says it is from the preamble, not from an article. A paragraph that opens with bold words ending
 as a sentence or a question ("<strong>You can say no.</strong> ...") is filed under them too, and keeps
-them as text (`base.run_in_title`).
+them as text (`base.run_in_trail`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from assistant.core.models import ParsedDocument
 from assistant.core.text import ENACTING_FORMULA, trail_titles, update_trail
-from assistant.retrieval.parsing.base import TextBuilder, decode_text, record_text, run_in_title
+from assistant.retrieval.parsing.base import TextBuilder, decode_text, record_text, run_in_trail
 
 _DROP = ("script", "style", "noscript", "template", "nav", "footer", "iframe", "svg", "form", "button", "head")
 _BLOCKS = {"p", "li", "dd", "dt", "pre", "blockquote", "caption", "figcaption", "address", "summary",
@@ -83,9 +83,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             builder.add_plain(heading)
             i += consumed
             continue
-        run_in = run_in_title(lead)  # "<p><strong>You can say no.</strong> ...", "<li><strong>Detect.</strong> ..."
-        builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n",
-                    trail=trail_titles(trail) + ((run_in,) if run_in else ()))
+        run_in = run_in_trail(lead)  # "<p><strong>You can say no.</strong> ...", "<li><strong>Detect.</strong> ..."
+        builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n", trail=trail_titles(trail) + run_in)
         i += 1
     title = title or page_title
     return ParsedDocument(title=title or stem, text=builder.text, blocks=builder.blocks, format="html",
@@ -218,9 +217,9 @@ def _units(root):
             continue
         if node.name in _BLOCKS and not node.find(list(_BLOCKS) + ["tr", "ul", "ol", "table"]):
             yield from _flush_inline(pending)
-            block_text = node.get_text(" ", strip=True)
+            block_text = _squash(node.get_text(" ", strip=True))
             if block_text:
-                yield node.name, _squash(block_text), _bold_lead(node)
+                yield node.name, block_text, _bold_lead(node, block_text)
             continue
         if node.name in _BLOCKS or node.name in ("ul", "ol", "table", "tbody", "thead"):
             yield from _flush_inline(pending)
@@ -236,8 +235,9 @@ def _flush_inline(pending: list[str]):
             yield "p", joined, ""
 
 
-def _bold_lead(node) -> str:
-    """The text of a <strong> or <b> a block opens with, when more text follows it; else ""."""
+def _bold_lead(node, block_text: str) -> str:
+    """The text of a <strong> or <b> a block opens with, when more of its text (`block_text`, squashed)
+    follows it; else ""."""
     from bs4 import NavigableString, Tag
 
     for child in node.children:
@@ -247,7 +247,7 @@ def _bold_lead(node) -> str:
             continue
         if isinstance(child, Tag) and child.name in ("strong", "b"):
             lead = child.get_text(" ", strip=True)
-            return lead if lead and len(_squash(node.get_text(" ", strip=True))) > len(_squash(lead)) else ""
+            return lead if lead and len(block_text) > len(_squash(lead)) else ""
         return ""
     return ""
 

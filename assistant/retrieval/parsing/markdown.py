@@ -5,7 +5,7 @@ styled as a heading: "(b) DOCUMENTATION DESCRIBING:") is kept as a paragraph, no
 A line wholly in bold over the text it heads (a wiki FAQ's "**Can Tilly see my bill?**") is a heading
 one level under the last `#` heading; a paragraph that opens with bold words ending as a sentence
 or a question ("**Can I use Quill on my phone?** Yes, ...") is filed under them too, and keeps them
-as text (`base.run_in_title`). Thematic breaks and block-quote markers are no text.
+as text (`base.run_in_trail`). Thematic breaks and block-quote markers are no text.
 
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
@@ -37,7 +37,7 @@ from assistant.retrieval.parsing.base import (
     decode_text,
     names_columns,
     record_text,
-    run_in_title,
+    run_in_trail,
     write_tables,
 )
 
@@ -101,8 +101,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             i += 1
             continue
         before = len(blocks)
-        run_in = None if in_fence else run_in_heading(line)  # "**Lecture captions.** Recorded lectures get ..."
-        i = _consume_paragraph(text, lines, i, trail_titles(trail) + ((run_in,) if run_in else ()), blocks, in_fence)
+        run_in = () if in_fence else run_in_heading(line)  # "**Lecture captions.** Recorded lectures get ..."
+        i = _consume_paragraph(text, lines, i, trail_titles(trail) + run_in, blocks, in_fence)
         if not in_fence and isinstance(blocks[-1], Block) and len(blocks) > before:
             prose.append(blocks[-1])
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
@@ -144,10 +144,11 @@ def bold_heading(line: str) -> str | None:
 _RUN_IN = re.compile(r"^(\*\*|__)(?=\S)([^*_\n]+?[.?:!])\1\s+\S")
 
 
-def run_in_heading(line: str) -> str | None:
-    """The run-in heading a paragraph's opening bold words make (`base.run_in_title`), else None."""
+def run_in_heading(line: str) -> tuple[str, ...]:
+    """The run-in heading a paragraph's opening bold words make, as a trail's last part
+    (`base.run_in_trail`), else ()."""
     match = _RUN_IN.match(line.strip())
-    return run_in_title(match.group(2)) if match else None
+    return run_in_trail(match.group(2)) if match else ()
 
 
 def _without_quote_markers(text: str, prose: list[Block]) -> str:

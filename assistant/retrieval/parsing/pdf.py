@@ -33,7 +33,7 @@ from assistant.retrieval.parsing.base import (
     key_value_table,
     pair_records,
     record_text,
-    run_in_title,
+    run_in_trail,
 )
 from assistant.retrieval.parsing.cells import join_cell_lines, vocabulary
 from assistant.retrieval.parsing.pdf_layout import (
@@ -83,7 +83,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     tables = _Tables(vocab)
     body: list[str] = []
     body_page = 1  # the page the pending paragraph starts on
-    run_in: str | None = None  # the bold words the pending paragraph opens with, as its run-in heading
+    run_in: tuple[str, ...] = ()  # the run-in heading the pending paragraph opens with, if any
     last_heading: Line | None = None  # the heading (or title) line just read, which a wrapped line continues
     last_title = ""  # its text (with the lines that continued it)
     for number, (lines, page_tables) in enumerate(pages, start=1):
@@ -153,7 +153,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                 _flush(builder, body, trail, body_page, run_in)
             if not body:
                 body_page = number
-                run_in = run_in_title(line.lead)  # "OBS-2026-01 - A.5.5 (...). The FraudLens impact ..."
+                run_in = run_in_trail(line.lead)  # "OBS-2026-01 - A.5.5 (...). The FraudLens impact ..."
             body.append(text)
             previous = line
         if body and not _ends_open(body[-1]):
@@ -304,7 +304,7 @@ def _continues(line: str) -> bool:
 
 
 def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], page: int,
-           run_in: str | None = None) -> None:
+           run_in: tuple[str, ...] = ()) -> None:
     """Add the pending lines as one paragraph block: wrapped lines joined, list items kept apart; filed
     under its run-in heading too, when it opens with one."""
     if not body:
@@ -317,7 +317,7 @@ def _flush(builder: TextBuilder, body: list[str], trail: list[tuple[int, str]], 
             joined += line  # a word hyphenated at the line end
         else:
             joined += " " + line
-    builder.add(joined, trail=trail_titles(trail) + ((run_in,) if run_in else ()), page=page)
+    builder.add(joined, trail=trail_titles(trail) + run_in, page=page)
     body.clear()
 
 

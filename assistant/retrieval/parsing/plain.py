@@ -25,10 +25,19 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Block, ParsedDocument
-from assistant.core.text import caps_heading, heading_level, reflow, trail_titles, update_trail, wrap_breaks
+from assistant.core.text import (
+    FIELD_LINE,
+    caps_heading,
+    heading_level,
+    reflow,
+    trail_titles,
+    update_trail,
+    wrap_breaks,
+)
 from assistant.retrieval.parsing.base import (
     TableSpan,
     decode_text,
+    is_figure,
     names_columns,
     pair_records,
     record_text,
@@ -36,11 +45,9 @@ from assistant.retrieval.parsing.base import (
 )
 
 _HEADER_FIELD = re.compile(r"^(from|to|cc|bcc|copy|date|sent|subject|subj|re)\s*:\s*(.*)$", re.I)
-_ANY_FIELD = re.compile(r"^[A-Z][\w /&-]{0,30}:(?:\s|$)")
 _RULE = re.compile(r"^\s*([-=_*~])\1{5,}\s*$")
 _HEADER_LINES = 30  # a memo's header block sits within its first lines
 PLAIN_HEADING_WORDS = 8
-_FIGURE = re.compile(r"^[-+~<>≈]?[$£€]?\d[\d.,]*\s*(?:%|[kKmM])?$")
 _COLUMN_GAP = re.compile(r"\s{2,}")
 _COLUMN_SLACK = 3  # characters a column's cells may start (left-aligned) or end (right-aligned) apart
 
@@ -101,11 +108,12 @@ def message_subject(text: str) -> tuple[str, int]:
     fields, subject, end = set(), [], 0
     offset, in_subject = 0, False
     for line in lines:
-        field = _HEADER_FIELD.match(line.strip())
-        if in_subject and (not line.strip() or field or _ANY_FIELD.match(line.strip()) or _RULE.match(line)):
-            in_subject = False
+        stripped = line.strip()
+        field = _HEADER_FIELD.match(stripped)
+        if in_subject and (not stripped or field or FIELD_LINE.match(stripped + " ") or _RULE.match(line)):
+            in_subject = False  # a blank line, the next field (or a bare "Label:"), a rule
         if in_subject:
-            subject.append(line.strip())
+            subject.append(stripped)
             end = offset + len(line)
         elif field:
             key = field.group(1).lower()
@@ -172,7 +180,7 @@ def aligned_table(paragraph: str) -> list[str] | None:
         if any(cells[column - 1][-1] in ".!?" for cells in rows):
             return None  # a sentence ends before the gap: prose, not a cell
     header = rows[0]
-    if not any(_FIGURE.match(cell) for cell in header) and names_columns(header) and len(rows) > 1:
+    if not any(is_figure(cell) for cell in header) and names_columns(header) and len(rows) > 1:
         return [record for cells in rows[1:] if (record := record_text(header, cells))]
     if len(header) == 2:
         return pair_records(rows)

@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.core.models import ParsedDocument
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text, record_text
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text, is_figure, record_text
 
-_NUMERIC = re.compile(r"^[-+(]?[£$€]?\s?[\d][\d,. ]*%?\)?$|^\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 MERGED_CELLS_MAX_BYTES = 20 * 1024 * 1024  # larger workbooks are read streaming, without merged-cell ranges
 TITLE_SCAN_ROWS = 12  # how many leading non-blank rows may form a title block above a header
@@ -127,10 +126,6 @@ def _distinct(row: list[str]) -> list[str]:
     return list(dict.fromkeys(_filled(row)))
 
 
-def _is_numeric(cell: str) -> bool:
-    return bool(_NUMERIC.match(cell))
-
-
 def _width(row: list[str]) -> int:
     """The index after the last non-empty cell."""
     return max((i + 1 for i, cell in enumerate(row) if cell), default=0)
@@ -147,7 +142,7 @@ def _header_like(cells: list[str], data_width: int) -> bool:
     """
     if not cells or len(set(cells)) * 4 < len(cells) * 3 or any(len(cell) > 80 for cell in cells):
         return False
-    if _is_numeric(cells[0]) or sum(_is_numeric(c) and not _YEAR.match(c) for c in cells) * 3 > len(cells):
+    if is_figure(cells[0]) or sum(is_figure(c) and not _YEAR.match(c) for c in cells) * 3 > len(cells):
         return False
     return len(cells) * 2 >= max(data_width, 1) and (len(cells) >= 2 or data_width <= 1)
 
