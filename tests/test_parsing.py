@@ -549,6 +549,33 @@ def test_markdown_bold_faq_questions_head_their_answers_and_markers_are_no_text(
     assert texts["Release date: 9 March 2026"] == ("FAQ", "Who do I contact?")  # a field's name heads nothing
 
 
+def test_markdown_list_items_are_blocks_filed_under_their_own_run_in_headings():
+    """A list's items are blocks of their own, so a bold-led item names what it speaks of; the chunks of
+    a list without run-ins still pack its items together."""
+    page = ("# Policy\n\n## Who is responsible\n\nThese people answer for AI:\n"
+            "- **Executive sponsor.** Signs off the go-live of any high-risk system.\n"
+            "- **AIMS Manager.** Runs the system day to day:\n  the policy and the register.\n"
+            "- everyone else reports problems\n\n"
+            "1. **People decide.** No AI system makes a final decision.\n2. Plain item.\n\n"
+            "```\n- not an item\n- in a fence\n```\n")
+    doc = parse_bytes(page.encode(), "policy.md")
+    trail_of = {" ".join(doc.text[b.start : b.end].split()): b.trail for b in doc.blocks}  # emphasis marks are spaces
+    assert trail_of["These people answer for AI:"] == ("Who is responsible",)
+    assert trail_of["- Executive sponsor. Signs off the go-live of any high-risk system."] == (
+        "Who is responsible", "Executive sponsor")
+    assert trail_of["- AIMS Manager. Runs the system day to day: the policy and the register."] == (
+        "Who is responsible", "AIMS Manager")  # its wrapped line is its own
+    assert trail_of["- everyone else reports problems"] == ("Who is responsible",)
+    assert trail_of["1. People decide. No AI system makes a final decision."] == ("Who is responsible", "People decide")
+    assert trail_of["2. Plain item."] == ("Who is responsible",)
+    assert trail_of["``` - not an item - in a fence"] == ("Who is responsible",)  # one block, its lines no items
+
+    plain = "# Steps\n\nDo this:\n- first\n- second\n- third\n"
+    doc = parse_bytes(plain.encode(), "steps.md")
+    chunks = make_chunks(doc, root="r", source="steps.md", doc_hash="h", label=Label.PUBLIC, target_words=150)
+    assert [chunk.text for chunk in chunks] == ["Do this:\n- first\n- second\n- third"]
+
+
 def test_a_paragraph_opening_with_bold_words_is_filed_under_them_in_word_and_html(tmp_path):
     """A run-in heading ("Money. The strategy requires ...") names what the paragraph's later sentences speak of."""
     import docx
@@ -604,3 +631,30 @@ def test_pdf_paragraph_opening_with_bold_words_is_filed_under_them(tmp_path):
     opening = "OBS-2026-02 - A.3.3 (Reporting of concerns). Seven of the 16 staff interviewed did not know the channel."
     assert trail_of[opening] == ("6.7 Observations", "OBS-2026-02 - A.3.3 (Reporting of concerns)")
     assert trail_of["Staff were reminded of it in May."] == ("6.7 Observations",)  # its own paragraph, no lead
+
+
+def test_pdf_list_item_opening_with_bold_words_after_its_bullet_is_filed_under_them(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "audit.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(72, 800, "7 Other areas reviewed")
+    for top, lead, rest in [(780, "ClaimSight retraining.", "The June retraining was handled well."),
+                            (765, "", "Onboarding evidence was complete.")]:
+        line = pdf.beginText(72, top)
+        line.setFont("Helvetica", 10)
+        line.textOut("\u2022 ")
+        if lead:
+            line.setFont("Helvetica-Bold", 10)
+            line.textOut(lead + " ")
+            line.setFont("Helvetica", 10)
+        line.textOut(rest)
+        pdf.drawText(line)
+    pdf.save()
+    doc = parse_bytes(path.read_bytes(), "audit.pdf")
+    trail_of = {" ".join(doc.text[b.start : b.end].split()): b.trail for b in doc.blocks}
+    assert trail_of["\u2022 ClaimSight retraining. The June retraining was handled well."] == (
+        "7 Other areas reviewed", "ClaimSight retraining")  # the bullet is not part of the bold words
+    assert trail_of["\u2022 Onboarding evidence was complete."] == ("7 Other areas reviewed",)

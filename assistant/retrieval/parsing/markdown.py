@@ -5,7 +5,9 @@ styled as a heading: "(b) DOCUMENTATION DESCRIBING:") is kept as a paragraph, no
 A line wholly in bold over the text it heads (a wiki FAQ's "**Can Tilly see my bill?**") is a heading
 one level under the last `#` heading; a paragraph that opens with bold words ending as a sentence
 or a question ("**Can I use Quill on my phone?** Yes, ...") is filed under them too, and keeps them
-as text (`base.run_in_trail`). Thematic breaks and block-quote markers are no text.
+as text (`base.run_in_trail`). A list's items are blocks of their own, so an item can be filed under its
+own run-in heading ("- **Executive sponsor.** Signs off ..."); items under one heading still pack into
+one chunk. Thematic breaks and block-quote markers are no text.
 
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
@@ -43,6 +45,7 @@ from assistant.retrieval.parsing.base import (
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -101,10 +104,9 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             i += 1
             continue
         before = len(blocks)
-        run_in = () if in_fence else run_in_heading(line)  # "**Lecture captions.** Recorded lectures get ..."
-        i = _consume_paragraph(text, lines, i, trail_titles(trail) + run_in, blocks, in_fence)
-        if not in_fence and isinstance(blocks[-1], Block) and len(blocks) > before:
-            prose.append(blocks[-1])
+        i = _consume_paragraph(text, lines, i, trail_titles(trail), blocks, in_fence)
+        if not in_fence:
+            prose.extend(block for block in blocks[before:] if isinstance(block, Block))
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
                                                                             markdown=True)])
     text = without_emphasis(text, [(block.start, block.end) for block in prose])
@@ -184,18 +186,25 @@ def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:
 def _consume_paragraph(
     text: str, lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block], in_fence: bool
 ) -> int:
-    """Add the paragraph or table starting at line i; return the index after it."""
+    """Add the paragraph (a block, or one for each list item and one for its lead-in) or the table
+    starting at line i; return the index after it. A block that opens with a run-in heading is filed
+    under it too."""
     if not in_fence and i + 1 < len(lines) and "|" in lines[i][1] and _TABLE_SEP.match(lines[i + 1][1]):
         return _consume_table(lines, i, trail, blocks)
-    start = lines[i][0]
     j = i
     while j < len(lines) and lines[j][1].strip() and not _HEADING.match(lines[j][1]):
         if j > i and _FENCE.match(lines[j][1].strip()):
             break
         j += 1
-    end = lines[j - 1][0] + len(lines[j - 1][1])
-    blocks.append(Block(start=start, end=end, trail=trail))
-    return max(j, i + 1)
+    j = max(j, i + 1)
+    # a list's items are blocks of their own (its lead-in one too), so an item can be filed under its own
+    # run-in heading ("- **Executive sponsor.** Signs off ..."); a fenced block is one block whatever it holds
+    starts = [i] if in_fence else [k for k in range(i, j) if k == i or _LIST_ITEM.match(lines[k][1])]
+    for first, after in zip(starts, [*starts[1:], j]):
+        end = lines[after - 1][0] + len(lines[after - 1][1])
+        run_in = () if in_fence else run_in_heading(_LIST_ITEM.sub("", lines[first][1], count=1))
+        blocks.append(Block(start=lines[first][0], end=end, trail=trail + run_in))
+    return j
 
 
 def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list) -> int:

@@ -14,6 +14,8 @@ numbered headings tracked across pages.
 - Wrapped lines are joined into paragraphs; a paragraph ends where the vertical gap between lines
   grows or a list item starts. A bullet whose glyph maps to no character (pdfminer's "(cid:127)")
   reads as "•"; other such placeholders are dropped.
+- A paragraph or list item whose first words (after its bullet or number) are bold and end as a sentence
+  does ("• **ClaimSight retraining.** The June ...") is filed under them as well (`base.run_in_trail`).
 - A ruled table becomes one record per row, `Column: value` lines under its header row, with
   words broken across lines inside a cell joined again ("Recommende" + "d").
 

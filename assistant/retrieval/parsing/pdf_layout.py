@@ -52,23 +52,32 @@ def type_of(chars: list[dict]) -> tuple[float, bool]:
 
 def bold_lead(text: str, chars: list[dict]) -> str:
     """The opening words of a line's text set in a bold face, when characters not in bold follow; else "".
+    A list item's marker ("•", "(a)", "3.") comes before them and is not part of them.
 
     pdfplumber's characters may leave out the spaces its text has, so the lead is counted in inked
     characters and read off the text."""
     inked = [c for c in chars if str(c.get("text", "")).strip()]
+    marker = LIST_ITEM.match(text)
+    skipped = 0  # the characters inked for the marker (a bullet may be drawn as placeholders: "(cid:127)")
+    if marker:
+        core, inks = "".join(marker.group(0).split()), [str(char.get("text", "")) for char in inked]
+        while skipped < len(inked) and core.startswith("".join(glyphs("".join(inks[: skipped + 1])).split())):
+            skipped += 1
+        if "".join(glyphs("".join(inks[:skipped])).split()) != core:
+            return ""
     count = 0
-    for char in inked:
+    for char in inked[skipped:]:
         if not _BOLD_FONT.search(str(char.get("fontname", ""))):
             break
         count += len(str(char.get("text", "")).strip())
-    if count == 0 or count == len(inked):
+    if count == 0 or skipped + count >= len(inked):
         return ""
-    seen = 0
-    for position, character in enumerate(text):
-        if not character.isspace():
+    seen, start = 0, marker.end() if marker else 0
+    for position in range(start, len(text)):
+        if not text[position].isspace():
             seen += 1
             if seen == count:
-                return text[: position + 1].strip()
+                return text[start : position + 1].strip()
     return ""
 
 
