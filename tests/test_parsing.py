@@ -557,7 +557,7 @@ def test_markdown_list_items_are_blocks_filed_under_their_own_run_in_headings():
             "- **AIMS Manager.** Runs the system day to day:\n  the policy and the register.\n"
             "- everyone else reports problems\n\n"
             "1. **People decide.** No AI system makes a final decision.\n2. Plain item.\n\n"
-            "```\n- not an item\n- in a fence\n```\n")
+            "```\n- not an item\n\n# not a heading\n```\nAfter the code.\n")
     doc = parse_bytes(page.encode(), "policy.md")
     trail_of = {" ".join(doc.text[b.start : b.end].split()): b.trail for b in doc.blocks}  # emphasis marks are spaces
     assert trail_of["These people answer for AI:"] == ("Who is responsible",)
@@ -568,7 +568,8 @@ def test_markdown_list_items_are_blocks_filed_under_their_own_run_in_headings():
     assert trail_of["- everyone else reports problems"] == ("Who is responsible",)
     assert trail_of["1. People decide. No AI system makes a final decision."] == ("Who is responsible", "People decide")
     assert trail_of["2. Plain item."] == ("Who is responsible",)
-    assert trail_of["``` - not an item - in a fence"] == ("Who is responsible",)  # one block, its lines no items
+    assert trail_of["``` - not an item # not a heading ```"] == ("Who is responsible",)  # one block, fences and all
+    assert trail_of["After the code."] == ("Who is responsible",)
 
     plain = "# Steps\n\nDo this:\n- first\n- second\n- third\n"
     doc = parse_bytes(plain.encode(), "steps.md")

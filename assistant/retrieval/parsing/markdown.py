@@ -73,21 +73,22 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     prose: list[Block] = []  # paragraphs outside code fences, whose soft line breaks are spaces
     trail: list[tuple[int, str]] = []
     title = front.get("title", "")
-    i, in_fence = 0, False
+    i = 0
     depth = 0  # the level of the last `#` heading: a bold line heads what follows one level under it
     while i < len(lines):
         start, line = lines[i]
-        if _FENCE.match(line.strip()):
-            in_fence = not in_fence
-        if not in_fence and _RULE.match(line):
+        if _FENCE.match(line.strip()):  # a code block, its fences included, is one block and no prose
+            i = _consume_fence(lines, i, trail_titles(trail), blocks)
+            continue
+        if _RULE.match(line):
             i += 1  # a thematic break opening a paragraph ("---" over "*Exported from ...*") is no text
             continue
-        bold = None if in_fence else bold_heading(line)
+        bold = bold_heading(line)
         if bold and i + 1 < len(lines) and lines[i + 1][1].strip():
             update_trail(trail, depth + 1, bold)  # "**Can Tilly see a customer's account?**" over its answer
             i += 1
             continue
-        heading = None if in_fence else _HEADING.match(line)
+        heading = _HEADING.match(line)
         if heading and reads_as_clause(_strip_inline(heading.group(2))):  # text styled as a heading: kept as text
             blocks.append(Block(start=start + heading.start(2), end=start + heading.end(2), trail=trail_titles(trail)))
             i += 1
@@ -104,9 +105,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             i += 1
             continue
         before = len(blocks)
-        i = _consume_paragraph(text, lines, i, trail_titles(trail), blocks, in_fence)
-        if not in_fence:
-            prose.extend(block for block in blocks[before:] if isinstance(block, Block))
+        i = _consume_paragraph(lines, i, trail_titles(trail), blocks)
+        prose.extend(block for block in blocks[before:] if isinstance(block, Block))
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
                                                                             markdown=True)])
     text = without_emphasis(text, [(block.start, block.end) for block in prose])
@@ -183,13 +183,23 @@ def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:
     return lines
 
 
-def _consume_paragraph(
-    text: str, lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block], in_fence: bool
-) -> int:
+def _consume_fence(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list) -> int:
+    """Add the fenced code block opening at line i, up to its closing fence (or the file's end), as one
+    block; return the index after it."""
+    fence = lines[i][1].strip()[:3]
+    j = i + 1
+    while j < len(lines) - 1 and not lines[j][1].strip().startswith(fence):
+        j += 1
+    j = min(j, len(lines) - 1)
+    blocks.append(Block(start=lines[i][0], end=lines[j][0] + len(lines[j][1]), trail=trail))
+    return j + 1
+
+
+def _consume_paragraph(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list[Block]) -> int:
     """Add the paragraph (a block, or one for each list item and one for its lead-in) or the table
     starting at line i; return the index after it. A block that opens with a run-in heading is filed
     under it too."""
-    if not in_fence and i + 1 < len(lines) and "|" in lines[i][1] and _TABLE_SEP.match(lines[i + 1][1]):
+    if i + 1 < len(lines) and "|" in lines[i][1] and _TABLE_SEP.match(lines[i + 1][1]):
         return _consume_table(lines, i, trail, blocks)
     j = i
     while j < len(lines) and lines[j][1].strip() and not _HEADING.match(lines[j][1]):
@@ -198,11 +208,11 @@ def _consume_paragraph(
         j += 1
     j = max(j, i + 1)
     # a list's items are blocks of their own (its lead-in one too), so an item can be filed under its own
-    # run-in heading ("- **Executive sponsor.** Signs off ..."); a fenced block is one block whatever it holds
-    starts = [i] if in_fence else [k for k in range(i, j) if k == i or _LIST_ITEM.match(lines[k][1])]
+    # run-in heading ("- **Executive sponsor.** Signs off ...")
+    starts = [k for k in range(i, j) if k == i or _LIST_ITEM.match(lines[k][1])]
     for first, after in zip(starts, [*starts[1:], j]):
         end = lines[after - 1][0] + len(lines[after - 1][1])
-        run_in = () if in_fence else run_in_heading(_LIST_ITEM.sub("", lines[first][1], count=1))
+        run_in = run_in_heading(_LIST_ITEM.sub("", lines[first][1], count=1))
         blocks.append(Block(start=lines[first][0], end=end, trail=trail + run_in))
     return j
 
