@@ -271,3 +271,21 @@ def test_a_list_without_markers_a_word_list_or_html_items_is_read_whole_too():
     ranked = _units(prose, {1: 0.9, 0: 0.2, 2: 0.1, 3: 0.05})
     quote = _in_context(prose, ranked).citations[0].quote
     assert "Keep a copy" not in quote
+
+
+def test_a_quote_under_a_heading_that_negates_it_is_shown_under_that_heading():
+    """An item of "Never do these" quoted bare reads as the rule's opposite; the answer's line names the heading.
+
+    The citation's quote stays verbatim; a heading that asks, or one the quote already says, is not repeated."""
+    rule = "Use AI to decide or suggest marks or grades for summative assessment."
+    never = _chunk("a", rule).model_copy(update={"section": "Using AI at work > Never do these"})
+    answer = compose("q", "staff", _units(never, {0: 0.9}), 5, [never])
+    assert answer.answer == f'Under "Never do these": {rule} [1]'
+    assert answer.citations[0].quote == rule
+    for section, text in [("Guide > Still not sure?", "Ask your tutor before you use any AI tool for it."),
+                          ("Care > You can say no",
+                           "You can say no to it at any time. Tell your clinician at the start."),
+                          ("Policy > Who is responsible", rule)]:
+        plain = _chunk("b", text).model_copy(update={"section": section})
+        shown = compose("q", "staff", _units(plain, {0: 0.9}), 5, [plain])
+        assert shown.answer == f"{shown.citations[0].quote} [1]" and text.startswith(shown.citations[0].quote)

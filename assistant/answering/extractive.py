@@ -8,6 +8,8 @@ contains, then shows the closest quotes; "none" names the documents that were se
 
 from __future__ import annotations
 
+import re
+
 from assistant.answering.features import Unit
 from assistant.core.chunks import quote_spans, record_line
 from assistant.core.models import Answer, Chunk, Citation
@@ -224,8 +226,34 @@ def _render(question: str, role: str, groups: list[list[Unit]]) -> Answer:
         best = max(group, key=lambda unit: unit.score)
         citations.append(Citation(n=n, source=chunk.source, page=chunk.page, section=locator(chunk), quote=quote,
                                   score=round(best.score, 4), focus=best.text if len(group) > 1 else None))
-        lines.append(f"{record_line(quote) if chunk.row is not None else ' '.join(quote.split())} [{n}]")
+        text = record_line(quote) if chunk.row is not None else " ".join(quote.split())
+        heading = governing_heading(chunk.section, text)
+        under = f'Under "{heading}": ' if heading else ""
+        lines.append(f"{under}{text} [{n}]")
     return Answer(question=question, role=role, answer="\n".join(lines), grounded=True, citations=citations)
+
+
+# A heading that turns what it heads into its opposite: "Never do these", "5. Prohibited uses", "Where it must not
+# be used", "Uses of AI we will not pursue". ("No" as a number's abbreviation, "No 300/2008", and "no-panic" are not.)
+_NEGATING = re.compile(r"\b(?:never|not|don't|do not|must not|cannot|can't|won't|prohibited|forbidden|banned)\b"
+                       r"|\bno\b(?![-\d]|\s+\d)", re.I)
+
+
+def governing_heading(section: str | None, text: str) -> str | None:
+    """The heading a quote must be read under, shown before it in the answer's line: its nearest heading
+    when that heading negates what it heads and the quote does not say it already, else None.
+
+    Why: an item of a list headed "Never do these" reads as the opposite rule when quoted bare ("Use AI
+    to decide or suggest marks or grades for summative assessment."); the citation's locator names the
+    heading, but a reader reads the answer's lines first. A heading that asks ("Still not sure?") heads
+    an answer, not a rule, and is not shown.
+    """
+    if not section:
+        return None
+    heading = section.rsplit(" > ", 1)[-1].strip()
+    if heading.endswith("?") or not _NEGATING.search(heading):
+        return None
+    return None if " ".join(heading.lower().split()) in text.lower() else heading
 
 
 def refusal(question: str, role: str, searched: list[Chunk]) -> Answer:
