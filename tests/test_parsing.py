@@ -555,7 +555,8 @@ def test_markdown_list_items_are_blocks_filed_under_their_own_run_in_headings():
     page = ("# Policy\n\n## Who is responsible\n\nThese people answer for AI:\n"
             "- **Executive sponsor.** Signs off the go-live of any high-risk system.\n"
             "- **AIMS Manager.** Runs the system day to day:\n  the policy and the register.\n"
-            "- everyone else reports problems\n\n"
+            "- everyone else reports problems\n"
+            "- **System owners.** Answer for their systems:\n  - its risks\n  - its impact assessment\n\n"
             "1. **People decide.** No AI system makes a final decision.\n2. Plain item.\n\n"
             "```\n- not an item\n\n# not a heading\n```\nAfter the code.\n")
     doc = parse_bytes(page.encode(), "policy.md")
@@ -566,6 +567,8 @@ def test_markdown_list_items_are_blocks_filed_under_their_own_run_in_headings():
     assert trail_of["- AIMS Manager. Runs the system day to day: the policy and the register."] == (
         "Who is responsible", "AIMS Manager")  # its wrapped line is its own
     assert trail_of["- everyone else reports problems"] == ("Who is responsible",)
+    assert trail_of["- System owners. Answer for their systems: - its risks - its impact assessment"] == (
+        "Who is responsible", "System owners")  # a nested item stays with its parent
     assert trail_of["1. People decide. No AI system makes a final decision."] == ("Who is responsible", "People decide")
     assert trail_of["2. Plain item."] == ("Who is responsible",)
     assert trail_of["``` - not an item # not a heading ```"] == ("Who is responsible",)  # one block, fences and all

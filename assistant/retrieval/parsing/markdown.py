@@ -208,13 +208,19 @@ def _consume_paragraph(lines: list[tuple[int, str]], i: int, trail: tuple[str, .
         j += 1
     j = max(j, i + 1)
     # a list's items are blocks of their own (its lead-in one too), so an item can be filed under its own
-    # run-in heading ("- **Executive sponsor.** Signs off ...")
-    starts = [k for k in range(i, j) if k == i or _LIST_ITEM.match(lines[k][1])]
+    # run-in heading ("- **Executive sponsor.** Signs off ..."); a nested item stays in its parent's block
+    items = [k for k in range(i, j) if _LIST_ITEM.match(lines[k][1])]
+    top = min((_indent(lines[k][1]) for k in items), default=0)
+    starts = [k for k in range(i, j) if k == i or (k in items and _indent(lines[k][1]) <= top)]
     for first, after in zip(starts, [*starts[1:], j]):
         end = lines[after - 1][0] + len(lines[after - 1][1])
         run_in = run_in_heading(_LIST_ITEM.sub("", lines[first][1], count=1))
         blocks.append(Block(start=lines[first][0], end=end, trail=trail + run_in))
     return j
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _consume_table(lines: list[tuple[int, str]], i: int, trail: tuple[str, ...], blocks: list) -> int:
