@@ -209,9 +209,9 @@ def _consume_paragraph(lines: list[tuple[int, str]], i: int, trail: tuple[str, .
     j = max(j, i + 1)
     # a list's items are blocks of their own (its lead-in one too), so an item can be filed under its own
     # run-in heading ("- **Executive sponsor.** Signs off ..."); a nested item stays in its parent's block
-    items = [k for k in range(i, j) if _LIST_ITEM.match(lines[k][1])]
-    top = min((_indent(lines[k][1]) for k in items), default=0)
-    starts = [k for k in range(i, j) if k == i or (k in items and _indent(lines[k][1]) <= top)]
+    indents = {k: _indent(lines[k][1]) for k in range(i, j) if _LIST_ITEM.match(lines[k][1])}  # item lines
+    top = min(indents.values(), default=0)
+    starts = [k for k in range(i, j) if k == i or indents.get(k, top + 1) <= top]
     for first, after in zip(starts, [*starts[1:], j]):
         end = lines[after - 1][0] + len(lines[after - 1][1])
         run_in = run_in_heading(_LIST_ITEM.sub("", lines[first][1], count=1))

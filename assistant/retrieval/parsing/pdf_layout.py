@@ -60,10 +60,13 @@ def bold_lead(text: str, chars: list[dict]) -> str:
     marker = LIST_ITEM.match(text)
     skipped = 0  # the characters inked for the marker (a bullet may be drawn as placeholders: "(cid:127)")
     if marker:
-        core, inks = "".join(marker.group(0).split()), [str(char.get("text", "")) for char in inked]
-        while skipped < len(inked) and core.startswith("".join(glyphs("".join(inks[: skipped + 1])).split())):
-            skipped += 1
-        if "".join(glyphs("".join(inks[:skipped])).split()) != core:
+        core, inks, drawn = "".join(marker.group(0).split()), [str(char.get("text", "")) for char in inked], ""
+        while skipped < len(inked):
+            longer = "".join(glyphs("".join(inks[: skipped + 1])).split())
+            if not core.startswith(longer):
+                break
+            drawn, skipped = longer, skipped + 1
+        if drawn != core:
             return ""
     count = 0
     for char in inked[skipped:]:
