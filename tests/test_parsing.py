@@ -252,6 +252,35 @@ def test_plain_text_wrapped_numbered_items_are_text_and_capitals_lines_are_headi
     assert "The pilot is extended. The leadership team, at the management review" in " ".join(doc.text.split())
 
 
+def test_plain_text_list_items_that_open_with_a_short_title_are_filed_under_it():
+    memo = ("Subject: AI in assessments\nFrom: The Dean\n\nColleagues,\n\n"
+            "1. Be specific in Amber briefs. \"You may use AI responsibly\" is not a\n"
+            "   list. Say what is allowed.\n\n"
+            "2. Marking stays human. You may use Brook Assist to help draft general\n"
+            "   feedback, but not to decide or suggest marks.\n\n"
+            "3. Do the e-learning.\n\n"
+            "WHAT'S NEW\n\n"
+            "* Snap & Send photo upload. Tenants can add up to 5 photos per repair.\n\n"
+            "* New conversation engine. Replies are more natural.\n\n"
+            "THE HEADLINES\n\n"
+            "1. The pilot is extended. The leadership team agreed to extend it.\n\n"
+            "2. The evaluation report goes to the Assurance Board on 4 June, so please keep logging\n"
+            "   your time. It will decide on a wider roll-out.\n")
+    doc = parse_bytes(memo.encode(), "memo.txt")
+
+    def trail_of(opening: str) -> tuple[str, ...]:
+        return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
+
+    assert trail_of("2. Marking stays human.") == ("2. Marking stays human",)  # numbered: the citation names it
+    assert trail_of("1. Be specific") == ("1. Be specific in Amber briefs",)
+    assert trail_of("3. Do the e-learning.") == ()  # one sentence: nothing after it to head
+    assert trail_of("* Snap & Send") == ("WHAT'S NEW", "Snap & Send photo upload")  # a bullet adds no number
+    # a list one of whose items opens with a long sentence is not a list of titles: none of its items is titled
+    assert trail_of("1. The pilot is extended.") == ("THE HEADLINES",)
+    assert trail_of("2. The evaluation report") == ("THE HEADLINES",)
+    assert "2. Marking stays human. You may use Brook Assist" in doc.text  # the title stays text too
+
+
 def test_a_spreadsheets_note_row_is_quoted_and_its_title_names_the_rows():
     rows = ("AI Risk Register,,,\n"
             "\"As at 1 March 2026, owner: Rebecca Lindqvist, AIMS Manager. Scoring per method 004 (1-25).\",,,\n"

@@ -91,10 +91,62 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                                    records=list(enumerate(table, start=2))))
             continue
         items.append(Block(start=start, end=end, trail=trail_titles(trail)))
+    items = _titled_items(text, items)
     text = reflow(text, [offset for item in items if isinstance(item, Block)
                          for offset in wrap_breaks(text, item.start, item.end)])
     text, blocks = write_tables(text, items)
     return ParsedDocument(title=title or stem, text=text, blocks=blocks, format="text", header_text=text[:600])
+
+
+_ITEM = re.compile(r"(?:\d{1,2}[.)]|[-•*])[ \t]+")
+_FIRST_SENTENCE = re.compile(r"(.+?[.!?])\s+(?=[A-Z\"“'‘(\d])", re.S)
+ITEM_TITLE_WORDS = 10  # words of the short sentence that opens each item of a titled list ("Marking stays human.")
+
+
+def _titled_items(text: str, items: list[Block | TableSpan]) -> list[Block | TableSpan]:
+    """Each paragraph of a list whose items open with a short sentence that titles them ("4. Marking
+    stays human. You may use ...", "* Snap & Send photo upload. Tenants can ..."), filed under that title
+    (with its number, "4. Marking stays human", so that a citation names the item).
+
+    Why: plain text has no bold to mark a run-in heading, so the item's later sentences would be filed
+    under nothing of their own. The shape is read over the whole list, not one item: every item of more
+    than one sentence opens with a sentence of at most ITEM_TITLE_WORDS words, and two at least do; an
+    item of one sentence neither makes nor breaks it. A list whose items open with long sentences
+    ("3. The evaluation report goes to the Board on 4 June, so ...") is left as it is.
+    """
+    result = list(items)
+    run: list[tuple[int, str | None]] = []  # (index in items, the title its first sentence would make)
+
+    def close() -> None:
+        titles = [title for _, title in run]
+        if any(title == "" for title in titles) or sum(bool(title) for title in titles) < 2:
+            return
+        for index, title in run:
+            if title:
+                block = result[index]
+                result[index] = block.model_copy(update={"trail": (*block.trail, title)})
+
+    previous_trail = None
+    for index, item in enumerate(items):
+        marker = _ITEM.match(text, item.start) if isinstance(item, Block) else None
+        if marker is None or item.trail != previous_trail:
+            close()
+            run = []
+        if marker is None:
+            previous_trail = None
+            continue
+        previous_trail = item.trail
+        body = text[marker.end() : item.end]
+        first = _FIRST_SENTENCE.match(body)
+        if first is None or not body[first.end() :].strip():
+            run.append((index, None))  # one sentence: neither titles nor breaks the list
+            continue
+        sentence = " ".join(first.group(1).split())
+        number = marker.group().strip() if marker.group()[0].isdigit() else ""  # "4." locates it; a bullet does not
+        title = f"{number} {sentence.rstrip('.')}".strip()
+        run.append((index, title if len(sentence.split()) <= ITEM_TITLE_WORDS else ""))
+    close()
+    return result
 
 
 def message_subject(text: str) -> tuple[str, int]:
