@@ -285,6 +285,9 @@ def test_a_broken_labels_file_holds_what_it_governs_as_restricted(corpus, tmp_pa
     assert _labels_of(assistant)["minutes/board.md"] == withheld
     assert "minutes/board.md" not in _sources_reached(assistant, "staff", question)
     _consistent(assistant)
+    record = next(d for d in assistant.manifest.documents() if d.source == "minutes/board.md")
+    assert assistant.manifest.document(record.root, record.source) == record  # the lookup by key
+    assert assistant.manifest.document(record.root, "minutes/none.md") is None
 
     # Fixed to public, then broken while the document itself can no longer be read: its last good version is
     # kept (a failed file loses nothing) and held as restricted with it.

@@ -240,8 +240,8 @@ class Ingestor:
 
     def _withhold_stored(self, root: str, source: str, labels_fp: str, origin: str) -> None:
         """Queue the stored version of a document as restricted, its vectors moved, nothing read or embedded."""
-        record = next(d for d in self.manifest.documents(root) if d.source == source)
-        if record.label is Label.RESTRICTED:
+        record = self.manifest.document(root, source)
+        if record is None or record.label is Label.RESTRICTED:
             return
         old_ids = self.manifest.chunk_ids(root, source)
         stored = sorted(self.manifest.chunks_by_id(old_ids).values(), key=lambda c: c.ordinal)

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS failures(root TEXT NOT NULL, source TEXT NOT NULL, re
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
+_DOCUMENT_KEYS = ("root", "source", "doc_hash", "size", "mtime_ns", "format", "title", "label", "label_origin",
+                  "chunk_count", "ingested_at")
 _CHUNK_COLUMNS = ("id", "root", "source", "ordinal", "text", "embed_text", "start", "end", "page", "section",
                   "sheet", "row", "chunk_hash", "doc_hash", "label", "title")
 
@@ -89,16 +91,23 @@ class Manifest:
     # --- documents ----------------------------------------------------------------------------
     def documents(self, root: str | None = None) -> list[DocumentRecord]:
         """Every indexed document (of one root, if given), ordered by root and source."""
-        query = ("SELECT root, source, doc_hash, size, mtime_ns, format, title, label, label_origin, chunk_count,"
-                 " ingested_at FROM documents")
+        query = f"SELECT {', '.join(_DOCUMENT_KEYS)} FROM documents"
         params: tuple = ()
         if root is not None:
             query += " WHERE root=?"
             params = (root,)
         rows = self.db.execute(query + " ORDER BY root, source", params).fetchall()
-        keys = ("root", "source", "doc_hash", "size", "mtime_ns", "format", "title", "label", "label_origin",
-                "chunk_count", "ingested_at")
-        return [DocumentRecord(**dict(zip(keys, row))) for row in rows]
+        return [DocumentRecord(**dict(zip(_DOCUMENT_KEYS, row))) for row in rows]
+
+    def document(self, root: str, source: str) -> DocumentRecord | None:
+        """One indexed document's record, or None.
+
+        Why: a lookup by key, where scanning `documents` for each of many files (every file held back by
+        an invalid labels file) would read the whole table once a file.
+        """
+        row = self.db.execute(f"SELECT {', '.join(_DOCUMENT_KEYS)} FROM documents WHERE root=? AND source=?",
+                              (root, source)).fetchone()
+        return DocumentRecord(**dict(zip(_DOCUMENT_KEYS, row))) if row else None
 
     def roots(self) -> set[str]:
         """The roots (folders, or "CLIENT:/folder" in team mode) that documents are filed under."""
