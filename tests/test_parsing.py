@@ -17,6 +17,11 @@ def _parse(name: str):
     return parse_bytes((SAMPLE / name).read_bytes(), name)
 
 
+def _trail_of(doc, opening: str) -> tuple[str, ...]:
+    """The heading trail of the block of `doc` that opens with `opening`."""
+    return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
+
+
 def _chunks(name: str, words: int = 150):
     doc = _parse(name)
     return doc, make_chunks(doc, root="r", source=name, doc_hash="h", label=Label.INTERNAL, target_words=words)
@@ -241,14 +246,11 @@ def test_plain_text_wrapped_numbered_items_are_text_and_capitals_lines_are_headi
             "WHAT'S CHANGING\n\nFrom 2 March every summary gets a who-said-what check.\n\n"
             "3 Records\n\nRecords are kept for two years.\n")
     doc = parse_bytes(memo.encode(), "memo.txt")
-    def trail_of(opening: str) -> tuple[str, ...]:
-        return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
-
     assert doc.title == "PILOT UPDATE"
-    assert trail_of("1. The pilot is extended.") == ("THE HEADLINES",)  # a list item, kept whole as text
-    assert trail_of("2. The clinician completes") == ("THE HEADLINES",)
-    assert trail_of("From 2 March") == ("WHAT'S CHANGING",)
-    assert trail_of("Records are kept") == ("3 Records",)  # a numbered heading is still one
+    assert _trail_of(doc, "1. The pilot is extended.") == ("THE HEADLINES",)  # a list item, kept whole as text
+    assert _trail_of(doc, "2. The clinician completes") == ("THE HEADLINES",)
+    assert _trail_of(doc, "From 2 March") == ("WHAT'S CHANGING",)
+    assert _trail_of(doc, "Records are kept") == ("3 Records",)  # a numbered heading is still one
     assert "The pilot is extended. The leadership team, at the management review" in " ".join(doc.text.split())
 
 
@@ -268,16 +270,13 @@ def test_plain_text_list_items_that_open_with_a_short_title_are_filed_under_it()
             "   your time. It will decide on a wider roll-out.\n")
     doc = parse_bytes(memo.encode(), "memo.txt")
 
-    def trail_of(opening: str) -> tuple[str, ...]:
-        return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
-
-    assert trail_of("2. Marking stays human.") == ("2. Marking stays human",)  # numbered: the citation names it
-    assert trail_of("1. Be specific") == ("1. Be specific in Amber briefs",)
-    assert trail_of("3. Do the e-learning.") == ()  # one sentence: nothing after it to head
-    assert trail_of("* Snap & Send") == ("WHAT'S NEW", "Snap & Send photo upload")  # a bullet adds no number
+    assert _trail_of(doc, "2. Marking stays human.") == ("2. Marking stays human",)  # numbered: the citation names it
+    assert _trail_of(doc, "1. Be specific") == ("1. Be specific in Amber briefs",)
+    assert _trail_of(doc, "3. Do the e-learning.") == ()  # one sentence: nothing after it to head
+    assert _trail_of(doc, "* Snap & Send") == ("WHAT'S NEW", "Snap & Send photo upload")  # a bullet adds no number
     # a list one of whose items opens with a long sentence is not a list of titles: none of its items is titled
-    assert trail_of("1. The pilot is extended.") == ("THE HEADLINES",)
-    assert trail_of("2. The evaluation report") == ("THE HEADLINES",)
+    assert _trail_of(doc, "1. The pilot is extended.") == ("THE HEADLINES",)
+    assert _trail_of(doc, "2. The evaluation report") == ("THE HEADLINES",)
     assert "2. Marking stays human. You may use Brook Assist" in doc.text  # the title stays text too
 
 
@@ -526,12 +525,9 @@ def test_plain_text_sentence_case_lines_head_the_prose_after_them():
              "Thanks again,\n\nClaire\n\nClaire Donnelly\nAI Governance Lead | Digital\n")
     doc = parse_bytes(email.encode(), "update.txt")
 
-    def trail_of(opening: str) -> tuple[str, ...]:
-        return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
-
-    assert trail_of("As at 31 March") == ("Where we're at",)
-    assert trail_of("1. Everyone must") == ("What happens next",)  # a later one replaces it, not nests
-    assert trail_of("Hi everyone,") == ()  # a greeting heads nothing
+    assert _trail_of(doc, "As at 31 March") == ("Where we're at",)
+    assert _trail_of(doc, "1. Everyone must") == ("What happens next",)  # a later one replaces it, not nests
+    assert _trail_of(doc, "Hi everyone,") == ()  # a greeting heads nothing
     assert any(doc.text[b.start : b.end] == "Claire" for b in doc.blocks)  # a signature's name stays text
     numbered = parse_bytes(b"Staff update\n\n1. Training\n\nWhere we're at\n\nMost staff have done it.\n", "t.txt")
     assert numbered.blocks[-1].trail == ("1. Training", "Where we're at")  # under the numbered section
