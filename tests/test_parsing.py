@@ -278,6 +278,9 @@ def test_plain_text_list_items_that_open_with_a_short_title_are_filed_under_it()
     assert _trail_of(doc, "1. The pilot is extended.") == ("THE HEADLINES",)
     assert _trail_of(doc, "2. The evaluation report") == ("THE HEADLINES",)
     assert "2. Marking stays human. You may use Brook Assist" in doc.text  # the title stays text too
+    notes = parse_bytes(b"Notes\n\n1) Drafts, e.g. letters. Use the approved tool.\n\n"
+                        b"2) Images. Ask Comms first.\n", "notes.txt")
+    assert _trail_of(notes, "1) Drafts") == ("1) Drafts, e.g. letters",)  # "e.g." ends no sentence
 
 
 def test_a_spreadsheets_note_row_is_quoted_and_its_title_names_the_rows():

@@ -30,6 +30,7 @@ from assistant.core.text import (
     caps_heading,
     heading_level,
     reflow,
+    sentence_spans,
     trail_titles,
     update_trail,
     wrap_breaks,
@@ -99,7 +100,6 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
 
 
 _ITEM = re.compile(r"(?:\d{1,2}[.)]|[-•*])[ \t]+")
-_FIRST_SENTENCE = re.compile(r"(.+?[.!?])\s+(?=[A-Z\"“'‘(\d])", re.S)
 ITEM_TITLE_WORDS = 10  # words of the short sentence that opens each item of a titled list ("Marking stays human.")
 
 
@@ -136,12 +136,12 @@ def _titled_items(text: str, items: list[Block | TableSpan]) -> list[Block | Tab
             previous_trail = None
             continue
         previous_trail = item.trail
-        body = text[marker.end() : item.end]
-        first = _FIRST_SENTENCE.match(body)
-        if first is None or not body[first.end() :].strip():
+        body = text[marker.end() : item.end].replace("\n", " ")  # a wrapped line is no sentence end here
+        sentences = sentence_spans(body)
+        if len(sentences) < 2:
             run.append((index, None))  # one sentence: neither titles nor breaks the list
             continue
-        sentence = " ".join(first.group(1).split())
+        sentence = " ".join(body[slice(*sentences[0])].split())
         number = marker.group().strip() if marker.group()[0].isdigit() else ""  # "4." locates it; a bullet does not
         title = f"{number} {sentence.rstrip('.')}".strip()
         run.append((index, title if len(sentence.split()) <= ITEM_TITLE_WORDS else ""))
