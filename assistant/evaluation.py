@@ -290,7 +290,7 @@ def stage_table(rows: list[dict]) -> dict:
 
     Each row holds `question`, `candidate_rank` (gold among the candidate chunks, in fused order then
     section expansions), `unit_rank` (among the ranked units), `final_rank` (among the answer's
-    citations) and `status`.
+    citations) and `status`; `per_question` keeps them by question id.
     """
     answerable = [r for r in rows if r["question"].answerable]
     unanswerable = [r for r in rows if not r["question"].answerable]
@@ -311,6 +311,10 @@ def stage_table(rows: list[dict]) -> dict:
         "refusal": round(sum(r["status"] != "answered" for r in unanswerable) / len(unanswerable), 3)
         if unanswerable else None,
         "false_refusals": sum(r["status"] != "answered" for r in answerable),
+        # each question's places, so that two runs can be told apart question by question (`evals/compare_runs.py`)
+        "per_question": {r["question"].id: {"candidate": r["candidate_rank"], "unit": r["unit_rank"],
+                                            "final": r["final_rank"], "status": r["status"],
+                                            "answerable": r["question"].answerable} for r in rows},
     }
 
 

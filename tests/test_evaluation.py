@@ -321,3 +321,37 @@ def test_the_citation_margin_grid_grows_while_hit_at_any_rises_at_its_top(monkey
     assert ev._fit_margin(gathered, ranker) == 1.5  # gold at 0.3, 0.6 and 1.2: chosen within the first grid
     assert max(margin for margin, _ in composed) == 3.0  # which did not grow
 
+
+
+def test_two_runs_are_compared_question_by_question():
+    """`evals/compare_runs.py` names the questions whose gold moved between two runs' stage tables, with their
+    places before and after, and leaves out those that did not move."""
+    import importlib.util
+
+    from .conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("compare_runs", REPO / "evals" / "compare_runs.py")
+    compare_runs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare_runs)
+
+    def question(qid: str, answerable: bool = True) -> EvalQuestion:
+        return _question(answerable).model_copy(update={"id": qid})
+
+    def run(unit_rank: int, status: str) -> dict:
+        rows = [{"question": question("a"), "candidate_rank": 1, "unit_rank": unit_rank, "final_rank": unit_rank,
+                 "status": "answered"},
+                {"question": question("b"), "candidate_rank": 2, "unit_rank": 1, "final_rank": 1, "status": "answered"},
+                {"question": question("u", answerable=False), "candidate_rank": None, "unit_rank": None,
+                 "final_rank": None, "status": status}]
+        return {"sets": {"org": {"stages": stage_table(rows)}}}
+
+    before, after = run(3, "answered"), run(1, "partial")
+    assert before["sets"]["org"]["stages"]["per_question"]["a"] == {
+        "candidate": 1, "unit": 3, "final": 3, "status": "answered", "answerable": True}
+    lines = compare_runs.compare(before, after)
+    assert "| before | 2 | 1.0 | 1.0 | 0.5 | 1.0 | 1.0 | 0.5 | 0.0 | 0 |" in lines
+    assert "| after | 2 | 1.0 | 1.0 | 1.0 | 1.0 | 1.0 | 1.0 | 1.0 | 0 |" in lines
+    assert "- a: cand 1, unit 3, cited 3, answered -> cand 1, unit 1, cited 1, answered" in lines
+    assert "- u: answered -> partial" in lines
+    assert not any(line.startswith("- b:") for line in lines)  # unmoved: not listed
+    assert compare_runs.compare(before, before)[-2] == "no question moved"
