@@ -4,7 +4,8 @@ Headings are numbered or named lines ("3.2 Risk criteria", "Article 5"), capital
 NEW"), and a short line standing alone in sentence case ("Where we're at") when prose follows it,
 as e-mails and memos mark their parts. A numbered line whose text wraps on into the next line
 ("1. The clinician completes ... (if not already" / "   done) and ...") is a list item, kept as
-text, not a heading.
+text, not a heading. A list whose items each open with a short title sentence ("4. Marking stays
+human. You may use ...") files each item under its title (`_titled_items`).
 
 A memo's or e-mail's title is its subject: the `Subject:` (or `Re:`) line of the header block it
 opens with (`From:`, `To:`, `Date:` ...), its wrapped lines joined; not the letterhead above it
