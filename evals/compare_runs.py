@@ -13,8 +13,7 @@ import argparse
 import json
 import sys
 
-STAGE_KEYS = ("candidates@20", "candidates@50", "ranked@1", "ranked@4", "final", "hit@1", "refusal",
-              "false_refusals")
+from assistant.evaluation import STAGE_KEYS
 
 
 def _cell(value) -> str:

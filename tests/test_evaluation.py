@@ -322,7 +322,6 @@ def test_the_citation_margin_grid_grows_while_hit_at_any_rises_at_its_top(monkey
     assert max(margin for margin, _ in composed) == 3.0  # which did not grow
 
 
-
 def test_two_runs_are_compared_question_by_question():
     """`evals/compare_runs.py` names the questions whose gold moved between two runs' stage tables, with their
     places before and after, and leaves out those that did not move."""

@@ -100,6 +100,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     return ParsedDocument(title=title or stem, text=text, blocks=blocks, format="text", header_text=text[:600])
 
 
+# A numbered or bulleted item's marker. Narrower than `core.text.LIST_MARKER` on purpose: no letters, so a
+# paragraph opening "Dr. Rao ..." or "Re. ..." is not taken for an item whose first sentence titles it.
 _ITEM = re.compile(r"(?:\d{1,2}[.)]|[-•*])[ \t]+")
 ITEM_TITLE_WORDS = 10  # words of the short sentence that opens each item of a titled list ("Marking stays human.")
 
@@ -127,16 +129,13 @@ def _titled_items(text: str, items: list[Block | TableSpan]) -> list[Block | Tab
                 block = result[index]
                 result[index] = block.model_copy(update={"trail": (*block.trail, title)})
 
-    previous_trail = None
     for index, item in enumerate(items):
         marker = _ITEM.match(text, item.start) if isinstance(item, Block) else None
-        if marker is None or item.trail != previous_trail:
-            close()
+        if run and (marker is None or item.trail != items[run[-1][0]].trail):
+            close()  # the list ends at a paragraph that is no item, or under another heading
             run = []
         if marker is None:
-            previous_trail = None
             continue
-        previous_trail = item.trail
         body = text[marker.end() : item.end].replace("\n", " ")  # a wrapped line is no sentence end here
         sentences = sentence_spans(body)
         if len(sentences) < 2:
