@@ -170,6 +170,44 @@ def test_reference_markdown_parses_with_structure():
     assert len(doc.blocks) > 50 and len({b.trail for b in doc.blocks}) > 5
 
 
+def test_a_tables_run_together_labelled_items_are_each_filed_under_their_label():
+    """A framework's core table read as cells of run-together items ("MANAGE 2.3: ... MANAGE 2.4: ...") gives one
+    block per item under its label; a caption before the first label, and labels named together, head nothing."""
+    source = ("## 5.4 Manage\n\n"
+              "| Table 4: Categories and subcategories for the MANAGE function, as laid out in the framework. | |\n"
+              "|---|---|\n"
+              "| MANAGE 1: Risks are managed. | Subcategories MANAGE 1.1: A determination is made. MANAGE 1.2: "
+              "Treatment is prioritized. |\n"
+              "| MANAGE 2: Benefits are maximised. | MANAGE 2.3: Procedures are followed. MANAGE 2.4: Mechanisms "
+              "are in place to supersede, disengage, or deactivate AI systems. |\n\n"
+              "## Open items\n\n- A.3.3, A.4.2, A.5.5: close the observations.\n")
+    doc = parse_bytes(source.encode(), "framework.md")
+    texts = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    assert texts["MANAGE 2.4: Mechanisms are in place to supersede, disengage, or deactivate AI systems."] == (
+        "5.4 Manage", "MANAGE 2.4")
+    assert texts["MANAGE 2.3: Procedures are followed."] == ("5.4 Manage", "MANAGE 2.3")
+    assert texts["Subcategories"] == ("5.4 Manage",)  # the text before the first label keeps the block's trail
+    assert texts["MANAGE 1: Risks are managed."] == ("5.4 Manage",)  # a category's one-level number labels nothing
+    assert texts["- A.3.3, A.4.2, A.5.5: close the observations."] == ("Open items",)
+
+
+def test_a_lone_labelled_item_is_not_a_list():
+    """Fewer than three items under one prefix are no list of them: the block is read as it was."""
+    doc = parse_bytes(b"## Notes\n\nSee clause 4.2 first. ISO 9001: we hold it. A.8.4: move the log.\n", "notes.md")
+    assert [b.trail for b in doc.blocks] == [("Notes",)]
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/reference-texts absent")
+def test_nist_core_subcategories_are_quoted_under_their_own_labels():
+    name = "nist-ai-100-1-ai-rmf-1.0.md"
+    doc = parse_bytes((REFERENCE / name).read_bytes(), name)
+    assert _trail_of(doc, "GOVERN 1.7: Processes and procedures are in place for decommissioning")[-1] == "GOVERN 1.7"
+    assert _trail_of(doc, "MANAGE 2.4: Mechanisms are in place")[-2:] == ("5.4 Manage", "MANAGE 2.4")
+    labelled = {b.trail[-1] for b in doc.blocks if b.trail and re.fullmatch(r"(GOVERN|MAP|MEASURE|MANAGE) [\d.]+",
+                                                                             b.trail[-1])}
+    assert len(labelled) > 60
+
+
 def test_markdown_clause_styled_as_a_heading_is_kept_as_text():
     """A converted statute's list items that came out as headings are text, not the sections' names."""
     source = ("# PART 17 ARTIFICIAL INTELLIGENCE\n\n"
