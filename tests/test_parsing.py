@@ -208,6 +208,46 @@ def test_nist_core_subcategories_are_quoted_under_their_own_labels():
     assert len(labelled) > 60
 
 
+def test_a_statutes_sections_file_their_clauses_under_the_section_number():
+    source = ("# PART 17 ARTIFICIAL INTELLIGENCE\n\n"
+              "- 6-1-1701. Definitions. AS USED IN THIS PART 17:\n"
+              "- (1) \"CONSUMER\" MEANS AN INDIVIDUAL.\n\n"
+              "- 6-1-1706. Enforcement by attorney general. (1) THE ATTORNEY GENERAL ENFORCES THIS PART.\n"
+              "- (2) A VIOLATION IS AN UNFAIR TRADE PRACTICE.\n\n"
+              "## Approved\n\nSigned by the governor.\n")
+    doc = parse_bytes(source.encode(), "act.md")
+    assert _trail_of(doc, "- (1) \"CONSUMER\"") == ("6-1-1701",)
+    assert _trail_of(doc, "- 6-1-1706. Enforcement") == ("6-1-1706",)
+    assert _trail_of(doc, "- (2) A VIOLATION") == ("6-1-1706",)
+    assert _trail_of(doc, "Signed by the governor.") == ("Approved",)  # a heading of its own ends the section
+    one = parse_bytes(b"# Notes\n\n- 6-1-1701. Definitions. We met.\n\nThen lunch.\n", "notes.md")
+    assert [b.trail for b in one.blocks] == [(), ()]  # one numbered line is no statute
+
+
+def test_markdown_page_break_marks_and_the_pages_running_footer_are_no_text():
+    source = ("{0}------------------------------------------------\n\nThe deployer shall notify.\n\n"
+              "PAGE 2-SENATE BILL 24-205\n\n{1}------------------------------------------------\n\n"
+              "The developer shall disclose.\n\nPAGE 3-SENATE BILL 24-205\n\n"
+              "{2}------------------------------------------------\n\nShort line kept.\n")
+    texts = [block_text for block_text in _block_texts(parse_bytes(source.encode(), "bill.md"))]
+    assert texts == ["The deployer shall notify.", "The developer shall disclose.", "Short line kept."]
+
+
+def _block_texts(doc) -> list[str]:
+    return [doc.text[b.start : b.end] for b in doc.blocks]
+
+
+@pytest.mark.skipif(not (REFERENCE / "colorado-sb24-205-ai-act.md").exists(), reason="../shared/reference-texts absent")
+def test_colorado_act_clauses_sit_under_their_sections_and_its_footers_are_gone():
+    name = "colorado-sb24-205-ai-act.md"
+    doc = parse_bytes((REFERENCE / name).read_bytes(), name)
+    texts = _block_texts(doc)
+    assert not any(t.startswith(("PAGE 2-SENATE", "{2}---")) for t in texts)
+    assert _trail_of(doc, "- 6-1-1706. Enforcement by attorney general.")[-1] == "6-1-1706"
+    sections = {b.trail[-1] for b in doc.blocks if b.trail and re.fullmatch(r"6-1-\d+", b.trail[-1])}
+    assert {"6-1-1701", "6-1-1702", "6-1-1703", "6-1-1704", "6-1-1705", "6-1-1706", "6-1-1707"} <= sections
+
+
 def test_markdown_clause_styled_as_a_heading_is_kept_as_text():
     """A converted statute's list items that came out as headings are text, not the sections' names."""
     source = ("# PART 17 ARTIFICIAL INTELLIGENCE\n\n"

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.core.models import ParsedDocument
-from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text, labelled_items
+from assistant.retrieval.parsing.base import ParseError, TextBuilder, decode_text
+from assistant.retrieval.parsing.structure import labelled_items, statute_sections
 
 __all__ = ["PARSERS", "READING", "SUPPORTED_SUFFIXES", "ParseError", "TextBuilder", "decode_text", "parse_bytes",
            "parser_for"]
@@ -18,7 +19,7 @@ __all__ = ["PARSERS", "READING", "SUPPORTED_SUFFIXES", "ParseError", "TextBuilde
 # How the parsers read files. Bump it when a parser reads a file differently (for example, running
 # headers it now keeps out), so an index built before re-reads every file on its next ingest;
 # chunks whose text did not change keep their cached vectors, so only changed text is embedded.
-READING = 18
+READING = 19
 
 # The one table of formats: suffix -> "module:function" of this package. The parser modules load
 # on first use (pdfplumber, python-docx and openpyxl are slow to import); a new format is one
@@ -69,4 +70,4 @@ def parse_bytes(data: bytes, name: str) -> ParsedDocument:
         raise ParseError(f"could not read as {suffix[1:].upper()}: {type(exc).__name__}: {exc}") from exc
     if not doc.blocks:
         raise ParseError("no extractable text (a scanned image or an empty document?)")
-    return labelled_items(doc)
+    return statute_sections(labelled_items(doc))

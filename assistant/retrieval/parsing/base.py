@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.core.models import Block, ParsedDocument
+from assistant.core.models import Block
 
 
 class ParseError(ValueError):
@@ -214,67 +214,6 @@ def run_in_trail(lead: str) -> tuple[str, ...]:
         return ()
     heading = lead.rstrip(".").strip()
     return (heading,) if heading else ()
-
-
-# An item labelled by a numbered identifier and a colon, as a framework's or a standard's table lists its
-# subcategories or controls ("GOVERN 1.5: Ongoing monitoring ...", "A.6.2.6: ..."): a capitalised prefix and a
-# number of two or more levels. A level-less number ("Step 2:", "NC-01:") or a lower-case word ("see section
-# 4.2:") labels nothing here.
-_ITEM_LABEL = re.compile(r"(?:^|(?<=\s))([A-Z]{1,10}(?:\.[A-Z]{1,4})?[ .-]?\d{1,3}(?:\.\d{1,3})+[a-z]?):\s+(?=\S)")
-# The last of several labels named together ("A.3.3, A.4.2, A.5.5: close ...", "A.8.3 and A.8.5: agree ...")
-# opens no item of its own.
-_LISTED_BEFORE = re.compile(r"(?:,|\band|\bor|\bto|&)\s*$")
-LABELLED_ITEMS = 3  # a document must hold this many items under one prefix: a list of them, not a stray label
-
-
-def labelled_items(doc: ParsedDocument) -> ParsedDocument:
-    """The document with each labelled item of a prose block filed as a block of its own, under its label.
-
-    Why: a framework's core tables reach us as cells of run-together items ("MANAGE 2.3: Procedures are
-    followed ... MANAGE 2.4: Mechanisms are in place ... to supersede, disengage, or deactivate AI systems
-    ..."). Read as one paragraph, a chunk holds several items, its vector is the blend of them, and a
-    citation names only the table's section. Each item becomes its own block (so its own chunk), filed
-    under its label ("5.4 Manage > MANAGE 2.4"); the text is unchanged, so every quote and offset stays.
-    Text before a block's first label (a table's caption) stays under the block's own trail.
-    """
-    found = [(block, [m for m in _ITEM_LABEL.finditer(doc.text, block.start, block.end)
-                      if not _LISTED_BEFORE.search(doc.text, max(block.start, m.start() - 6), m.start())])
-             for block in doc.blocks if not block.record]
-    prefixes: dict[str, int] = {}
-    for _, matches in found:
-        for match in matches:
-            prefix = re.match(r"[A-Z.]*", match.group(1)).group(0)
-            prefixes[prefix] = prefixes.get(prefix, 0) + 1
-    listed = {prefix for prefix, count in prefixes.items() if count >= LABELLED_ITEMS}
-    if not listed:
-        return doc
-    split: dict[int, list[Block]] = {}
-    for block, matches in found:
-        starts = [m for m in matches if re.match(r"[A-Z.]*", m.group(1)).group(0) in listed]
-        if not starts:
-            continue
-        pieces: list[Block] = []
-        if doc.text[block.start : starts[0].start()].strip():
-            pieces.append(block.model_copy(update={"end": starts[0].start()}))
-        for match, following in zip(starts, [*starts[1:], None]):
-            end = following.start() if following is not None else block.end
-            pieces.append(block.model_copy(update={"start": match.start(), "end": end,
-                                                   "trail": (*block.trail, match.group(1))}))
-        split[id(block)] = [_trimmed_block(doc.text, piece) for piece in pieces]
-    if not split:
-        return doc
-    blocks = [piece for block in doc.blocks for piece in split.get(id(block), [block])]
-    return doc.model_copy(update={"blocks": [b for b in blocks if b.end > b.start]})
-
-
-def _trimmed_block(text: str, block: Block) -> Block:
-    """The block without the whitespace at either end of its span."""
-    start, end = block.start, block.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return block.model_copy(update={"start": start, "end": end})
 
 
 def decode_text(data: bytes) -> str:

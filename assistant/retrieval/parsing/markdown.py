@@ -9,6 +9,12 @@ as text (`base.run_in_trail`). A list's items are blocks of their own, so an ite
 own run-in heading ("- **Executive sponsor.** Signs off ..."); items under one heading still pack into
 one chunk. Thematic breaks and block-quote markers are no text.
 
+A PDF converted to Markdown may keep its page breaks as marker lines ("{2}" and a run of dashes, as the
+marker converter's paginated output writes them): they are no text, and a short line next to a page break
+that repeats at others with only its numbers changed ("PAGE 2-SENATE BILL 24-205") is the pages'
+furniture, not text. (The breaks could also give each block its page; tried, and a chunk that may not
+cross a page break then ranked the reference questions lower: see the README.)
+
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
 records, one per body row, written as `Header: value` lines (values verbatim, empty cells left
@@ -46,6 +52,8 @@ from assistant.retrieval.parsing.base import (
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_PAGE_BREAK = re.compile(r"^\{(\d{1,5})\}-{8,}\s*$")
+FURNITURE_WORDS = 10  # a running header or footer is short
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -75,8 +83,13 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
     title = front.get("title", "")
     i = 0
     depth = 0  # the level of the last `#` heading: a bold line heads what follows one level under it
+    page_breaks: list[int] = []  # how many blocks came before each page break
     while i < len(lines):
         start, line = lines[i]
+        if _PAGE_BREAK.match(line):
+            page_breaks.append(len(blocks))
+            i += 1
+            continue
         if _FENCE.match(line.strip()):  # a code block, its fences included, is one block and no prose
             i = _consume_fence(lines, i, trail_titles(trail), blocks)
             continue
@@ -107,6 +120,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
         before = len(blocks)
         i = _consume_paragraph(lines, i, trail_titles(trail), blocks)
         prose.extend(block for block in blocks[before:] if isinstance(block, Block))
+    if page_breaks:
+        blocks, prose = _without_furniture(text, blocks, prose, page_breaks)
     text = reflow(text, [offset for block in prose for offset in wrap_breaks(text, block.start, block.end,
                                                                             markdown=True)])
     text = without_emphasis(text, [(block.start, block.end) for block in prose])
@@ -151,6 +166,22 @@ def run_in_heading(line: str) -> tuple[str, ...]:
     (`base.run_in_trail`), else ()."""
     match = _RUN_IN.match(line.strip())
     return run_in_trail(match.group(2)) if match else ()
+
+
+def _without_furniture(text: str, blocks: list, prose: list[Block], page_breaks: list[int]) -> tuple[list, list[Block]]:
+    """The blocks without the pages' furniture: a short block next to a page break whose words, numbers
+    aside, are next to another page break too ("PAGE 2-SENATE BILL 24-205", "PAGE 3-SENATE BILL 24-205")."""
+    beside: dict[int, str] = {}  # block index -> its words with numbers blanked, for the blocks next to a break
+    for count in page_breaks:
+        for index in (count - 1, count):
+            if 0 <= index < len(blocks) and isinstance(blocks[index], Block):
+                words = text[blocks[index].start : blocks[index].end]
+                if len(words.split()) <= FURNITURE_WORDS:
+                    beside[index] = re.sub(r"\d+", "#", " ".join(words.split()))
+    repeated = {index for index, shape in beside.items() if sum(other == shape for other in beside.values()) > 1}
+    dropped = {id(blocks[index]) for index in repeated}
+    return ([block for index, block in enumerate(blocks) if index not in repeated],
+            [block for block in prose if id(block) not in dropped])
 
 
 def _without_quote_markers(text: str, prose: list[Block]) -> str:
