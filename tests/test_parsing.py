@@ -146,7 +146,9 @@ def test_eu_ai_act_parses_into_articles_and_annexes():
     assert art5 and "Prohibited" in art5[0].trail[-1]
     assert "ruxitagentjs" not in doc.text and doc.title.startswith("REGULATION (EU) 2024/1689")
     recital = next(b for b in doc.blocks if "Having comprehensible information" in doc.text[b.start : b.end])
-    assert recital.trail == ("Recitals",) and not any("Recitals" in b.trail for b in art5)
+    assert recital.trail[0] == "Recitals" and re.fullmatch(r"Recital \d+", recital.trail[1])
+    assert not any("Recitals" in b.trail for b in art5)
+    assert [b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith("(171) ")] == [("Recitals", "Recital 171")]
 
 
 def test_an_eu_acts_recitals_sit_under_recitals_until_the_enacting_formula():
@@ -157,7 +159,8 @@ def test_an_eu_acts_recitals_sit_under_recitals_until_the_enacting_formula():
     doc = parse_bytes(page.encode(), "act.html")
     trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
     assert trail_of["Having regard to the Treaty,"] == ()
-    assert trail_of["(1) The purpose of this Regulation is to improve things."] == ("Recitals",)
+    assert trail_of["(1) The purpose of this Regulation is to improve things."] == ("Recitals", "Recital 1")
+    assert trail_of["Whereas:"] == ("Recitals",)
     assert trail_of["HAVE ADOPTED THIS REGULATION:"] == ()
     article_one = ("CHAPTER I GENERAL PROVISIONS", "Article 1 Subject matter")
     assert trail_of["1. This Regulation lays down rules."] == article_one

@@ -11,7 +11,8 @@ element is read from it alone (what a reader of the page reads). Official journa
 articles and annexes with paragraphs ("Article 5" followed by its title), not h-tags, so a
 short paragraph that names an article, chapter, section or annex is a heading too. An EU act's
 recitals (from "Whereas:" to "HAVE ADOPTED THIS REGULATION:") sit under "Recitals", so a quote from
-them says it is from the preamble, not from an article. A paragraph that opens with bold words ending
+them says it is from the preamble, not from an article, and each under its number ("Recital 171"), so a
+quote of its later sentences names it too. A paragraph that opens with bold words ending
 as a sentence or a question ("<strong>You can say no.</strong> ...") is filed under them too, and keeps
 them as text (`base.run_in_trail`).
 """
@@ -41,6 +42,7 @@ _CHROME_NAME = re.compile(r"(?:^|[-_])(?:cookies?|consent|gdpr|breadcrumbs?|skip
                           r"site-(?:header|footer|nav)|sidebar|social|share-(?:links|buttons))(?:$|[-_])", re.I)
 _RECITALS_START = re.compile(r"^whereas\s*:$", re.IGNORECASE)
 RECITALS = "Recitals"
+_RECITAL_NUMBER = re.compile(r"^\((\d{1,3})\)\s")  # "(171) Affected persons should have the right ..."
 
 
 def parse(data: bytes, stem: str) -> ParsedDocument:
@@ -84,6 +86,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             i += consumed
             continue
         run_in = run_in_trail(lead)  # "<p><strong>You can say no.</strong> ...", "<li><strong>Detect.</strong> ..."
+        if trail == [(1, RECITALS)] and (recital := _RECITAL_NUMBER.match(unit_text)):
+            run_in = (f"Recital {recital.group(1)}",)  # its later sentences cite it by number too
         builder.add(unit_text, separator="\n" if name in ("li", "tr") else "\n\n", trail=trail_titles(trail) + run_in)
         i += 1
     title = title or page_title
