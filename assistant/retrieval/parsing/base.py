@@ -216,6 +216,16 @@ def run_in_trail(lead: str) -> tuple[str, ...]:
     return (heading,) if heading else ()
 
 
+def trimmed_block(text: str, block: Block) -> Block:
+    """The block without the whitespace at either end of its span (the same block when there is none)."""
+    start, end = block.start, block.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return block if (start, end) == (block.start, block.end) else block.model_copy(update={"start": start, "end": end})
+
+
 def decode_text(data: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), else the detected encoding.
 

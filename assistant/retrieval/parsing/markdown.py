@@ -46,6 +46,7 @@ from assistant.retrieval.parsing.base import (
     names_columns,
     record_text,
     run_in_trail,
+    trimmed_block,
     write_tables,
 )
 
@@ -126,7 +127,7 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
                                                                             markdown=True)])
     text = without_emphasis(text, [(block.start, block.end) for block in prose])
     text = _without_quote_markers(text, prose)
-    blocks = [_trimmed(text, block) if isinstance(block, Block) else block for block in blocks]
+    blocks = [trimmed_block(text, block) if isinstance(block, Block) else block for block in blocks]
     text, blocks = write_tables(text, blocks)
     return ParsedDocument(
         title=title or stem,
@@ -193,16 +194,6 @@ def _without_quote_markers(text: str, prose: list[Block]) -> str:
             if match.start() >= line_start:
                 chars[match.start() + match.group(0).index(">")] = " "
     return "".join(chars)
-
-
-def _trimmed(text: str, block: Block) -> Block:
-    """The block without the spaces that markers taken out left at its edges."""
-    start, end = block.start, block.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return block if (start, end) == (block.start, block.end) else block.model_copy(update={"start": start, "end": end})
 
 
 def _lines_with_offsets(text: str, start: int) -> list[tuple[int, str]]:

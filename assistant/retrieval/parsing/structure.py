@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from assistant.core.models import Block, ParsedDocument
+from assistant.retrieval.parsing.base import trimmed_block
 
 # An item labelled by a numbered identifier and a colon, as a framework's or a standard's table lists its
 # subcategories or controls ("GOVERN 1.5: Ongoing monitoring ...", "A.6.2.6: ..."): a capitalised prefix and a
@@ -56,21 +57,11 @@ def labelled_items(doc: ParsedDocument) -> ParsedDocument:
             end = following.start() if following is not None else block.end
             pieces.append(block.model_copy(update={"start": match.start(), "end": end,
                                                    "trail": (*block.trail, match.group(1))}))
-        split[id(block)] = [_trimmed_block(doc.text, piece) for piece in pieces]
+        split[id(block)] = [trimmed_block(doc.text, piece) for piece in pieces]
     if not split:
         return doc
     blocks = [piece for block in doc.blocks for piece in split.get(id(block), [block])]
     return doc.model_copy(update={"blocks": [b for b in blocks if b.end > b.start]})
-
-
-def _trimmed_block(text: str, block: Block) -> Block:
-    """The block without the whitespace at either end of its span."""
-    start, end = block.start, block.end
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return block.model_copy(update={"start": start, "end": end})
 
 
 # A statute's section opener, as a state code writes it: its number (hyphenated, "6-1-1702", or after "§") and
