@@ -40,14 +40,13 @@ def labelled_items(doc: ParsedDocument) -> ParsedDocument:
     prefixes: dict[str, int] = {}
     for _, matches in found:
         for match in matches:
-            prefix = re.match(r"[A-Z.]*", match.group(1)).group(0)
-            prefixes[prefix] = prefixes.get(prefix, 0) + 1
+            prefixes[_prefix(match)] = prefixes.get(_prefix(match), 0) + 1
     listed = {prefix for prefix, count in prefixes.items() if count >= LABELLED_ITEMS}
     if not listed:
         return doc
     split: dict[int, list[Block]] = {}
     for block, matches in found:
-        starts = [m for m in matches if re.match(r"[A-Z.]*", m.group(1)).group(0) in listed]
+        starts = [m for m in matches if _prefix(m) in listed]
         if not starts:
             continue
         pieces: list[Block] = []
@@ -62,6 +61,11 @@ def labelled_items(doc: ParsedDocument) -> ParsedDocument:
         return doc
     blocks = [piece for block in doc.blocks for piece in split.get(id(block), [block])]
     return doc.model_copy(update={"blocks": [b for b in blocks if b.end > b.start]})
+
+
+def _prefix(label: re.Match) -> str:
+    """The letters a label's number follows ("GOVERN" of "GOVERN 1.5", "A." of "A.6.2.6"): what its list shares."""
+    return re.match(r"[A-Z.]*", label.group(1)).group(0)
 
 
 # A statute's section opener, as a state code writes it: its number (hyphenated, "6-1-1702", or after "§") and
