@@ -228,6 +228,15 @@ def test_a_statutes_sections_file_their_clauses_under_the_section_number():
     assert [b.trail for b in one.blocks] == [(), ()]  # one numbered line is no statute
 
 
+def test_a_contents_heading_heads_none_of_the_sections_after_it():
+    """A conversion that set the contents page as a level-1 heading over the executive summary's level-2 one."""
+    source = b"# Framework\n\n# Table Of Contents\n\ni\n\n## Executive Summary\n\nAI can help.\n\n# Part 1\n\nText.\n"
+    doc = parse_bytes(source, "framework.md")
+    assert _trail_of(doc, "i") == ("Table Of Contents",)
+    assert _trail_of(doc, "AI can help.") == ("Executive Summary",)
+    assert _trail_of(doc, "Text.") == ("Part 1",)
+
+
 def test_markdown_page_break_marks_and_the_pages_running_footer_are_no_text():
     source = ("{0}------------------------------------------------\n\nThe deployer shall notify.\n\n"
               "PAGE 2-SENATE BILL 24-205\n\n{1}------------------------------------------------\n\n"

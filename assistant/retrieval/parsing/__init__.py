@@ -19,7 +19,7 @@ __all__ = ["PARSERS", "READING", "SUPPORTED_SUFFIXES", "ParseError", "TextBuilde
 # How the parsers read files. Bump it when a parser reads a file differently (for example, running
 # headers it now keeps out), so an index built before re-reads every file on its next ingest;
 # chunks whose text did not change keep their cached vectors, so only changed text is embedded.
-READING = 20
+READING = 21
 
 # The one table of formats: suffix -> "module:function" of this package. The parser modules load
 # on first use (pdfplumber, python-docx and openpyxl are slow to import); a new format is one

@@ -13,7 +13,8 @@ A PDF converted to Markdown may keep its page breaks as marker lines ("{2}" and 
 marker converter's paginated output writes them): they are no text, and a short line next to a page break
 that repeats at others with only its numbers changed ("PAGE 2-SENATE BILL 24-205") is the pages'
 furniture, not text. (The breaks could also give each block its page; tried, and a chunk that may not
-cross a page break then ranked the reference questions lower: see the README.)
+cross a page break then ranked the reference questions lower: see the README.) A "Contents" or "Table of
+Contents" heading heads no section after it, whatever level the conversion gave it.
 
 The canonical text is the file itself (front matter included), so spans point into the
 document exactly as the author wrote it, except for pipe tables: a table is replaced by its
@@ -53,6 +54,7 @@ from assistant.retrieval.parsing.base import (
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_CONTENTS = re.compile(r"^(?:table of )?contents$", re.I)
 _PAGE_BREAK = re.compile(r"^\{(\d{1,5})\}-{8,}\s*$")
 FURNITURE_WORDS = 10  # a running header or footer is short
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -111,6 +113,8 @@ def parse(data: bytes, stem: str) -> ParsedDocument:
             level, heading_text = len(heading.group(1)), _strip_inline(heading.group(2))
             title = title or heading_text
             depth = level
+            if trail and _CONTENTS.match(trail[-1][1]) and level > trail[-1][0]:
+                trail.pop()  # a contents page heads none of the sections after it, whatever level a conversion gave it
             if not (level == 1 and heading_text == title and not trail):
                 update_trail(trail, level, heading_text)
             i += 1
