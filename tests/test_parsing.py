@@ -22,6 +22,11 @@ def _trail_of(doc, opening: str) -> tuple[str, ...]:
     return next(b.trail for b in doc.blocks if doc.text[b.start : b.end].startswith(opening))
 
 
+def _trails_by_text(doc) -> dict[str, tuple[str, ...]]:
+    """Each block's text of `doc` -> its heading trail."""
+    return {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+
+
 def _chunks(name: str, words: int = 150):
     doc = _parse(name)
     return doc, make_chunks(doc, root="r", source=name, doc_hash="h", label=Label.INTERNAL, target_words=words)
@@ -158,7 +163,7 @@ def test_an_eu_acts_recitals_sit_under_recitals_until_the_enacting_formula():
             "</table><p>HAVE ADOPTED THIS REGULATION:</p><p>CHAPTER I</p><p>GENERAL PROVISIONS</p>"
             "<p>Article 1</p><p>Subject matter</p><p>1. This Regulation lays down rules.</p></body></html>")
     doc = parse_bytes(page.encode(), "act.html")
-    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    trail_of = _trails_by_text(doc)
     assert trail_of["Having regard to the Treaty,"] == ()
     assert trail_of["(1) The purpose of this Regulation is to improve things."] == ("Recitals", "Recital 1")
     assert trail_of["Whereas:"] == ("Recitals",)
@@ -186,7 +191,7 @@ def test_a_tables_run_together_labelled_items_are_each_filed_under_their_label()
               "are in place to supersede, disengage, or deactivate AI systems. |\n\n"
               "## Open items\n\n- A.3.3, A.4.2, A.5.5: close the observations.\n")
     doc = parse_bytes(source.encode(), "framework.md")
-    texts = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    texts = _trails_by_text(doc)
     assert texts["MANAGE 2.4: Mechanisms are in place to supersede, disengage, or deactivate AI systems."] == (
         "5.4 Manage", "MANAGE 2.4")
     assert texts["MANAGE 2.3: Procedures are followed."] == ("5.4 Manage", "MANAGE 2.3")
@@ -438,7 +443,7 @@ def test_pdf_headings_set_in_type_are_headings_nested_by_size(tmp_path):
     line("Table 1 shows the owners of each finding and their due dates.", "Helvetica", 8, 12)
     pdf.save()
     doc = parse_bytes(path.read_bytes(), "audit.pdf")
-    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    trail_of = _trails_by_text(doc)
     assert doc.title == "Internal Audit Report: AI Management System (AIMS) 2025"
     assert trail_of["Evidence: the last impact assessment for BedFlow was approved on 19 September 2023."] == (
         "Detailed findings", "NC-01 (Major): BedFlow impact assessment overdue")
@@ -475,7 +480,7 @@ def test_docx_bold_paragraphs_and_styles_based_on_headings_head_sections(tmp_pat
     path = tmp_path / "aup.docx"
     document.save(path)
     doc = parse_bytes(path.read_bytes(), "aup.docx")
-    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    trail_of = _trails_by_text(doc)
     assert trail_of["AI note-takers must not join a meeting where patients are discussed."] == (
         "Acceptable use of AI", "Meetings and recordings")
     assert trail_of["Every member of staff who uses an approved AI tool at work."] == (
@@ -580,7 +585,7 @@ def test_html_faq_summary_heads_its_answer():
             "<details><summary>Are my chats with Tilly kept?</summary><p>Yes. We keep transcripts for 2 years.</p>"
             "</details><dl><dt>Tilly</dt><dd>Our website chat assistant.</dd></dl></main></body></html>")
     doc = parse_bytes(page.encode(), "ai.html")
-    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    trail_of = _trails_by_text(doc)
     assert trail_of["Yes. We keep transcripts for 2 years."] == (
         "How we use AI", "Frequently asked questions", "Are my chats with Tilly kept?")
     assert trail_of["Our website chat assistant."][-1] == "Tilly"
@@ -655,7 +660,7 @@ def test_markdown_bold_faq_questions_head_their_answers_and_markers_are_no_text(
             "**Release date:** 9 March 2026\n\n"
             "---\n*Exported from Confluence on 2 April 2026.*\n")
     doc = parse_bytes(page.encode(), "page.md")
-    texts = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    texts = _trails_by_text(doc)
     faq = ("FAQ", "Can Tilly see a customer's account or bill?")
     assert texts["No. Tilly does not have access to accounts."] == faq
     assert texts["Jodie Marsh."] == ("FAQ", "Who do I contact?")  # a sibling, not nested under the first
@@ -714,7 +719,7 @@ def test_a_paragraph_opening_with_bold_words_is_filed_under_them_in_word_and_htm
     path = tmp_path / "scope.docx"
     document.save(path)
     doc = parse_bytes(path.read_bytes(), "scope.docx")
-    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    trail_of = _trails_by_text(doc)
     assert trail_of["Money. The strategy requires savings. It drives the AI work."] == ("External issues", "Money")
     assert trail_of["Owner: Jane Smith"] == ("External issues",)  # a field's name heads nothing
 
@@ -724,7 +729,7 @@ def test_a_paragraph_opening_with_bold_words_is_filed_under_them_in_word_and_htm
             "<ol><li><strong>Detect.</strong> The team spots the fault.</li><li>Then it is logged.</li></ol>"
             "</main></body></html>")
     doc = parse_bytes(page.encode(), "care.html")
-    trail_of = {doc.text[b.start : b.end]: b.trail for b in doc.blocks}
+    trail_of = _trails_by_text(doc)
     assert trail_of["You can say no. Tell your clinician. They will take notes by hand."] == (
         "Your care", "ScribeAssist", "You can say no")
     assert trail_of["Some bold words. inside a sentence."] == ("Your care", "ScribeAssist")

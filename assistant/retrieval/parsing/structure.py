@@ -9,6 +9,7 @@ heading-trail segments: the text, and so every quote and offset, is unchanged.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from assistant.core.models import Block, ParsedDocument
 from assistant.retrieval.parsing.base import trimmed_block
@@ -37,10 +38,7 @@ def labelled_items(doc: ParsedDocument) -> ParsedDocument:
     found = [(block, [m for m in _ITEM_LABEL.finditer(doc.text, block.start, block.end)
                       if not _LISTED_BEFORE.search(doc.text, max(block.start, m.start() - 6), m.start())])
              for block in doc.blocks if not block.record]
-    prefixes: dict[str, int] = {}
-    for _, matches in found:
-        for match in matches:
-            prefixes[_prefix(match)] = prefixes.get(_prefix(match), 0) + 1
+    prefixes = Counter(_prefix(match) for _, matches in found for match in matches)
     listed = {prefix for prefix, count in prefixes.items() if count >= LABELLED_ITEMS}
     if not listed:
         return doc
@@ -57,10 +55,7 @@ def labelled_items(doc: ParsedDocument) -> ParsedDocument:
             pieces.append(block.model_copy(update={"start": match.start(), "end": end,
                                                    "trail": (*block.trail, match.group(1))}))
         split[id(block)] = [trimmed_block(doc.text, piece) for piece in pieces]
-    if not split:
-        return doc
-    blocks = [piece for block in doc.blocks for piece in split.get(id(block), [block])]
-    return doc.model_copy(update={"blocks": [b for b in blocks if b.end > b.start]})
+    return doc.model_copy(update={"blocks": [piece for block in doc.blocks for piece in split.get(id(block), [block])]})
 
 
 def _prefix(label: re.Match) -> str:
