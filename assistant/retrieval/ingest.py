@@ -132,15 +132,30 @@ class Ingestor:
             self.manifest.set_meta("ingest_state", "running")
             return
         stored = self.manifest.get_meta("model_id")
-        if stored is not None and stored != model_id:
+        legacy_bf16 = stored == model_id and self._built_in_bf16_as_float32()
+        if stored is not None and (stored != model_id or legacy_bf16):
             self.vectors.delete(sorted(self.vectors.ids()))
             for doc in self.manifest.documents():
                 self.manifest.remove_document(doc.root, doc.source)
+            if legacy_bf16:
+                self.manifest.drop_vectors(model_id)
         self.manifest.set_meta("model_id", model_id)
+        self.manifest.set_meta("embed_precision", self.embedder.precision)
         if self.manifest.get_meta("ingest_state") == "running":
             orphans = self.vectors.ids() - self.manifest.all_chunk_ids()
             self.vectors.delete(sorted(orphans))
         self.manifest.set_meta("ingest_state", "running")
+
+    def _built_in_bf16_as_float32(self) -> bool:
+        """Whether this index's vectors are bfloat16 under the float32 model id: built before the precision was
+        part of the id, when the default (`auto`) embedded in bfloat16 on a CPU that has it natively.
+
+        Such an index is embedded again once, so that its vectors are the ones every other machine computes.
+        """
+        from assistant.retrieval.embedder import native_bf16
+
+        return (self.manifest.get_meta("embed_precision") is None and self.embedder.precision == "float32"
+                and bool(self.manifest.documents()) and native_bf16())
 
     # --- one root ----------------------------------------------------------------------------------
     def _ingest_root(self, plan: Plan) -> None:

@@ -244,6 +244,11 @@ class Manifest:
             found.update(row[0] for row in self.db.execute(query, [model, *part]))
         return found
 
+    def drop_vectors(self, model: str) -> None:
+        """Forget every vector cached under this model id (they were computed some other way than it says)."""
+        with self.db:
+            self.db.execute("DELETE FROM vectors WHERE model=?", (model,))
+
     def store_vectors(self, model: str, vectors: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Cache a text's vector and its sentences' vectors (float16) by the text's hash.
 

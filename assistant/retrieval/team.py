@@ -205,7 +205,7 @@ class TeamStore:
             raise TeamModeError(
                 f"the Chroma server's index was built with model {fixed['model_id']} and {fixed['chunk_words']}-word "
                 f"chunks (by {fixed.get('by', '?')}); this client has {model_id} and {chunk_words}-word chunks. "
-                "Use the same AIMS_MODEL_PATH and AIMS_CHUNK_WORDS as the team, or another server.")
+                "Use the same AIMS_MODEL_PATH, AIMS_EMBED_DTYPE and AIMS_CHUNK_WORDS as the team, or another server.")
 
     def bump(self) -> None:
         """Replace the generation marker: every replica is stale until it syncs."""
