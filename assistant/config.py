@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     embed_dtype: Literal["float32", "bfloat16", "auto"] = Field(
         default="float32",
         description="Embedding precision. float32: the same vectors, answers and figures on every CPU. bfloat16 "
-                    "(auto: where the CPU has it natively) embeds about 3x faster on such a CPU, but its vectors "
+                    "(auto: where the CPU has it natively) embeds 2 to 3 times faster on such a CPU, but its vectors "
                     "differ by up to about 2e-3 a coordinate and move a question or two a set; an index is "
                     "built at one precision.",
     )

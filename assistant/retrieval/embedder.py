@@ -27,7 +27,7 @@ def default_model_path() -> Path:
 
 
 def native_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), where bfloat16 embeds about 3x faster."""
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), where bfloat16 embeds 2 to 3 times faster."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
