@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant import resources
-from assistant.config import Settings
+from assistant.config import Settings, SettingsError
 
 
 def open_manifest(home: Path):
@@ -24,7 +24,10 @@ def open_embedder(settings: Settings):
     """The embedding model (weights load on first encode)."""
     from assistant.retrieval.embedder import Embedder
 
-    return Embedder(settings.model_path, settings.embed_dtype, settings.embed_batch_size)
+    try:
+        return Embedder(settings.model_path, settings.embed_dtype, settings.embed_batch_size)
+    except (FileNotFoundError, ValueError) as exc:  # a model path or a precision this machine cannot use
+        raise SettingsError(f"{exc} (AIMS_MODEL_PATH, AIMS_EMBED_DTYPE; see aims config --reference)") from exc
 
 
 def open_vectors(settings: Settings):

@@ -44,15 +44,53 @@ def _encode_in_process(dtype: str, cpu_capability: str | None) -> tuple[str, np.
     return result["precision"], np.asarray(result["vectors"], dtype=np.float32)
 
 
-def test_the_default_precision_is_float32_and_each_precision_is_its_own_model_id(embedder):
+def _native_bf16() -> bool:
+    from assistant.retrieval.embedder import native_bf16
+
+    return native_bf16()
+
+
+needs_bf16 = pytest.mark.skipif(not _native_bf16(), reason="this CPU has no native bfloat16 (AVX-512 BF16 or AMX)")
+
+
+def test_the_default_precision_is_float32():
     from assistant.config import load_settings
     from assistant.retrieval.embedder import Embedder, native_bf16
 
     assert load_settings().embed_dtype == "float32"
+    embedder = Embedder()
     assert embedder.precision == "float32" and not embedder.model_id.endswith("-bf16")
+    assert Embedder(dtype="auto").precision == ("bfloat16" if native_bf16() else "float32")
+
+
+def test_bfloat16_on_a_cpu_without_it_is_a_settings_error_not_a_crash_mid_ingest(tmp_path, monkeypatch, capsys):
+    """torch's bfloat16 attention on an AVX2 CPU stops with "pack_vnni2 is only supported when avx512 is
+    supported" at the first padded batch (seen here with ATEN_CPU_CAPABILITY=avx2): refused up front instead."""
+    import assistant.retrieval.embedder as embedder_module
+    from assistant.cli import main
+
+    monkeypatch.setattr(embedder_module, "native_bf16", lambda: False)
+    with pytest.raises(ValueError, match="native bfloat16"):
+        embedder_module.Embedder(dtype="bfloat16")
+    assert embedder_module.Embedder(dtype="auto").precision == "float32"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.md").write_text(DOC_C)
+    monkeypatch.setenv("AIMS_EMBED_DTYPE", "bfloat16")
+    assert main(["--index", str(tmp_path / "home"), "ingest", str(corpus)]) == 2
+    assert "native bfloat16" in capsys.readouterr().err
+    monkeypatch.setenv("AIMS_EMBED_DTYPE", "float32")
+    monkeypatch.setenv("AIMS_MODEL_PATH", str(tmp_path / "no-model"))
+    assert main(["--index", str(tmp_path / "home"), "ingest", str(corpus)]) == 2
+    assert "no sentence-transformers model" in capsys.readouterr().err
+
+
+@needs_bf16
+def test_each_precision_is_its_own_model_id(embedder):
+    from assistant.retrieval.embedder import Embedder
+
     bf16 = Embedder(dtype="bfloat16")
     assert bf16.precision == "bfloat16" and bf16.model_id == embedder.model_id + "-bf16"
-    assert Embedder(dtype="auto").precision == ("bfloat16" if native_bf16() else "float32")
 
 
 @pytest.mark.model
@@ -64,6 +102,7 @@ def test_float32_vectors_are_the_same_with_another_cpus_kernels():
     assert float(np.abs(here - elsewhere).max()) < 1e-5
 
 
+@needs_bf16
 @pytest.mark.model
 def test_bfloat16_vectors_are_near_float32_ones_but_not_the_same(embedder):
     """Why bfloat16 is its own index: close (cosine over 0.99) but a thousand times further apart than float32's."""

@@ -42,6 +42,10 @@ class Embedder:
         self.model_path = Path(model_path) if model_path else default_model_path()
         if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
             raise FileNotFoundError(f"no sentence-transformers model at {self.model_path}")
+        if dtype == "bfloat16" and not native_bf16():
+            # torch runs bfloat16 attention on such a CPU through a kernel that needs AVX-512 and stops the ingest
+            raise ValueError("bfloat16 embedding needs a CPU with native bfloat16 (AVX-512 BF16 or AMX), and this "
+                             "one has neither: use float32, or auto (bfloat16 only where the CPU has it)")
         self.dtype = dtype
         self.batch_size = batch_size
         self._model = None
