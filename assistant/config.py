@@ -58,6 +58,13 @@ class Settings(BaseSettings):
                     "differ by up to about 2e-3 a coordinate and move a question or two a set; an index is "
                     "built at one precision.",
     )
+    question_tuning: bool = Field(
+        default=True,
+        description="Read each question a second time with the tuned question model shipped in the package "
+                    "(low-rank changes to MiniLM's weights, tuned on questions over documents no eval set uses) and "
+                    "give the ranker its similarity as one more feature. Documents are embedded with the plain model "
+                    "either way. Off: that feature is the plain similarity (the ranker was fitted with it on).",
+    )
     max_file_mb: float = Field(
         default=20.0, gt=0,
         description="Files larger than this on disk, or whose extracted text is larger, are refused with a reason.",

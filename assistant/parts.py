@@ -23,9 +23,11 @@ def open_manifest(home: Path):
 def open_embedder(settings: Settings):
     """The embedding model (weights load on first encode)."""
     from assistant.retrieval.embedder import Embedder
+    from assistant.retrieval.question_tuning import shipped_tuning
 
     try:
-        return Embedder(settings.model_path, settings.embed_dtype, settings.embed_batch_size)
+        return Embedder(settings.model_path, settings.embed_dtype, settings.embed_batch_size,
+                        question_tuning=shipped_tuning() if settings.question_tuning else None)
     except (FileNotFoundError, ValueError) as exc:  # a model path or a precision this machine cannot use
         raise SettingsError(f"{exc} (AIMS_MODEL_PATH, AIMS_EMBED_DTYPE; see aims config --reference)") from exc
 

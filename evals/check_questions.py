@@ -59,7 +59,8 @@ def check(questions_path: Path, corpus: Path) -> list[str]:
         seen.add(q["id"])
         counts[q["category"]] += 1
         counts["split:" + q["split"]] += 1
-        if q["role"] not in ROLES or q["category"] not in CATEGORIES or q["split"] not in ("calibration", "test", "train"):
+        split_ok = q["split"] in ("calibration", "test", "train")  # train: evals/training, never an eval set
+        if q["role"] not in ROLES or q["category"] not in CATEGORIES or not split_ok:
             problems.append(f"{where}: bad role, category or split")
         if q["answerable"] != bool(q["gold"]):
             problems.append(f"{where}: answerable questions need gold citations, unanswerable ones none")

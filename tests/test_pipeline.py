@@ -96,6 +96,9 @@ class MemorySources:
     def encode(self, texts):
         return self.embedder.encode(texts)
 
+    def encode_tuned(self, texts):
+        return None
+
     def tokenize(self, texts):
         return [_words(t) for t in texts]
 

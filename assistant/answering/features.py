@@ -1,10 +1,10 @@
 """Stage 2 of answering: every quotable unit of the candidates, described by explicit features.
 
 The ranker (stage 3) weighs these; nothing here decides. Features cover meaning (sentence and chunk
-similarity to the question and to its parts), words (BM25 of the chunk, IDF-weighted coverage of the
-question's terms and of its rarest terms, in the sentence and in its headings), retrieval (fused rank,
-how many lists held the chunk, its section's score), the kind of answer asked for, and shape
-(position, length, a list lead-in, a table row).
+similarity to the question, to its parts, and to the question as the tuned question model reads it),
+words (BM25 of the chunk, IDF-weighted coverage of the question's terms and of its rarest terms, in the
+sentence and in its headings), retrieval (fused rank, how many lists held the chunk, its section's
+score), the kind of answer asked for, and shape (position, length, a list lead-in, a table row).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ FEATURES = (
     "sentence_sim", "part_sim", "neighbour_sim", "chunk_best_sim", "chunk_sim", "coverage", "text_coverage",
     "rare_coverage", "heading_match", "bridge_coverage", "answer_type", "fused", "fused_rank", "lists", "bm25",
     "dense_rank", "section", "expanded", "under_heading", "first_in_chunk", "length", "fragment", "table_row",
+    "tuned_sim",
 )
 
 # What a question asks for, and how a sentence that supplies it looks: a generic answer-type check.
@@ -137,6 +138,8 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
     heading_tokens = [by_heading[heading] for heading in headings]
     sentence_matrix = np.stack([v for _, _, _, v in spans]).astype(np.float32)
     sentence_sim = sentence_matrix @ query.vector
+    # the tuned question model's similarity (retrieval/question_tuning.py); the plain one where tuning is off
+    tuned_sim = sentence_matrix @ query.tuned_vector if query.tuned_vector is not None else sentence_sim
     per_part = sentence_matrix @ query.part_vectors.T if len(query.part_texts) > 1 else sentence_sim[:, None]
     part_sim = per_part.max(axis=1)
     rare = {term: query.weights[term] for term in rarest_terms(query.weights, 3)}
@@ -182,6 +185,7 @@ def describe(query: Query, candidates: list[Candidate], tokenize, types: list[st
             min(words, 60) / 60.0,
             float(states_nothing(texts[index])),
             float(candidate.chunk.row is not None),
+            float(tuned_sim[index]),
         ]
         units.append(Unit(candidate, start, end, np.asarray(row, dtype=np.float32), both,
                           part_sims=tuple(float(v) for v in per_part[index])))

@@ -130,7 +130,17 @@ class QuestionPipeline:
             idf = self.sources.idf([t for t in expansions if t not in weights], labels)
             bridge = {t: idf[t] * BRIDGE_WEIGHT * s for t, s in expansions.items() if t in idf}
         asked = list(dict.fromkeys(t for tokens in self.sources.tokenize(asked_words(question)) for t in tokens))
-        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown, asked)
+        return Query(question, vector, parts, part_vectors, weights, thread.lexical, key_terms, bridge, unknown, asked,
+                     tuned_vector=self.tuned_vector(thread))
+
+    def tuned_vector(self, thread: ThreadQuery) -> np.ndarray | None:
+        """The question as the tuned question model reads it, a follow-up's earlier questions weighed in as in
+        `question_vectors` (alone, "And when is its next review?" is about any review); None when tuning is off."""
+        tuned = self.sources.encode_tuned(list(thread.texts))
+        if tuned is None or len(tuned) == 1:
+            return None if tuned is None else tuned[0]
+        vector = sum(w * v for w, v in zip(thread.weights, tuned))
+        return (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(tuned[0].dtype)
 
     def question_vectors(self, thread: ThreadQuery) -> tuple[np.ndarray, np.ndarray]:
         """The question's vector (a follow-up's earlier questions weighed in with less weight) and one vector per

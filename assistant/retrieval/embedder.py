@@ -40,7 +40,8 @@ def native_bf16() -> bool:
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors with a local sentence-transformers model."""
 
-    def __init__(self, model_path: Path | None = None, dtype: str = "float32", batch_size: int = 32) -> None:
+    def __init__(self, model_path: Path | None = None, dtype: str = "float32", batch_size: int = 32,
+                 question_tuning: Path | None = None) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
             raise FileNotFoundError(f"no sentence-transformers model at {self.model_path}")
@@ -52,6 +53,13 @@ class Embedder:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        self._tuned = None
+        if question_tuning is not None:
+            from assistant.retrieval.question_tuning import TunedQuestionEncoder
+
+            # copied from the plain model once it is loaded, unless that one is in bfloat16 (then read again)
+            self._tuned = TunedQuestionEncoder(self.model_path, question_tuning,
+                                               plain_model=lambda: None if self._use_bf16() else self._load())
 
     @property
     def model_id(self) -> str:
@@ -105,6 +113,12 @@ class Embedder:
         vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_tensor=True, show_progress_bar=False)
         return vectors.float().cpu().numpy().astype(np.float32, copy=False)
+
+    def encode_tuned(self, texts: list[str]) -> np.ndarray | None:
+        """Questions' vectors from the tuned question model (`question_tuning`), or None when it is off."""
+        if self._tuned is None or not texts:
+            return None
+        return self._tuned.encode(texts)
 
     def encode_with_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]] | None]

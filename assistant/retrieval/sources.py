@@ -51,6 +51,10 @@ class IndexSources:
         """Normalised vectors of texts."""
         return self.embedder.encode(texts)
 
+    def encode_tuned(self, texts: list[str]) -> np.ndarray | None:
+        """Questions' vectors from the tuned question model, or None when it is off."""
+        return self.embedder.encode_tuned(texts)
+
     def tokenize(self, texts: list[str]) -> list[list[str]]:
         """Stemmed, stop-worded tokens, as BM25 indexes them."""
         return tokenize(texts)
