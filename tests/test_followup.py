@@ -70,7 +70,9 @@ def test_a_follow_up_finds_its_answer_with_the_thread_and_not_without(sample_ind
     assert threaded.status != "none" and expected in _flat(threaded.citations[0].quote)
     assert source is None or threaded.citations[0].source == source
     assert alone.citations and expected not in _flat(alone.citations[0].quote)
-    assert source is None or source not in {c.source for c in alone.citations}
+    # alone, the answer does not lead with the source (a later citation may quote it: "its next review" is
+    # about some review, and the AI policy has one; which place it takes hangs on near-ties between checkouts)
+    assert source is None or alone.citations[0].source != source
     assert any("follow-up" in note for note in threaded.notes)
     assert "notes" not in threaded.model_dump()  # the `aims ask --json` contract is unchanged
 
