@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -89,8 +90,11 @@ class LexicalIndex:
     """
 
     def __init__(self, retriever, ids: list[str], labels: list[str], fp: str,
-                 lengths: np.ndarray | None = None) -> None:
+                 lengths: np.ndarray | None = None, ties: np.ndarray | None = None) -> None:
         self.retriever = retriever
+        # each chunk's text checksum: equal scores are ordered by it, not by the index's order, which follows the
+        # chunk ids, and those hash the document's path (two checkouts of one corpus ranked ties apart)
+        self.ties = ties
         # each chunk's length in indexed words (bm25s keeps only their average), for a role's own average
         self.lengths = lengths
         self.average_length = float(lengths.mean()) if lengths is not None and len(lengths) else 0.0
@@ -119,11 +123,13 @@ class LexicalIndex:
 
         ids: list[str] = []
         labels: list[str] = []
+        ties: list[int] = []
 
         def texts() -> Iterator[str]:
             for chunk_id, text, label in rows:
                 ids.append(chunk_id)
                 labels.append(label)
+                ties.append(zlib.crc32(text.encode()))
                 yield text
 
         tokens = bm25s.tokenize(texts(), token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=_stemmer(),
@@ -132,7 +138,7 @@ class LexicalIndex:
         if ids:
             retriever.index(tokens, show_progress=False)
         lengths = np.array([len(doc) for doc in tokens.ids], dtype=np.int32)
-        return cls(retriever, ids, labels, fingerprint(ids), lengths)
+        return cls(retriever, ids, labels, fingerprint(ids), lengths, np.array(ties, dtype=np.uint32))
 
     def save(self, path: Path) -> None:
         """Write atomically: a sibling temp dir renamed over the old index."""
@@ -143,6 +149,8 @@ class LexicalIndex:
             self.retriever.save(str(tmp), show_progress=False)
             if self.lengths is not None:
                 np.save(tmp / "lengths.npy", self.lengths)
+            if self.ties is not None:
+                np.save(tmp / "ties.npy", self.ties)
         labels = [self.label_names[code] for code in self.label_codes.tolist()]
         (tmp / "chunks.json").write_text(
             json.dumps({"ids": self.chunk_ids(), "labels": labels, "fingerprint": self.fingerprint})
@@ -174,7 +182,13 @@ class LexicalIndex:
             lengths = None
         if lengths is not None and len(lengths) != len(meta["ids"]):
             lengths = None
-        return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"], lengths)
+        try:
+            ties = np.load(path / "ties.npy") if (path / "ties.npy").exists() else None
+        except (OSError, ValueError):
+            ties = None
+        if meta["ids"] and (ties is None or len(ties) != len(meta["ids"])):
+            return None  # saved before ties were ordered by content: built again, so every checkout ranks alike
+        return cls(retriever, meta["ids"], meta["labels"], meta["fingerprint"], lengths, ties)
 
     def idf(self, tokens: list[str], labels: list[str] | None = None) -> dict[str, float]:
         """Inverse document frequency of stemmed tokens among the chunks with one of `labels` (all when None);
@@ -265,7 +279,11 @@ class LexicalIndex:
             scores[docs] += contributions[token_id].astype(np.float32)
         scores[~wanted] = 0.0
         best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.lexsort((best, -scores[best]))]  # ties in the index's order
+        last = float(scores[best].min())
+        if last > 0:  # every chunk tied with the last one taken competes for the last places, not those first in order
+            best = np.union1d(best, np.flatnonzero(scores == last))
+        keys = self.ties[best] if self.ties is not None else best
+        best = best[np.lexsort((best, keys, -scores[best]))][:k]  # ties by content, then in the index's order
         return [(self.ids[int(doc)].decode(), float(scores[doc])) for doc in best if scores[doc] > 0]
 
 
