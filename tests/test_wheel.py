@@ -61,10 +61,12 @@ def test_the_installed_wheel_runs_outside_the_checkout(installed):
         return _run([bin_dir / "aims", *args], cwd=elsewhere, env=env)
 
     where = _run([bin_dir / "python", "-c", "import json, assistant, assistant.resources as r; "
+                  "from assistant.retrieval.question_tuning import shipped_tuning; "
                   "print(json.dumps([assistant.__file__, str(r.standard_dir()), str(r.prompts_dir()), "
-                  "str(r.sample_corpus()), str(r.eval_questions()), r.load_calibration()]))"], cwd=elsewhere, env=env)
-    package, standard, prompts, sample, questions, calibration = json.loads(where.stdout)
-    for path in (package, standard, prompts, sample, questions):
+                  "str(r.sample_corpus()), str(r.eval_questions()), str(shipped_tuning()), r.load_calibration()]))"],
+                 cwd=elsewhere, env=env)
+    package, standard, prompts, sample, questions, tuning, calibration = json.loads(where.stdout)
+    for path in (package, standard, prompts, sample, questions, tuning):  # tuning: the tuned question model
         assert venv in Path(path).resolve().parents, f"{path} is not inside the installed package"
         assert Path(path).exists(), path
     shipped = json.loads((REPO / "assistant" / "answering" / "ranker.json").read_text())
