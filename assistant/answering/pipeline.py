@@ -76,6 +76,15 @@ def cover_parts(units: list[Unit], parts: int) -> list[Unit]:
     return lifted + rest
 
 
+def thread_vector(vectors: np.ndarray, weights: list[float]) -> np.ndarray:
+    """One vector for a thread's texts (the question first): their normalised weighted sum, the question's own
+    vector when it stands alone. Both readings of a question, the plain and the tuned, are blended alike."""
+    if len(vectors) == 1:
+        return vectors[0]
+    vector = sum(w * v for w, v in zip(weights, vectors))
+    return (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(vectors[0].dtype)
+
+
 class Ranker(Protocol):
     """The ranking stage as the pipeline uses it: order the units best first, and the citation margin.
 
@@ -137,10 +146,7 @@ class QuestionPipeline:
         """The question as the tuned question model reads it, a follow-up's earlier questions weighed in as in
         `question_vectors` (alone, "And when is its next review?" is about any review); None when tuning is off."""
         tuned = self.sources.encode_tuned(list(thread.texts))
-        if tuned is None or len(tuned) == 1:
-            return None if tuned is None else tuned[0]
-        vector = sum(w * v for w, v in zip(thread.weights, tuned))
-        return (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(tuned[0].dtype)
+        return None if tuned is None else thread_vector(tuned, thread.weights)
 
     def question_vectors(self, thread: ThreadQuery) -> tuple[np.ndarray, np.ndarray]:
         """The question's vector (a follow-up's earlier questions weighed in with less weight) and one vector per
@@ -153,11 +159,7 @@ class QuestionPipeline:
         texts = list(thread.texts) + (parts if len(parts) > 1 else [])
         vectors = self.sources.encode(texts)
         asked, part_vectors = vectors[: len(thread.texts)], vectors[len(thread.texts):]
-        if len(asked) == 1:
-            vector = asked[0]
-        else:
-            vector = sum(w * v for w, v in zip(thread.weights, asked))
-            vector = (vector / max(float((vector @ vector) ** 0.5), 1e-12)).astype(asked[0].dtype)
+        vector = thread_vector(asked, thread.weights)
         return vector, part_vectors if len(parts) > 1 else vector[None, :]
 
     def evidence(self, question: str, labels: list[str], context: list[str] | None = None,
