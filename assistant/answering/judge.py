@@ -198,7 +198,8 @@ def judge_from(calibration: dict) -> Judge:
 
 def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int = 4000,
               names: tuple[str, ...] = SIGNALS, signed: bool = False,
-              sets: list[str] | None = None, floor_share: float = MAX_FLOOR_HELD_BACK) -> tuple[Judge, dict]:
+              sets: list[str] | None = None, floor_share: float = MAX_FLOOR_HELD_BACK,
+              weight_rows: list[tuple[np.ndarray, bool]] = ()) -> tuple[Judge, dict]:
     """Fit the model on (signals, answerable) per calibration question, then its thresholds.
 
     Each row holds every candidate signal (`signals`); the model reads those in `names`. `signed`
@@ -209,11 +210,13 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
     questions, with CONFIDENCE that the share holds beyond the calibration questions (`allowed_below`),
     and at most that share of any one set's, counting those the similarity floor holds back (`floor_for`, at
     `floor_share` of them); `related` the highest that drops at most MAX_NONE of them to "no evidence", with
-    the same confidence.
+    the same confidence. `weight_rows` (questions of other document sets, such as the training sets) join
+    `rows` in fitting the model's weights only; the thresholds and the floor are set on `rows` alone.
     """
     columns = [CANDIDATE_SIGNALS.index(name) for name in names]
-    x = np.stack([r[columns] for r, _ in rows]).astype(np.float64)
-    y = np.asarray([a for _, a in rows], dtype=np.float64)
+    fitted = list(rows) + list(weight_rows)
+    x = np.stack([r[columns] for r, _ in fitted]).astype(np.float64)
+    y = np.asarray([a for _, a in fitted], dtype=np.float64)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-6] = 1.0
     z = (x - mean) / scale
@@ -230,6 +233,7 @@ def fit_judge(rows: list[tuple[np.ndarray, bool]], l2: float = 0.1, steps: int =
             w = np.where(w * signs < 0, 0.0, w)
     judge = Judge(w.astype(np.float32), float(b), mean.astype(np.float32), scale.astype(np.float32), 0.0, 0.0,
                   tuple(names))
+    y = np.asarray([a for _, a in rows], dtype=np.float64)  # the thresholds are set on the calibration rows
     similarity = np.asarray([r[_SIM] for r, _ in rows], dtype=np.float64)
     judge.floor = floor_for(similarity[y > 0], floor_share)
     probabilities = np.asarray([judge.probability(r) for r, _ in rows])

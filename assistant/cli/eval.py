@@ -69,6 +69,16 @@ def load_sets(path: Path | None = None) -> list[EvalSet]:
             for name, spec in data.items()]
 
 
+def training_sets(path: Path | None = None) -> list[EvalSet]:
+    """The training sets next to evals/sets.toml (`evals/training/*`: documents and questions no eval set
+    shares), whose questions `--calibrate` adds to the judge's weights; none when the folder is absent."""
+    folder = (path or resources.eval_sets()).parent / "training"
+    if not folder.is_dir():
+        return []
+    return [EvalSet(sub.name, sub / "questions.jsonl", sub / "docs") for sub in sorted(folder.iterdir())
+            if (sub / "questions.jsonl").exists() and (sub / "docs").is_dir()]
+
+
 def _corpus(folder: Path, spec: str) -> Path:
     """A set's corpus: `bundled:sample` is the shipped sample organisation, anything else a relative path."""
     return resources.sample_corpus() if spec == "bundled:sample" else (folder / spec).resolve()
@@ -176,7 +186,13 @@ def run_eval(args) -> int:
         if args.calibrate:
             target = Path(args.out) if getattr(args, "out", None) else \
                 resources.calibration_file(load_settings(index=args.index).home)
-            payload["calibration"] = _calibrate(runs, target)
+            training = []  # their questions join the judge's weights only (`eval_fit._calibrate`)
+            for spec in training_sets():
+                base = Path(args.work_dir) if getattr(args, "work_dir", None) else Path(scratch_root)
+                training.append(_Run(spec, args, str(base / "training" / spec.name), shared_embedder))
+            payload["calibration"] = _calibrate(runs, target, training)
+            for run in training:
+                run.assistant.close()
         for run in runs:
             payload["sets"][run.spec.name] = _measure(run, args)
             run.assistant.close()
