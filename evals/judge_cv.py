@@ -1,6 +1,6 @@
 """Leave-one-organisation-out cross-validation of the judge's signal choice, on calibration splits only.
 
-Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB] [--pooled] [--offtopic]
+Usage: python evals/judge_cv.py --work-dir DIR [--l2 0.1,3,30] [--batch GLOB] [--pooled] [--offtopic] [--training]
 For each candidate set of signals, the judge is fitted (model and `answered` threshold, with each set's
 limit unless --pooled) on the calibration questions of all sets but one and applied to the held-out
 set's; the caught share of unanswerable questions and the held-back share of answerable ones are pooled
@@ -11,6 +11,9 @@ apart for the questions whose id matches GLOB (for example '*-n0*', a batch no c
 and for the others. With `--offtopic`, the shipped signals are also fitted at several shares of answerable
 questions the similarity floor may hold back (`judge.MAX_FLOOR_HELD_BACK`), and each held-out set's everyday
 off-topic questions (`evals/offtopic-questions.jsonl`, asked as staff; never the `-test` file) are counted too.
+With `--training`, every choice is fitted twice: on the calibration questions alone, and with the training sets'
+questions (`evals/training/`, asked as an auditor, indexed under DIR/training) joining the model's weights only, as
+`aims eval --calibrate` fits the shipped judge; the thresholds are set on the calibration questions either way.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from assistant.answering.judge import CANDIDATE_SIGNALS, MAX_FLOOR_HELD_BACK, SIGNALS, fit_judge, signals
-from assistant.cli.eval import _Run, load_sets
+from assistant.cli.eval import _Run, load_sets, training_sets
 
 OFFTOPIC = Path(__file__).resolve().parent / "offtopic-questions.jsonl"
 FLOOR_SHARES = (0.0, 0.005, 0.01, 0.015, 0.02)
@@ -63,15 +66,31 @@ def gather(work_dir: str, offtopic: list[dict] | None = None) -> list[tuple[str,
     return rows
 
 
+def gather_training(work_dir: str) -> list[tuple]:
+    """(every candidate signal, answerable) for each question of every training set, asked as an auditor."""
+    rows, embedder = [], None
+    for spec in training_sets():
+        run = _Run(spec, SimpleNamespace(chroma_url=None, bridge=False, with_stages=None),
+                   f"{work_dir}/training/{spec.name}", embedder)
+        embedder = run.assistant.embedder
+        for question in run.questions:
+            _, evidence = run.assistant.ask_traced(question.question, role="auditor")
+            if evidence is not None:
+                rows.append((signals(evidence.units, evidence.query), question.answerable))
+        run.assistant.close()
+    return rows
+
+
 def held_out(rows, names: tuple[str, ...], l2: float, signed: bool = False, batch: str | None = None,
-             pooled: bool = False, floor_share: float = MAX_FLOOR_HELD_BACK) -> dict:
+             pooled: bool = False, floor_share: float = MAX_FLOOR_HELD_BACK, weight_rows=()) -> dict:
     """{group: (unanswerable caught, answerable held back, unanswerable, answerable)}, pooled over the
     held-out sets; the groups are "all" and, with `batch`, the questions whose id matches it and the others."""
     counts: dict[str, list[int]] = {}
     for out in sorted({row[0] for row in rows}):
         kept = [row for row in rows if row[0] != out and row[1] is not None]
         judge, _ = fit_judge([(values, a) for _, a, values, _ in kept], l2=l2, names=names, signed=signed,
-                             sets=None if pooled else [row[0] for row in kept], floor_share=floor_share)
+                             sets=None if pooled else [row[0] for row in kept], floor_share=floor_share,
+                             weight_rows=weight_rows)
         for name, is_answerable, values, qid in rows:
             if name != out:
                 continue
@@ -101,6 +120,8 @@ def main() -> None:
                              "(the rule before the stop after a0445cc)")
     parser.add_argument("--offtopic", action="store_true",
                         help="also count the everyday off-topic questions, and try several floor shares")
+    parser.add_argument("--training", action="store_true",
+                        help="also fit each choice with the training sets' questions in the model's weights")
     args = parser.parse_args()
     offtopic = [json.loads(line) for line in OFFTOPIC.read_text().splitlines() if line.strip()] if args.offtopic else []
     rows = gather(args.work_dir, offtopic)
@@ -115,14 +136,18 @@ def main() -> None:
             print(f"| {share:g}{' (shipped)' if share == MAX_FLOOR_HELD_BACK else ''} | {caught} of {unanswerable} "
                   f"| {held} of {answerable} | {off[0]} of {off[2]} |")
     extra = (" off-topic not answered |", "---|") if offtopic else ("", "")
+    training = gather_training(args.work_dir) if args.training else []
+    if training:
+        print(f"{len(training)} training questions join the weights in the rows marked '+ training'")
     print("| signals | l2 | questions | unanswerable caught | answerable held back |" + extra[0]
           + "\n|---|---|---|---|---|" + extra[1])
     for label, names in CHOICES.items():
-        for l2 in (float(v) for v in args.l2.split(",")):
-            groups = held_out(rows, names, l2, label == SIGNED, args.batch, args.pooled)
+        fits = [[], training] if training else [[]]
+        for l2, weight_rows in ((float(v), w) for v in args.l2.split(",") for w in fits):
+            groups = held_out(rows, names, l2, label == SIGNED, args.batch, args.pooled, weight_rows=weight_rows)
             off = groups.pop("off-topic", None)
             for group, (caught, held, unanswerable, answerable) in groups.items():
-                print(f"| {label} | {l2:g} | {group} "
+                print(f"| {label}{' + training' if weight_rows else ''} | {l2:g} | {group} "
                       f"| {caught / max(unanswerable, 1):.3f} ({caught} of {unanswerable}) "
                       f"| {held / max(answerable, 1):.3f} ({held} of {answerable}) |"
                       + (f" {off[0]} of {off[2]} |" if off else ""))

@@ -121,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
                           "batch); no targets or floors are read on such a subset, and --calibrate still fits on "
                           "every calibration question")
     evaluate.add_argument("--calibrate", action="store_true",
-                          help="fit the ranker and the judge on every set's calibration split and save them")
+                          help="fit the ranker and the judge on every set's calibration split (the judge's weights "
+                               "also on evals/training's questions) and save them")
     evaluate.add_argument("--out", metavar="FILE.json", help="with --calibrate: where to save the fit "
                           "(default: the ranker.json the package reads)")
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
