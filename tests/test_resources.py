@@ -44,3 +44,17 @@ def test_the_data_dirs_calibration_beats_the_shipped_one(tmp_path):
 def test_eval_out_goes_with_calibrate(capsys):
     assert main(["eval", "--out", "somewhere.json"]) == 2
     assert "--out goes with --calibrate" in capsys.readouterr().err
+
+
+def test_the_training_sets_join_the_judges_fit_and_are_found_next_to_the_eval_sets(tmp_path):
+    """`aims eval --calibrate` adds the training sets' questions to the judge's weights: they are every folder of
+    evals/training with questions and documents, and none where there is no such folder."""
+    from assistant.cli.eval import training_sets
+
+    found = training_sets()
+    assert [spec.name for spec in found] == [f"tr{n}" for n in range(1, 9)]
+    assert all(spec.questions.exists() and spec.corpus.is_dir() for spec in found)
+    shipped = json.loads(resources.shipped_calibration().read_text())["fitted_on"]
+    assert shipped["judge_weights_also_from"] == {spec.name: 100 for spec in found}
+    (tmp_path / "sets.toml").write_text("")
+    assert training_sets(tmp_path / "sets.toml") == []
