@@ -26,6 +26,17 @@ AUDIT = Path(__file__).resolve().parent / "net_audit"
 QUESTION = "Which tool may I use to make marketing images?"
 
 
+def quotes_the_policy(stdout: str) -> bool:
+    """Whether an `aims ask --json` reply quotes the acceptable-use policy, found in the local index.
+
+    What these tests need is evidence found and quoted without the network, not the judge's verdict: on this
+    two-file corpus QUESTION sits at the `answered` threshold (0.454 against 0.456 since the judge's weights
+    learned from the training sets; answered on the whole sample corpus), so it may come back `partial`."""
+    reply = json.loads(stdout)
+    return reply["status"] in ("answered", "partial") and reply["citations"][0]["source"] == \
+        "ai-acceptable-use-policy.docx" and any("Canvas Studio AI" in c["quote"] for c in reply["citations"])
+
+
 def _strace_works() -> bool:
     if shutil.which("strace") is None:
         return False
@@ -90,7 +101,7 @@ def test_default_configuration_attempts_no_network_at_all(recorder, corpus):
     assert audited == [] and traced == []
     asked, audited, traced = recorder.run("ask", QUESTION, "--json")
     assert asked.returncode == 0, asked.stderr
-    assert json.loads(asked.stdout)["grounded"] is True
+    assert quotes_the_policy(asked.stdout)
     assert audited == [] and traced == []
     # the hook itself works: a run that does connect somewhere is recorded
     _, audited, traced = recorder.run("ask", QUESTION, extra_env={"AIMS_LLM": "ollama",
@@ -123,7 +134,7 @@ def test_with_a_chroma_server_only_the_server_is_contacted(recorder, corpus, tmp
         assert ingested.returncode == 0, ingested.stderr
         asked, audited_ask, traced_ask = recorder.run("ask", QUESTION, "--json", "--chroma-url", url)
         assert asked.returncode == 0, asked.stderr
-        assert json.loads(asked.stdout)["grounded"] is True
+        assert quotes_the_policy(asked.stdout)
     if STRACE:  # the server itself (Chroma's Rust binary) connects nowhere: no telemetry
         assert server_trace.exists()
         assert [line for line in server_trace.read_text().splitlines() if "AF_INET" in line] == []
