@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 from assistant.answering.judge import CANDIDATE_SIGNALS, MAX_FLOOR_HELD_BACK, SIGNALS, fit_judge, signals
 from assistant.cli.eval import _Run, load_sets, training_sets
+from assistant.cli.eval_fit import training_signals
 
 OFFTOPIC = Path(__file__).resolve().parent / "offtopic-questions.jsonl"
 FLOOR_SHARES = (0.0, 0.005, 0.01, 0.015, 0.02)
@@ -67,16 +68,13 @@ def gather(work_dir: str, offtopic: list[dict] | None = None) -> list[tuple[str,
 
 
 def gather_training(work_dir: str) -> list[tuple]:
-    """(every candidate signal, answerable) for each question of every training set, asked as an auditor."""
+    """(every candidate signal, answerable) for each question of every training set, as `--calibrate` reads them."""
     rows, embedder = [], None
     for spec in training_sets():
         run = _Run(spec, SimpleNamespace(chroma_url=None, bridge=False, with_stages=None),
                    f"{work_dir}/training/{spec.name}", embedder)
         embedder = run.assistant.embedder
-        for question in run.questions:
-            _, evidence = run.assistant.ask_traced(question.question, role="auditor")
-            if evidence is not None:
-                rows.append((signals(evidence.units, evidence.query), question.answerable))
+        rows += training_signals([run])
         run.assistant.close()
     return rows
 
@@ -141,8 +139,8 @@ def main() -> None:
         print(f"{len(training)} training questions join the weights in the rows marked '+ training'")
     print("| signals | l2 | questions | unanswerable caught | answerable held back |" + extra[0]
           + "\n|---|---|---|---|---|" + extra[1])
+    fits = [[], training] if training else [[]]
     for label, names in CHOICES.items():
-        fits = [[], training] if training else [[]]
         for l2, weight_rows in ((float(v), w) for v in args.l2.split(",") for w in fits):
             groups = held_out(rows, names, l2, label == SIGNED, args.batch, args.pooled, weight_rows=weight_rows)
             off = groups.pop("off-topic", None)

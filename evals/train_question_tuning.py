@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.cli.eval import EvalSet, _Run  # noqa: E402
+from assistant.cli.eval import _Run, training_sets  # noqa: E402
 from assistant.cli.eval_fit import _hits  # noqa: E402
 from assistant.core.chunks import quote_spans  # noqa: E402
 from assistant.resources import CALIBRATION_NAME, shipped_calibration  # noqa: E402
@@ -81,11 +81,10 @@ def with_every_feature(fit: dict) -> dict:
 def gather(work: Path, calibration: Path) -> list[dict]:
     """Every training question's ranked units: plain question vector, units' vectors, scores, gold."""
     lists, embedder = [], None
-    for folder in sorted(p for p in TRAINING.iterdir() if (p / "questions.jsonl").exists()):
-        scratch = work / folder.name
+    for spec in training_sets(TRAINING.parent / "sets.toml"):
+        scratch = work / spec.name
         scratch.mkdir(parents=True, exist_ok=True)
         (scratch / CALIBRATION_NAME).write_text(json.dumps(with_every_feature(json.loads(calibration.read_text()))))
-        spec = EvalSet(folder.name, folder / "questions.jsonl", folder / "docs")
         run = _Run(spec, SimpleNamespace(chroma_url=None, bridge=False, with_stages=None), str(scratch), embedder)
         embedder = run.assistant.embedder
         for q in run.questions:
@@ -98,7 +97,7 @@ def gather(work: Path, calibration: Path) -> list[dict]:
                 lists.append({"question": q.question, "scores": np.asarray([u.score for u in units], np.float32),
                               "vectors": np.stack([unit_vector(u) for u in units]).astype(np.float32), "gold": gold})
         run.assistant.close()
-        print(f"{folder.name}: {len(lists)} lists so far", flush=True)
+        print(f"{spec.name}: {len(lists)} lists so far", flush=True)
     return lists
 
 

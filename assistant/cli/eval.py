@@ -186,10 +186,10 @@ def run_eval(args) -> int:
         if args.calibrate:
             target = Path(args.out) if getattr(args, "out", None) else \
                 resources.calibration_file(load_settings(index=args.index).home)
-            training = []  # their questions join the judge's weights only (`eval_fit._calibrate`)
-            for spec in training_sets():
-                base = Path(args.work_dir) if getattr(args, "work_dir", None) else Path(scratch_root)
-                training.append(_Run(spec, args, str(base / "training" / spec.name), shared_embedder))
+            base = Path(args.work_dir) if getattr(args, "work_dir", None) else Path(scratch_root)
+            # their questions join the judge's weights only (`eval_fit._calibrate`)
+            training = [_Run(spec, args, str(base / "training" / spec.name), shared_embedder)
+                        for spec in training_sets()]
             payload["calibration"] = _calibrate(runs, target, training)
             for run in training:
                 run.assistant.close()

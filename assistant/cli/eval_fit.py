@@ -67,15 +67,9 @@ def _calibrate(runs: list, target: Path, training: list = ()) -> dict:
         evidence.units[:] = ranker.rank(evidence.units)
     context = runs[0].assistant.answerer.context if runs else 0
     ranker.margin = _fit_margin([(q, e) for _, q, e in gathered], ranker, context)
-    weight_rows = []
-    for run in training:
-        for question in run.questions:
-            _, evidence = run.assistant.ask_traced(question.question, role="auditor")
-            if evidence is not None:
-                evidence.units[:] = ranker.rank(evidence.units)
-                weight_rows.append((signals(evidence.units, evidence.query), question.answerable))
     judge, judge_summary = fit_judge([(signals(e.units, e.query), q.answerable) for _, q, e in gathered],
-                                     sets=[run.spec.name for run, _, _ in gathered], weight_rows=weight_rows)
+                                     sets=[run.spec.name for run, _, _ in gathered],
+                                     weight_rows=training_signals(training, ranker))
     for run in runs:  # the figures that follow are measured with the new fit
         run.assistant.pipeline.ranker = ranker
         run.assistant.pipeline.judge = judge
@@ -87,6 +81,23 @@ def _calibrate(runs: list, target: Path, training: list = ()) -> dict:
     print(f"calibrated on {len(gathered)} calibration questions of {len(runs)} sets: ranker {ranker_summary}, "
           f"margin {ranker.margin}, judge {judge_summary}; saved to {target}", file=sys.stderr)
     return provenance | {"margin": ranker.margin}
+
+
+def training_signals(training: list, ranker=None) -> list:
+    """(every candidate signal, answerable) for each question of the training sets' runs, asked as an auditor
+    (every document visible) and ranked again by `ranker` when given (a fit the runs do not hold yet): the rows
+    the judge's weights also learn from (`judge.fit_judge(weight_rows=...)`)."""
+    from assistant.answering.judge import signals
+
+    rows = []
+    for run in training:
+        for question in run.questions:
+            _, evidence = run.assistant.ask_traced(question.question, role="auditor")
+            if evidence is not None:
+                if ranker is not None:
+                    evidence.units[:] = ranker.rank(evidence.units)
+                rows.append((signals(evidence.units, evidence.query), question.answerable))
+    return rows
 
 
 def _stack(rows):
