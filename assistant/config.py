@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     chunk_words: int = Field(
         default=150, ge=20, le=400, description="Target words per chunk (MiniLM reads 256 word pieces)."
     )
-    top_k: int = Field(default=4, ge=1, le=20, description="At most this many cited sentences per answer.")
+    top_k: int = Field(default=5, ge=1, le=20, description="At most this many cited sentences per answer (`aims eval` "
+                                                           "measures answers at this default).")
     answer_context: int = Field(
         default=1, ge=0, le=3,
         description="Sentences either side of the best quote, in its passage, quoted with it so it reads in "

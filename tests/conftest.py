@@ -38,10 +38,15 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real all-MiniLM-L6-v2 model, loaded once per test session."""
-    from assistant.retrieval.embedder import Embedder
+    """The real all-MiniLM-L6-v2 model with the shipped tuned question model, loaded once per test session.
 
-    return Embedder()
+    As a default install builds it (`parts.embedder`): the ranker was fitted with the tuned similarity on, so
+    tests that rank with it off would test a configuration no user runs.
+    """
+    from assistant.retrieval.embedder import Embedder
+    from assistant.retrieval.question_tuning import shipped_tuning
+
+    return Embedder(question_tuning=shipped_tuning())
 
 
 @pytest.fixture
