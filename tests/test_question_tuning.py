@@ -17,6 +17,8 @@ from assistant.retrieval.question_tuning import TunedQuestionEncoder, load_delta
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "evals" / "training"
+BATCHES = (TRAINING, ROOT / "evals" / "training-next")  # the tuning averages one tuning made from each
+MATERIAL = [batch / name for batch in BATCHES for name in sorted(p.name for p in batch.iterdir() if p.is_dir())]
 QUESTIONS = ["How quickly do I have to tell someone if the chatbot gave a customer wrong advice?",
              "Who signs off a new AI system before it goes live?"]
 SENTENCES = ["Report any AI incident to the service desk within 24 hours of finding it.",
@@ -45,8 +47,8 @@ def test_the_shipped_tuning_is_small_and_says_what_it_was_trained_on():
     assert path is not None, "assistant/retrieval/question_tuning.npz is missing: run evals/train_question_tuning.py"
     assert path.stat().st_size < 5_000_000
     _, meta = load_deltas(path)
-    assert meta["trained_on"] == sorted(p.name for p in TRAINING.iterdir() if p.is_dir())
-    assert meta["rank"] == 32 and meta["lists"] > 400
+    assert meta["trained_on"] == [sorted(p.name for p in batch.iterdir() if p.is_dir()) for batch in BATCHES]
+    assert meta["averaged"] == 2 and meta["rank"] == 32 and all(lists > 400 for lists in meta["lists"])
 
 
 def test_tuned_questions_move_but_stay_near_the_plain_ones(embedder):
@@ -60,7 +62,7 @@ def test_tuned_questions_move_but_stay_near_the_plain_ones(embedder):
     assert sims[0, 0] > sims[0, 2] and sims[1, 1] > sims[1, 2]
 
 
-def test_the_setting_turns_it_off_and_the_feature_falls_back_to_the_plain_similarity(tmp_path, make_assistant):
+def test_the_setting_turns_it_off_and_the_feature_falls_back_to_the_plain_similarity(tmp_path):
     from assistant.answering.features import FEATURES
     from assistant.config import load_settings
     from assistant.parts import open_embedder
@@ -71,9 +73,14 @@ def test_the_setting_turns_it_off_and_the_feature_falls_back_to_the_plain_simila
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "policy.md").write_text("# AI policy\n\n" + " ".join(SENTENCES) + "\n")
-    assistant = make_assistant(tmp_path / "home")  # the session's plain embedder: tuning off
+    from assistant.service import Assistant
+
+    assistant = Assistant(load_settings(index=tmp_path / "home", question_tuning=False), embedder=off)
     assistant.ingest([docs])
-    units = assistant.evidence(QUESTIONS[1], ["public", "internal"]).units
+    try:
+        units = assistant.evidence(QUESTIONS[1], ["public", "internal"]).units
+    finally:
+        assistant.close()
     rows = np.stack([u.features for u in units])
     assert np.array_equal(rows[:, FEATURES.index("tuned_sim")], rows[:, FEATURES.index("sentence_sim")])
 
@@ -85,7 +92,7 @@ def test_the_tuned_feature_is_fitted_in_the_shipped_ranker():
     assert weights["tuned_sim"] != 0.0
 
 
-@pytest.mark.parametrize("folder", sorted(p.name for p in TRAINING.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("folder", MATERIAL, ids=lambda folder: folder.name)
 def test_training_material_shares_no_question_or_quote_with_any_eval_set(folder):
     from assistant.cli.eval import load_sets
 
@@ -93,7 +100,7 @@ def test_training_material_shares_no_question_or_quote_with_any_eval_set(folder)
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         return {r["question"].lower() for r in rows}, {g["quote"].lower() for r in rows for g in r["gold"]}
 
-    train_questions, train_quotes = quotes(TRAINING / folder / "questions.jsonl")
+    train_questions, train_quotes = quotes(folder / "questions.jsonl")
     for spec in load_sets():
         eval_questions, eval_quotes = quotes(spec.questions)
         assert not train_questions & eval_questions and not train_quotes & eval_quotes, spec.name
@@ -102,7 +109,7 @@ def test_training_material_shares_no_question_or_quote_with_any_eval_set(folder)
                          for spec in load_sets() for root in spec.paths() if root.exists()
                          for p in ([root] if root.is_file() else root.rglob("*"))
                          if p.suffix in {".md", ".txt", ".html", ".csv"})
-    lines = {" ".join(line.split()).lower() for p in (TRAINING / folder / "docs").iterdir()
+    lines = {" ".join(line.split()).lower() for p in (folder / "docs").iterdir()
              for line in p.read_text().splitlines() if len(line.split()) >= 15}
     assert lines and not [line for line in lines if line in eval_text]
 

@@ -69,10 +69,11 @@ def load_sets(path: Path | None = None) -> list[EvalSet]:
             for name, spec in data.items()]
 
 
-def training_sets(path: Path | None = None) -> list[EvalSet]:
+def training_sets(path: Path | None = None, folder: Path | None = None) -> list[EvalSet]:
     """The training sets next to evals/sets.toml (`evals/training/*`: documents and questions no eval set
-    shares), whose questions `--calibrate` adds to the judge's weights; none when the folder is absent."""
-    folder = (path or resources.eval_sets()).parent / "training"
+    shares), whose questions `--calibrate` adds to the judge's weights; none when the folder is absent.
+    `folder`: another folder of sets laid out the same way (`evals/training-next`, read by the tuning only)."""
+    folder = folder or (path or resources.eval_sets()).parent / "training"
     if not folder.is_dir():
         return []
     return [EvalSet(sub.name, sub / "questions.jsonl", sub / "docs") for sub in sorted(folder.iterdir())
