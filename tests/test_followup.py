@@ -56,12 +56,13 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("earlier, follow_up, source, expected", [
-    ("When was the AI policy approved?", "And when is its next review?", "ai-policy.pdf", "March 2027"),
-    ("Who is the business owner of ClaimSight?", "And of FraudLens?", None, "Business owner: Joe Whitaker"),
+@pytest.mark.parametrize("earlier, follow_up, source, expected, asked", [
+    ("When was the AI policy approved?", "And when is its next review?", "ai-policy.pdf", "March 2027", None),
+    ("Who is the business owner of ClaimSight?", "And of FraudLens?", None, "Business owner: Joe Whitaker",
+     "business owner"),
 ])
 def test_a_follow_up_finds_its_answer_with_the_thread_and_not_without(sample_index, earlier, follow_up, source,
-                                                                      expected):
+                                                                      expected, asked):
     assistant = sample_index[0]
     alone = assistant.ask(follow_up, role="implementer")
     threaded = assistant.ask(follow_up, role="implementer", history=[earlier])
@@ -69,10 +70,19 @@ def test_a_follow_up_finds_its_answer_with_the_thread_and_not_without(sample_ind
     # the thread finds the quote that answers; whether the judge calls it answered or only related is its own test
     assert threaded.status != "none" and expected in _flat(threaded.citations[0].quote)
     assert source is None or threaded.citations[0].source == source
-    assert alone.citations and expected not in _flat(alone.citations[0].quote)
-    # alone, the answer does not lead with the source (a later citation may quote it: "its next review" is
-    # about some review, and the AI policy has one; which place it takes hangs on near-ties between checkouts)
-    assert source is None or alone.citations[0].source != source
+    assert alone.citations
+    # Alone, the answer is about something else. "And when is its next review?" does not lead with the AI policy (a
+    # later citation may quote it: "its next review" is about some review, and the AI policy has one; which place
+    # it takes hangs on near-ties between checkouts). "And of FraudLens?" alone may lead with FraudLens's register
+    # row, which names its owner among its fields (it has since the stop after 5d973f3), so what tells the two
+    # apart is what the rest of the answer is about: with the thread, more of its quotes are about what was asked.
+    if source is not None:
+        assert expected not in _flat(alone.citations[0].quote) and alone.citations[0].source != source
+    else:
+        def about_it(answer):
+            return sum(asked in _flat(c.quote).lower() for c in answer.citations)
+
+        assert about_it(threaded) > about_it(alone)
     assert any("follow-up" in note for note in threaded.notes)
     assert "notes" not in threaded.model_dump()  # the `aims ask --json` contract is unchanged
 
