@@ -203,7 +203,7 @@ def main() -> None:
     base = SentenceTransformer(str(default_model_path()), device="cpu", local_files_only=True)
     lists = [item for _, batch_lists, _ in batches for item in batch_lists]
     alpha = sum(a for _, _, a in batches) / len(batches)
-    meta = {"trained_on": [sorted(p.name for p in folder.iterdir() if p.is_dir()) for folder, _, _ in batches],
+    meta = {"trained_on": [[spec.name for spec in training_sets(folder=folder)] for folder, _, _ in batches],
             "averaged": len(batches), "lists": [len(batch_lists) for _, batch_lists, _ in batches],
             "epochs": EPOCHS, "lr": LR, "keep": KEEP, "hard_negatives": HARD, "seed": SEED,
             "a": [round(a, 4) for _, _, a in batches],

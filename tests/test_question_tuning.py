@@ -66,6 +66,7 @@ def test_the_setting_turns_it_off_and_the_feature_falls_back_to_the_plain_simila
     from assistant.answering.features import FEATURES
     from assistant.config import load_settings
     from assistant.parts import open_embedder
+    from assistant.service import Assistant
 
     assert open_embedder(load_settings(index=tmp_path)).encode_tuned(["A question?"]) is not None
     off = open_embedder(load_settings(index=tmp_path, question_tuning=False))
@@ -73,8 +74,6 @@ def test_the_setting_turns_it_off_and_the_feature_falls_back_to_the_plain_simila
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "policy.md").write_text("# AI policy\n\n" + " ".join(SENTENCES) + "\n")
-    from assistant.service import Assistant
-
     assistant = Assistant(load_settings(index=tmp_path / "home", question_tuning=False), embedder=off)
     assistant.ingest([docs])
     try:
